@@ -1,0 +1,53 @@
+"""Secrets and endpoints from the environment; everything else lives in `app.yaml`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from domain.model import OrderSource
+from storage.db import DEFAULT_URL
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str | None
+    slack_signing_secret: str | None
+    slack_app_token: str | None
+    slack_api_url: str | None
+    database_url: str
+    webhook_secrets: dict[OrderSource, str | None]
+    smtp_url: str | None
+    config_path: str
+    port: int
+    host: str
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Read the bot's environment variables (DESIGN.md, "Environment")."""
+    env = os.environ if env is None else env
+    port = _get(env, "PORT") or "3000"
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise SystemExit(f"PORT must be a TCP port number, not {port!r}")
+    return Settings(
+        slack_bot_token=_get(env, "SLACK_BOT_TOKEN"),
+        slack_signing_secret=_get(env, "SLACK_SIGNING_SECRET"),
+        slack_app_token=_get(env, "SLACK_APP_TOKEN"),
+        slack_api_url=_get(env, "SLACK_API_URL"),
+        database_url=_get(env, "DATABASE_URL") or DEFAULT_URL,
+        webhook_secrets={
+            OrderSource.SHOPIFY: _get(env, "SHOPIFY_WEBHOOK_SECRET"),
+            OrderSource.WOOCOMMERCE: _get(env, "WOOCOMMERCE_WEBHOOK_SECRET"),
+            OrderSource.GENERIC: _get(env, "ORDERS_WEBHOOK_SECRET"),
+        },
+        smtp_url=_get(env, "SMTP_URL"),
+        config_path=_get(env, "BOT_CONFIG") or "app.yaml",
+        port=int(port),
+        host=_get(env, "HOST") or "0.0.0.0",
+    )

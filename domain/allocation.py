@@ -1,0 +1,131 @@
+"""Allocation: what an order line takes from free stock, and what it leaves waiting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from domain.model import IncomingLine, IncomingOrder, LineIssue, LineState, OrderState, StockLevel
+
+
+@dataclass
+class OrderPlan:
+    """The lines an order version ends with, and the free stock it takes (+) or gives back (-)."""
+
+    lines: list[LineState]
+    stock_taken: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def returned_product_ids(self) -> list[int]:
+        return sorted(pid for pid, taken in self.stock_taken.items() if taken < 0)
+
+
+def resize_line(line: LineState, demand: int, free: int) -> int:
+    """Bring a placed line's demand to `demand` units, using `free` stock; returns units taken.
+
+    Negative means units given back.
+
+    A larger quantity takes free stock first and leaves the rest waiting; a smaller one gives up
+    waiting units first, so stock already promised to this customer stays with them.
+    """
+    current = line.allocated + line.waiting
+    if demand >= current:
+        extra = demand - current
+        take = min(max(free, 0), extra)
+        line.allocated += take
+        line.waiting += extra - take
+        return take
+    reduce = current - demand
+    from_waiting = min(line.waiting, reduce)
+    line.waiting -= from_waiting
+    given_back = reduce - from_waiting
+    line.allocated -= given_back
+    return -given_back
+
+
+def plan_order(
+    order: IncomingOrder, existing: OrderState | None, stock: dict[str, StockLevel]
+) -> OrderPlan:
+    """Apply one version of an order to its stored lines against free stock."""
+    previous = existing.lines if existing else {}
+    free = {level.sku: level.on_hand for level in stock.values()}
+    plan = OrderPlan(lines=[])
+    seen: set[str] = set()
+    for incoming in order.lines:
+        seen.add(incoming.line_ref)
+        line = _line_for(incoming, previous.get(incoming.line_ref), stock)
+        line.quantity = incoming.quantity
+        _resize_into_plan(plan, line, 0 if order.cancelled else incoming.quantity, free, stock)
+    for ref, gone in previous.items():
+        if ref not in seen:
+            gone.quantity = 0
+            _resize_into_plan(plan, gone, 0, free, stock)
+    return plan
+
+
+def plan_cancellation(existing: OrderState, stock: dict[str, StockLevel]) -> OrderPlan:
+    """Every line of a cancelled order goes to zero: stock comes back, waiting units leave."""
+    free = {level.sku: level.on_hand for level in stock.values()}
+    plan = OrderPlan(lines=[])
+    for line in existing.lines.values():
+        _resize_into_plan(plan, line, 0, free, stock)
+    return plan
+
+
+def _line_for(
+    incoming: IncomingLine, stored: LineState | None, stock: dict[str, StockLevel]
+) -> LineState:
+    """The stored line for `incoming`, or a fresh empty one, with its SKU problem if any."""
+    level = stock.get(incoming.sku) if incoming.sku else None
+    if stored is not None and (stored.product_id is not None or level is None):
+        return stored
+    issue = None if level else (LineIssue.UNKNOWN_SKU if incoming.sku else LineIssue.NO_SKU)
+    return LineState(
+        line_ref=incoming.line_ref,
+        sku=incoming.sku,
+        quantity=0,
+        allocated=0,
+        waiting=0,
+        issue=issue,
+        line_id=stored.line_id if stored else None,
+        product_id=level.product_id if level else None,
+        name=incoming.name,
+    )
+
+
+def _resize_into_plan(
+    plan: OrderPlan, line: LineState, demand: int, free: dict[str, int], stock: dict[str, StockLevel]
+) -> None:
+    if line.product_id is None or line.sku is None or line.sku not in stock:
+        plan.lines.append(line)
+        return
+    taken = resize_line(line, demand, free[line.sku])
+    free[line.sku] -= taken
+    pid = line.product_id
+    plan.stock_taken[pid] = plan.stock_taken.get(pid, 0) + taken
+    plan.lines.append(line)
+
+
+def is_stale(order: IncomingOrder, existing: OrderState) -> bool:
+    """True when `order` is not newer than what was applied, so applying it would roll state back.
+
+    A cancellation at the same timestamp still counts: cancelling never rolls anything back.
+    """
+    if order.updated_at > existing.updated_at:
+        return False
+    if order.updated_at == existing.updated_at and order.cancelled and not existing.cancelled:
+        return False
+    return True
+
+
+def fill_waiting(on_hand: int, waiting_lines: list[LineState]) -> list[tuple[LineState, int]]:
+    """Give `on_hand` units to `waiting_lines` (already oldest first); returns (line, units) given."""
+    fills: list[tuple[LineState, int]] = []
+    for line in waiting_lines:
+        if on_hand <= 0:
+            break
+        units = min(on_hand, line.waiting)
+        line.waiting -= units
+        line.allocated += units
+        on_hand -= units
+        fills.append((line, units))
+    return fills

@@ -1,0 +1,121 @@
+"""The nouns of backordering: suppliers, products, orders and their lines, as plain values."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Supplier:
+    """Who we buy a product from, and on what terms."""
+
+    name: str
+    email: str | None
+    lead_time_days: int
+    min_order_qty: int
+
+
+@dataclass(frozen=True)
+class Product:
+    """A SKU we sell; `on_hand` is free stock, units on the shelf not yet promised to an order."""
+
+    sku: str
+    name: str
+    supplier: str
+    on_hand: int
+    case_pack: int
+    unit_cost: Decimal
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """A whole catalog workbook, already checked row by row."""
+
+    suppliers: tuple[Supplier, ...]
+    products: tuple[Product, ...]
+
+
+class OrderSource(enum.StrEnum):
+    SHOPIFY = "shopify"
+    WOOCOMMERCE = "woocommerce"
+    GENERIC = "orders"
+
+
+class LineIssue(enum.StrEnum):
+    """Why an order line could not be placed; such lines are kept and shown to the team."""
+
+    NO_SKU = "no_sku"
+    UNKNOWN_SKU = "unknown_sku"
+
+
+@dataclass(frozen=True)
+class IncomingLine:
+    """One line of an order as the store sent it."""
+
+    line_ref: str
+    sku: str | None
+    name: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class IncomingOrder:
+    """An order as the store sees it at `updated_at`, normalised from any source."""
+
+    source: OrderSource
+    external_id: str
+    number: str
+    placed_at: datetime
+    updated_at: datetime
+    cancelled: bool
+    lines: tuple[IncomingLine, ...]
+    customer: str | None = None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One webhook delivery: `key` is unique per delivery, so a repeat is recognised."""
+
+    source: OrderSource
+    key: str
+    topic: str
+    order: IncomingOrder
+
+
+@dataclass
+class LineState:
+    """A stored order line: how much was ordered, taken from stock, and is still waiting."""
+
+    line_ref: str
+    sku: str | None
+    quantity: int
+    allocated: int
+    waiting: int
+    issue: LineIssue | None = None
+    line_id: int | None = None
+    product_id: int | None = None
+    name: str = ""
+
+
+@dataclass
+class OrderState:
+    """A stored order and the store's version of it that we last applied."""
+
+    order_id: int
+    number: str
+    placed_at: datetime
+    updated_at: datetime
+    cancelled: bool
+    lines: dict[str, LineState] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StockLevel:
+    """A product's free stock, read under a lock for allocation."""
+
+    product_id: int
+    sku: str
+    on_hand: int

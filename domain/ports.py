@@ -1,0 +1,87 @@
+"""What the services need from storage, as protocols; storage implements them, fakes too."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from domain.model import Catalog, Delivery, IncomingOrder, LineState, OrderState, StockLevel
+from domain.views import OrderStatus, Overview, SkuStatus, SupplierStatus
+
+
+class DeliveryLog(Protocol):
+    def record(self, delivery: Delivery, received_at: datetime) -> int | None:
+        """Store the delivery; None when this key was stored before (a repeat)."""
+
+    def set_outcome(self, delivery_id: int, outcome: str) -> None: ...
+
+
+class Orders(Protocol):
+    def claim(self, order: IncomingOrder, received_at: datetime) -> tuple[int, OrderState | None]:
+        """Create the order, or lock the stored one and return its state (for update)."""
+
+    def save_version(self, order_id: int, order: IncomingOrder) -> None: ...
+
+    def save_lines(self, order_id: int, placed_at: datetime, lines: Iterable[LineState]) -> None: ...
+
+    def waiting_fifo(self, product_id: int, limit: int) -> list[LineState]:
+        """Up to `limit` waiting lines of a product, oldest first (order placed, then arrival)."""
+
+    def save_fills(self, lines: Iterable[LineState]) -> None: ...
+
+    def mark_cancelled(self, order_id: int, at: datetime) -> None: ...
+
+    def find_by_number(self, number: str) -> list[tuple[int, OrderState]]:
+        """Orders with this number (any source), each locked for update."""
+
+
+class Stock(Protocol):
+    def lock(self, skus: Iterable[str]) -> dict[str, StockLevel]:
+        """Free stock of these SKUs (unknown ones left out), locked until commit."""
+
+    def lock_ids(self, product_ids: Iterable[int]) -> dict[int, StockLevel]: ...
+
+    def take(self, taken: dict[int, int]) -> None:
+        """Remove units from free stock (negative: give back); never below zero."""
+
+
+class CatalogStore(Protocol):
+    def upsert(self, catalog: Catalog) -> tuple[int, int]:
+        """Insert or update suppliers and products; returns (added, updated) products."""
+
+    def product_ids_with_stock(self) -> list[int]: ...
+
+
+class BackorderQueries(Protocol):
+    def sku(self, sku: str) -> SkuStatus | None: ...
+
+    def order(self, number: str) -> list[OrderStatus]: ...
+
+    def supplier(self, name: str) -> SupplierStatus | None: ...
+
+    def overview(self) -> Overview: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: rolls back on exit unless `commit()` was called."""
+
+    deliveries: DeliveryLog
+    orders: Orders
+    stock: Stock
+    catalog: CatalogStore
+    queries: BackorderQueries
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...

@@ -1,0 +1,188 @@
+"""Use cases: each takes a unit of work, applies the rules, commits once, returns plain data."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.allocation import OrderPlan, fill_waiting, is_stale, plan_cancellation, plan_order
+from domain.errors import DomainError, NotFound
+from domain.model import Catalog, Delivery, IncomingOrder, LineIssue, LineState, OrderState
+from domain.ports import UnitOfWork
+from domain.views import OrderStatus, Overview, SkuStatus, SupplierStatus
+
+
+class Outcome(enum.StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    STALE = "stale"
+
+
+@dataclass(frozen=True)
+class UnplacedLine:
+    """An order line the bot could not place against the catalog, kept for the team to see."""
+
+    line_ref: str
+    sku: str | None
+    name: str
+    quantity: int
+    issue: LineIssue
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one delivery did."""
+
+    outcome: Outcome
+    order_number: str
+    created: bool = False
+    cancelled: bool = False
+    newly_waiting: int = 0
+    unplaced: tuple[UnplacedLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    suppliers: int
+    products_added: int
+    products_updated: int
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    order_number: str
+    released_units: int
+    waiting_units_dropped: int
+
+
+def import_catalog(uow: UnitOfWork, catalog: Catalog) -> ImportResult:
+    """Insert or update every supplier and product of a checked catalog, in one transaction."""
+    with uow:
+        added, updated = uow.catalog.upsert(catalog)
+        _fill_from_stock(uow, uow.catalog.product_ids_with_stock())
+        uow.commit()
+    return ImportResult(len(catalog.suppliers), added, updated)
+
+
+def ingest_order(uow: UnitOfWork, delivery: Delivery, received_at: datetime) -> IngestResult:
+    """Record a store delivery and apply its order version; repeats and old versions change nothing."""
+    order = delivery.order
+    with uow:
+        delivery_id = uow.deliveries.record(delivery, received_at)
+        if delivery_id is None:
+            return IngestResult(Outcome.DUPLICATE, order.number)
+        order_id, existing = uow.orders.claim(order, received_at)
+        if existing is not None and is_stale(order, existing):
+            uow.deliveries.set_outcome(delivery_id, Outcome.STALE)
+            uow.commit()
+            return IngestResult(Outcome.STALE, order.number)
+        result = _apply_version(uow, order_id, order, existing)
+        uow.commit()
+    return result
+
+
+def cancel_order(uow: UnitOfWork, number: str, now: datetime) -> CancelResult:
+    """Cancel an order by its number: its stock goes back (to the next in line), its waiting leaves."""
+    with uow:
+        matches = uow.orders.find_by_number(number.lstrip("#"))
+        if not matches:
+            raise NotFound(f"No order {number} is known.")
+        if len(matches) > 1:
+            raise DomainError(f"Order number {number} is used by {len(matches)} stores' orders.")
+        order_id, state = matches[0]
+        if state.cancelled:
+            raise DomainError(f"Order {number} is already cancelled.")
+        released = sum(line.allocated for line in state.lines.values())
+        dropped = sum(line.waiting for line in state.lines.values())
+        stock = uow.stock.lock(line.sku for line in state.lines.values() if line.sku)
+        plan = plan_cancellation(state, stock)
+        _save_plan(uow, order_id, state.placed_at, plan)
+        uow.orders.mark_cancelled(order_id, now)
+        uow.commit()
+    return CancelResult(state.number, released, dropped)
+
+
+def _apply_version(
+    uow: UnitOfWork, order_id: int, order: IncomingOrder, state: OrderState | None
+) -> IngestResult:
+    before = sum(line.waiting for line in state.lines.values()) if state else 0
+    skus = {line.sku for line in order.lines if line.sku}
+    if state is not None:
+        skus |= {line.sku for line in state.lines.values() if line.sku}
+        uow.orders.save_version(order_id, order)
+    plan = plan_order(order, state, uow.stock.lock(skus))
+    _save_plan(uow, order_id, state.placed_at if state else order.placed_at, plan)
+    after = sum(line.waiting for line in plan.lines)
+    return IngestResult(
+        Outcome.APPLIED,
+        order.number,
+        created=state is None,
+        cancelled=order.cancelled,
+        newly_waiting=max(after - before, 0),
+        unplaced=_unplaced(plan.lines),
+    )
+
+
+def _save_plan(uow: UnitOfWork, order_id: int, placed_at: datetime, plan: OrderPlan) -> None:
+    uow.stock.take(plan.stock_taken)
+    uow.orders.save_lines(order_id, placed_at, plan.lines)
+    _fill_from_stock(uow, plan.returned_product_ids)
+
+
+def _fill_from_stock(uow: UnitOfWork, product_ids: Iterable[int]) -> list[LineState]:
+    """Give free stock of these products to their waiting lines, oldest first."""
+    filled: list[LineState] = []
+    for level in uow.stock.lock_ids(product_ids).values():
+        if level.on_hand <= 0:
+            continue
+        waiting = uow.orders.waiting_fifo(level.product_id, limit=level.on_hand)
+        fills = fill_waiting(level.on_hand, waiting)
+        if not fills:
+            continue
+        uow.orders.save_fills(line for line, _ in fills)
+        uow.stock.take({level.product_id: sum(units for _, units in fills)})
+        filled.extend(line for line, _ in fills)
+    return filled
+
+
+def _unplaced(lines: Iterable[LineState]) -> tuple[UnplacedLine, ...]:
+    return tuple(
+        UnplacedLine(line.line_ref, line.sku, line.name, line.quantity, line.issue)
+        for line in lines
+        if line.issue is not None and line.quantity > 0
+    )
+
+
+def sku_status(uow: UnitOfWork, sku: str) -> SkuStatus:
+    """A SKU's free stock and who waits for it."""
+    with uow:
+        status = uow.queries.sku(sku.strip())
+    if status is None:
+        raise NotFound(f"No product with SKU {sku} is in the catalog.")
+    return status
+
+
+def order_status(uow: UnitOfWork, number: str) -> list[OrderStatus]:
+    """Every order with this number (normally one), line by line."""
+    with uow:
+        found = uow.queries.order(number.strip().lstrip("#"))
+    if not found:
+        raise NotFound(f"No order {number} is known.")
+    return found
+
+
+def supplier_status(uow: UnitOfWork, name: str) -> SupplierStatus:
+    """A supplier's terms and buffer."""
+    with uow:
+        status = uow.queries.supplier(name.strip())
+    if status is None:
+        raise NotFound(f"No supplier called {name} is in the catalog.")
+    return status
+
+
+def backorder_overview(uow: UnitOfWork) -> Overview:
+    """Open backorders by supplier, oldest first."""
+    with uow:
+        return uow.queries.overview()

@@ -1,0 +1,109 @@
+"""Read models: what the team is shown about SKUs, orders and suppliers. Plain data only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from domain.model import LineIssue
+from domain.purchasing import BufferLine
+
+
+@dataclass(frozen=True)
+class WaitingLine:
+    """A customer's order line waiting for stock."""
+
+    order_number: str
+    sku: str
+    placed_at: datetime
+    quantity: int
+    allocated: int
+    waiting: int
+
+
+@dataclass(frozen=True)
+class SkuStatus:
+    """A product's free stock and the customers waiting for it, oldest first."""
+
+    sku: str
+    name: str
+    supplier: str
+    on_hand: int
+    case_pack: int
+    waiting_units: int
+    waiting_lines: int
+    oldest_waiting: tuple[WaitingLine, ...]
+
+
+@dataclass(frozen=True)
+class OrderLineStatus:
+    """One line of an order: what came from stock, what waits, and why it could not be placed."""
+
+    line_ref: str
+    sku: str | None
+    name: str
+    quantity: int
+    allocated: int
+    waiting: int
+    issue: LineIssue | None
+    supplier: str | None
+
+
+@dataclass(frozen=True)
+class OrderStatus:
+    """An order as the bot knows it."""
+
+    source: str
+    external_id: str
+    number: str
+    customer: str | None
+    placed_at: datetime
+    cancelled: bool
+    lines: tuple[OrderLineStatus, ...]
+
+    @property
+    def waiting_units(self) -> int:
+        return sum(line.waiting for line in self.lines)
+
+
+@dataclass(frozen=True)
+class SupplierStatus:
+    """A supplier's terms and its buffer: the draft PO its waiting lines make."""
+
+    name: str
+    email: str | None
+    lead_time_days: int
+    min_order_qty: int
+    buffer: tuple[BufferLine, ...]
+    oldest_placed_at: datetime | None
+
+    @property
+    def waiting_units(self) -> int:
+        return sum(line.waiting_units for line in self.buffer)
+
+    @property
+    def reaches_minimum(self) -> bool:
+        return self.min_order_qty > 0 and self.waiting_units >= self.min_order_qty
+
+
+@dataclass(frozen=True)
+class SupplierBacklog:
+    """One row of the overview: a supplier's open backorders."""
+
+    supplier: str
+    waiting_lines: int
+    waiting_units: int
+    orders: int
+    oldest_placed_at: datetime
+
+
+@dataclass(frozen=True)
+class Overview:
+    """All open backorders by supplier, oldest first, and the lines nobody could place."""
+
+    suppliers: tuple[SupplierBacklog, ...]
+    unplaced_lines: int
+
+    @property
+    def waiting_units(self) -> int:
+        return sum(s.waiting_units for s in self.suppliers)

@@ -1,0 +1,86 @@
+"""`POST /webhooks/orders`: a generic JSON order from any store, signed with a shared secret.
+
+Signature: header `X-Signature: sha256=<hex HMAC-SHA256 of the raw body>`, keyed with
+`ORDERS_WEBHOOK_SECRET`. An optional `X-Delivery-Id` header names the delivery, so a repeat of it
+changes nothing; without it the delivery is known by the order's `id` and `updated_at`.
+
+Body (a JSON object; unknown fields are ignored)::
+
+    {"id": "A-1001",                      required, string or integer: the store's order id
+     "number": "1001",                    optional, default id; shown to staff
+     "placed_at": "2026-11-27T10:00:00Z", required, ISO 8601 with a UTC offset
+     "updated_at": "...",                 optional, default placed_at; a delivery older than
+                                          one already applied changes nothing
+     "status": "open" | "cancelled",      optional, default "open"
+     "customer": "text",                  optional
+     "lines": [                           required, at least one
+       {"id": "1",                        optional, default the position 1, 2, 3...
+        "sku": "ABC",                     string or null (a line without SKU is kept and reported)
+        "name": "text",                   optional, default sku
+        "quantity": 2}]}                  required, whole number, 0 or more
+
+See GENERIC_SCHEMA.md next to this file for an example body and how to sign it with openssl.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from domain.model import Delivery, IncomingLine, IncomingOrder, OrderSource
+from handlers.webhooks import fields
+from handlers.webhooks.fields import JsonObject
+from handlers.webhooks.signatures import authenticate, verify_hex_hmac
+
+TOPIC = "order"
+STATUSES = frozenset({"open", "cancelled"})
+
+
+def parse_generic(body: bytes, headers: Mapping[str, str], secret: str | None) -> Delivery:
+    """Verify a generic order webhook and read it as a Delivery (`headers` keys lower-case)."""
+    authenticate(OrderSource.GENERIC, secret, verify_hex_hmac, body, headers.get("x-signature"))
+    order = _order(fields.load_object(body))
+    fallback = f"{order.external_id}@{order.updated_at.isoformat()}"
+    key = (headers.get("x-delivery-id") or "").strip() or fallback
+    return Delivery(source=OrderSource.GENERIC, key=key, topic=TOPIC, order=order)
+
+
+def _order(data: JsonObject) -> IncomingOrder:
+    """The order as the store sees it at `updated_at`."""
+    external_id = fields.identifier(data, "id")
+    placed_at = fields.timestamp(data, "placed_at")
+    updated_at = (
+        fields.timestamp(data, "updated_at") if fields.present(data, "updated_at") else None
+    )
+    items = fields.object_list(data, "lines", non_empty=True)
+    lines = tuple(_line(item, index) for index, item in enumerate(items))
+    fields.unique_refs([line.line_ref for line in lines], "lines")
+    return IncomingOrder(
+        source=OrderSource.GENERIC,
+        external_id=external_id,
+        number=fields.identifier(data, "number", default=external_id),
+        placed_at=placed_at,
+        updated_at=updated_at or placed_at,
+        cancelled=_status(data) == "cancelled",
+        lines=lines,
+        customer=fields.optional_text(data, "customer"),
+    )
+
+
+def _status(data: JsonObject) -> str:
+    """`open` or `cancelled`; missing means open."""
+    status = fields.optional_text(data, "status") or "open"
+    if status not in STATUSES:
+        raise fields.bad_request(f'status must be "open" or "cancelled", not {status!r}')
+    return status
+
+
+def _line(item: JsonObject, index: int) -> IncomingLine:
+    """One order line; its reference defaults to its 1-based position."""
+    where = f"lines[{index}]"
+    sku = fields.optional_text(item, "sku", where)
+    return IncomingLine(
+        line_ref=fields.identifier(item, "id", where, default=str(index + 1)),
+        sku=sku,
+        name=fields.optional_text(item, "name", where) or sku or "",
+        quantity=fields.whole_number(item, "quantity", where),
+    )

@@ -1,0 +1,95 @@
+"""WooCommerce `order.created` and `order.updated` (body: a v3 REST order), and its ping."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+
+from domain.model import Delivery, IncomingLine, IncomingOrder, OrderSource
+from handlers.webhooks import fields
+from handlers.webhooks.fields import JsonObject
+from handlers.webhooks.signatures import authenticate, verify_base64_hmac
+
+TOPICS = frozenset({"order.created", "order.updated"})
+# WooCommerce has no cancel topic: an order leaving for good arrives as `order.updated`.
+CANCELLED_STATUSES = frozenset({"cancelled", "refunded", "failed", "trash"})
+SIGNATURE_HEADER = "x-wc-webhook-signature"
+_PING = re.compile(rb"\s*webhook_id=\d+\s*")
+
+
+def parse_woocommerce(
+    body: bytes, headers: Mapping[str, str], secret: str | None
+) -> Delivery | None:
+    """Verify a WooCommerce order webhook and read it; None for the unsigned creation ping."""
+    if is_ping(body, headers):
+        return None
+    signature = headers.get(SIGNATURE_HEADER)
+    authenticate(OrderSource.WOOCOMMERCE, secret, verify_base64_hmac, body, signature)
+    data = fields.load_object(body)
+    topic = fields.topic(headers.get("x-wc-webhook-topic"), TOPICS, "x-wc-webhook-topic")
+    order = _order(data)
+    # X-WC-Webhook-Delivery-ID changes on every delivery; the order's version does not.
+    key = f"{order.external_id}@{order.updated_at.isoformat()}"
+    return Delivery(source=OrderSource.WOOCOMMERCE, key=key, topic=topic, order=order)
+
+
+def is_ping(body: bytes, headers: Mapping[str, str]) -> bool:
+    """Whether this is the form-encoded `webhook_id=N` WooCommerce sends, unsigned, on creation."""
+    return SIGNATURE_HEADER not in headers and _PING.fullmatch(body) is not None
+
+
+def _order(data: JsonObject) -> IncomingOrder:
+    """The order as WooCommerce sees it at its modification time."""
+    external_id = fields.identifier(data, "id")
+    placed_at = _moment(data, "date_created")
+    updated_at = _moment(data, "date_modified") if _has_moment(data, "date_modified") else None
+    lines = tuple(
+        _line(item, f"line_items[{index}]")
+        for index, item in enumerate(fields.object_list(data, "line_items"))
+    )
+    fields.unique_refs([line.line_ref for line in lines], "line_items")
+    return IncomingOrder(
+        source=OrderSource.WOOCOMMERCE,
+        external_id=external_id,
+        number=fields.identifier(data, "number", default=external_id),
+        placed_at=placed_at,
+        updated_at=updated_at or placed_at,
+        cancelled=fields.optional_text(data, "status") in CANCELLED_STATUSES,
+        lines=lines,
+        customer=_customer(data),
+    )
+
+
+def _has_moment(data: JsonObject, name: str) -> bool:
+    """Whether either the `<name>_gmt` or the `<name>` timestamp is there."""
+    return fields.present(data, f"{name}_gmt") or fields.present(data, name)
+
+
+def _moment(data: JsonObject, name: str) -> datetime:
+    """`<name>_gmt` (UTC, usually without offset), else `<name>` if it carries an offset."""
+    if fields.present(data, f"{name}_gmt"):
+        return fields.timestamp(data, f"{name}_gmt", naive_is_utc=True)
+    # Without `_gmt`, `<name>` is in the site's own zone, which the body does not name.
+    return fields.timestamp(data, name)
+
+
+def _customer(data: JsonObject) -> str | None:
+    """The billing email, if any."""
+    billing = data.get("billing")
+    if billing is None:
+        return None
+    if not isinstance(billing, dict):
+        raise fields.bad_request("billing must be an object")
+    return fields.optional_text(billing, "email", "billing")
+
+
+def _line(item: JsonObject, where: str) -> IncomingLine:
+    """One line item; WooCommerce sends an empty `sku` for products without one."""
+    sku = fields.optional_text(item, "sku", where)
+    return IncomingLine(
+        line_ref=fields.identifier(item, "id", where),
+        sku=sku,
+        name=fields.optional_text(item, "name", where) or sku or "",
+        quantity=fields.whole_number(item, "quantity", where),
+    )

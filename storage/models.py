@@ -1,0 +1,147 @@
+"""Tables, as typed SQLAlchemy 2 models. Every datetime column holds UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as naive UTC; reads them back aware, on every database."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class SupplierRow(Base):
+    __tablename__ = "suppliers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    lead_time_days: Mapped[int]
+    min_order_qty: Mapped[int]
+
+
+class ProductRow(Base):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
+        CheckConstraint("case_pack >= 1", name="case_pack_positive"),
+        CheckConstraint("unit_cost >= 0", name="unit_cost_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(500))
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
+    on_hand: Mapped[int]
+    case_pack: Mapped[int]
+    unit_cost: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+
+
+class OrderRow(Base):
+    __tablename__ = "orders"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(100))
+    number: Mapped[str] = mapped_column(String(100), index=True)
+    customer: Mapped[str | None] = mapped_column(String(320))
+    placed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    source_updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OrderLineRow(Base):
+    __tablename__ = "order_lines"
+    __table_args__ = (
+        UniqueConstraint("order_id", "line_ref"),
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+        CheckConstraint("allocated_qty >= 0 AND waiting_qty >= 0", name="parts_not_negative"),
+        CheckConstraint("allocated_qty + waiting_qty <= quantity", name="parts_within_quantity"),
+        # First-in, first-out ranking of waiting lines per product: order placed, then arrival.
+        Index(
+            "ix_order_lines_waiting_fifo",
+            "product_id",
+            "placed_at",
+            "id",
+            sqlite_where=text("waiting_qty > 0"),
+            postgresql_where=text("waiting_qty > 0"),
+        ),
+        Index(
+            "ix_order_lines_unplaced",
+            "order_id",
+            sqlite_where=text("issue IS NOT NULL"),
+            postgresql_where=text("issue IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    line_ref: Mapped[str] = mapped_column(String(100))
+    sku: Mapped[str | None] = mapped_column(String(100))
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    name: Mapped[str] = mapped_column(String(500))
+    quantity: Mapped[int]
+    allocated_qty: Mapped[int]
+    waiting_qty: Mapped[int]
+    issue: Mapped[str | None] = mapped_column(String(20))
+    placed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DeliveryRow(Base):
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("source", "delivery_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(20))
+    delivery_key: Mapped[str] = mapped_column(String(200))
+    topic: Mapped[str] = mapped_column(String(50))
+    order_external_id: Mapped[str] = mapped_column(String(100))
+    order_updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    outcome: Mapped[str] = mapped_column(String(20))

@@ -1,0 +1,164 @@
+"""Read side: what `/backorders` shows, aggregated in SQL over the waiting-lines index."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from domain.model import LineIssue
+from domain.purchasing import BufferLine
+from domain.views import (
+    OrderLineStatus,
+    OrderStatus,
+    Overview,
+    SkuStatus,
+    SupplierBacklog,
+    SupplierStatus,
+    WaitingLine,
+)
+from storage.models import OrderLineRow, OrderRow, ProductRow, SupplierRow
+
+OLDEST_SHOWN = 10
+_WAITING = OrderLineRow.waiting_qty > 0
+
+
+class SqlBackorderQueries:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def sku(self, sku: str) -> SkuStatus | None:
+        found = self.session.execute(
+            select(ProductRow, SupplierRow.name)
+            .join(SupplierRow, ProductRow.supplier_id == SupplierRow.id)
+            .where(ProductRow.sku == sku)
+        ).first()
+        if found is None:
+            return None
+        product, supplier = found
+        units, lines = self.session.execute(
+            select(func.coalesce(func.sum(OrderLineRow.waiting_qty), 0), func.count())
+            .where(OrderLineRow.product_id == product.id, _WAITING)
+        ).one()
+        return SkuStatus(
+            sku=product.sku,
+            name=product.name,
+            supplier=supplier,
+            on_hand=product.on_hand,
+            case_pack=product.case_pack,
+            waiting_units=int(units),
+            waiting_lines=int(lines),
+            oldest_waiting=self._oldest_waiting(product.id),
+        )
+
+    def _oldest_waiting(self, product_id: int) -> tuple[WaitingLine, ...]:
+        rows = self.session.execute(
+            select(
+                OrderRow.number,
+                OrderLineRow.sku,
+                OrderLineRow.placed_at,
+                OrderLineRow.quantity,
+                OrderLineRow.allocated_qty,
+                OrderLineRow.waiting_qty,
+            )
+            .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
+            .where(OrderLineRow.product_id == product_id, _WAITING)
+            .order_by(OrderLineRow.placed_at, OrderLineRow.id)
+            .limit(OLDEST_SHOWN)
+        )
+        return tuple(WaitingLine(*row) for row in rows)
+
+    def order(self, number: str) -> list[OrderStatus]:
+        orders = self.session.execute(
+            select(OrderRow).where(OrderRow.number == number).order_by(OrderRow.placed_at)
+        ).scalars()
+        return [self._order_status(order) for order in orders]
+
+    def _order_status(self, order: OrderRow) -> OrderStatus:
+        rows = self.session.execute(
+            select(OrderLineRow, SupplierRow.name)
+            .outerjoin(ProductRow, ProductRow.id == OrderLineRow.product_id)
+            .outerjoin(SupplierRow, SupplierRow.id == ProductRow.supplier_id)
+            .where(OrderLineRow.order_id == order.id)
+            .order_by(OrderLineRow.id)
+        )
+        lines = tuple(
+            OrderLineStatus(
+                line_ref=line.line_ref,
+                sku=line.sku,
+                name=line.name,
+                quantity=line.quantity,
+                allocated=line.allocated_qty,
+                waiting=line.waiting_qty,
+                issue=LineIssue(line.issue) if line.issue else None,
+                supplier=supplier,
+            )
+            for line, supplier in rows
+        )
+        return OrderStatus(
+            source=order.source,
+            external_id=order.external_id,
+            number=order.number,
+            customer=order.customer,
+            placed_at=order.placed_at,
+            cancelled=order.cancelled_at is not None,
+            lines=lines,
+        )
+
+    def supplier(self, name: str) -> SupplierStatus | None:
+        supplier = self.session.execute(
+            select(SupplierRow).where(func.lower(SupplierRow.name) == name.lower())
+        ).scalar_one_or_none()
+        if supplier is None:
+            return None
+        rows = self.session.execute(
+            select(
+                ProductRow.sku,
+                ProductRow.name,
+                func.sum(OrderLineRow.waiting_qty),
+                func.count(),
+                ProductRow.case_pack,
+                ProductRow.unit_cost,
+                func.min(OrderLineRow.placed_at),
+            )
+            .join(ProductRow, ProductRow.id == OrderLineRow.product_id)
+            .where(ProductRow.supplier_id == supplier.id, _WAITING)
+            .group_by(ProductRow.id)
+            .order_by(func.min(OrderLineRow.placed_at))
+        ).all()
+        buffer = tuple(BufferLine(*row[:6]) for row in rows)
+        return SupplierStatus(
+            name=supplier.name,
+            email=supplier.email,
+            lead_time_days=supplier.lead_time_days,
+            min_order_qty=supplier.min_order_qty,
+            buffer=buffer,
+            oldest_placed_at=min((row[6] for row in rows), default=None),
+        )
+
+    def overview(self) -> Overview:
+        rows = self.session.execute(
+            select(
+                SupplierRow.name,
+                func.count(),
+                func.sum(OrderLineRow.waiting_qty),
+                func.count(func.distinct(OrderLineRow.order_id)),
+                func.min(OrderLineRow.placed_at),
+            )
+            .join(ProductRow, ProductRow.id == OrderLineRow.product_id)
+            .join(SupplierRow, SupplierRow.id == ProductRow.supplier_id)
+            .where(_WAITING)
+            .group_by(SupplierRow.id, SupplierRow.name)
+            .order_by(func.min(OrderLineRow.placed_at))
+        ).all()
+        unplaced = self.session.execute(
+            select(func.count())
+            .select_from(OrderLineRow)
+            .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
+            .where(
+                OrderLineRow.issue.is_not(None),
+                OrderLineRow.quantity > 0,
+                OrderRow.cancelled_at.is_(None),
+            )
+        ).scalar_one()
+        backlog = tuple(SupplierBacklog(*row) for row in rows)
+        return Overview(suppliers=backlog, unplaced_lines=int(unplaced))

@@ -1,0 +1,58 @@
+"""The unit of work: one session, one transaction, rolled back unless committed."""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.orm import Session
+
+from storage.catalog_store import SqlCatalogStore
+from storage.db import Database
+from storage.queries import SqlBackorderQueries
+from storage.repositories import SqlDeliveryLog, SqlOrders, SqlStock
+
+
+class SqlUnitOfWork:
+    """A fresh session per use case; `read_only` ones never wait for SQLite's writer."""
+
+    session: Session
+
+    def __init__(self, database: Database, read_only: bool = False) -> None:
+        self.database = database
+        self.read_only = read_only
+        self._turn: AbstractContextManager[None] | None = None
+
+    def __enter__(self) -> Self:
+        if not self.read_only:
+            self._turn = self.database.writer_turn()
+            self._turn.__enter__()
+        bind = self.database.reader if self.read_only else self.database.engine
+        self.session = self.database.sessions(bind=bind)
+        self.deliveries = SqlDeliveryLog(self.session)
+        self.orders = SqlOrders(self.session)
+        self.stock = SqlStock(self.session)
+        self.catalog = SqlCatalogStore(self.session)
+        self.queries = SqlBackorderQueries(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            self.session.rollback()
+            self.session.close()
+        finally:
+            if self._turn is not None:
+                self._turn.__exit__(exc_type, exc, tb)
+                self._turn = None
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()

@@ -1,0 +1,114 @@
+"""Turn spreadsheet cell values into plain values, or say in words why a cell cannot be used."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
+
+_DIGITS = re.compile(r"[+-]?\d+")
+_FOUR_PLACES = Decimal("0.0001")
+
+
+class CellError(ValueError):
+    """A cell value that cannot be used; `str(error)` is the message for the user."""
+
+
+def is_blank(value: object) -> bool:
+    """True for an empty cell, including one holding only spaces."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def describe(value: object) -> str:
+    """Show a cell value the way the user typed it: text quoted, numbers bare."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, str):
+        return f'"{value.strip()}"'
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def text(value: object) -> str:
+    """Non-empty text; a number becomes its digits, so 12345.0 reads as "12345"."""
+    if is_blank(value):
+        raise CellError("is empty")
+    if isinstance(value, bool):
+        raise CellError(f"{describe(value)} is not text")
+    if isinstance(value, (date, time, timedelta)):
+        # Excel turns entries like 3-12 into dates; the user must format the column as Text.
+        raise CellError(f"{_describe_date(value)} is a date or time, not text; format it as Text")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def whole_number(value: object, minimum: int = 0) -> int:
+    """A whole number of at least `minimum`, from an int, an integral float or a digit string."""
+    if is_blank(value):
+        raise CellError(f"is empty; a whole number of {minimum} or more is needed")
+    number = _as_int(value)
+    if number is None:
+        raise CellError(f"{describe(value)} is not a whole number")
+    if number < minimum:
+        raise CellError(f"must be {minimum} or more, not {number}")
+    return number
+
+
+def optional_email(value: object) -> str | None:
+    """An email address, or None for an empty cell."""
+    if is_blank(value):
+        return None
+    address = str(value).strip()
+    local, at, domain = address.partition("@")
+    if not (at and local and domain) or "@" in domain or any(c.isspace() for c in address):
+        raise CellError(f"{describe(value)} is not an email address")
+    return address
+
+
+def money(value: object) -> Decimal:
+    """An amount of 0 or more, to 4 decimal places; an empty cell is not taken as 0."""
+    if is_blank(value):
+        raise CellError("is empty; enter the cost (0 if it really costs nothing)")
+    amount = _as_decimal(value)
+    if amount is None:
+        raise CellError(f"{describe(value)} is not a number")
+    if amount < 0:
+        raise CellError(f"must be 0 or more, not {amount.normalize():f}")
+    return amount
+
+
+def _as_int(value: object) -> int | None:
+    """The integer a cell holds, or None when it holds anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        return int(value.strip())
+    return None
+
+
+def _as_decimal(value: object) -> Decimal | None:
+    """The finite decimal a cell holds, or None when it holds anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    try:
+        amount = Decimal(value.strip())
+        return amount.quantize(_FOUR_PLACES) if amount.is_finite() else None
+    except InvalidOperation:
+        return None
+
+
+def _describe_date(value: date | time | timedelta) -> str:
+    """A date without a midnight time part, as a person would read it."""
+    if isinstance(value, datetime) and value.time() == time():
+        return value.date().isoformat()
+    return str(value)
