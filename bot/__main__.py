@@ -57,7 +57,12 @@ def run(_args: argparse.Namespace) -> int:
             "Backorder Bot: no SLACK_BOT_TOKEN, so Slack is off; "
             f"store webhooks on http://{settings.host}:{server.port}/webhooks/..."
         )
-    log.info("database %s; listening on %s:%s", _safe_url(settings.database_url), settings.host, server.port)
+    log.info(
+        "database %s; listening on %s:%s",
+        _safe_url(settings.database_url),
+        settings.host,
+        server.port,
+    )
     server.serve_forever()
     return 0
 

@@ -55,9 +55,14 @@ def prepare_database(database: Database) -> None:
         )
 
 
-def build_bot(settings: Settings, config: AppConfig, clock: Clock = utc_now) -> Bot:
+def build_bot(
+    settings: Settings,
+    config: AppConfig,
+    clock: Clock = utc_now,
+    database: Database | None = None,
+) -> Bot:
     """Connect, check the schema and wire the HTTP front; nothing is served yet."""
-    database = connect(settings.database_url)
+    database = database or connect(settings.database_url)
     prepare_database(database)
     backorders = Backorders(database, clock)
     metrics = Metrics(overview=backorders.overview)

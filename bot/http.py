@@ -106,7 +106,11 @@ class WebhookEndpoint:
 
 
 def _answer(result: IngestResult) -> dict[str, Any]:
-    answer: dict[str, Any] = {"ok": True, "outcome": result.outcome.value, "order": result.order_number}
+    answer: dict[str, Any] = {
+        "ok": True,
+        "outcome": result.outcome.value,
+        "order": result.order_number,
+    }
     if result.outcome is Outcome.APPLIED:
         answer["backordered_units"] = result.newly_waiting
         answer["unplaced_lines"] = [
@@ -134,8 +138,12 @@ class HttpApp:
         try:
             return self._route(environ, start)
         except Exception:
-            log.exception("error answering %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
-            return respond_json(start, 500, {"error": "internal error; nothing was stored, please retry"})
+            log.exception(
+                "error answering %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO")
+            )
+            return respond_json(
+                start, 500, {"error": "internal error; nothing was stored, please retry"}
+            )
 
     def _route(self, environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
@@ -143,9 +151,13 @@ class HttpApp:
             return self._only("POST", method, start) or self.webhooks(environ, start)
         if path == "/healthz":
             ok, details = self.health()
-            return self._only("GET", method, start) or respond_json(start, 200 if ok else 503, details)
+            return self._only("GET", method, start) or respond_json(
+                start, 200 if ok else 503, details
+            )
         if path == "/metrics":
-            return self._only("GET", method, start) or respond(start, 200, self.metrics(), CONTENT_TYPE)
+            return self._only("GET", method, start) or respond(
+                start, 200, self.metrics(), CONTENT_TYPE
+            )
         if path in self.extra_routes:
             return self.extra_routes[path](environ, start)
         return respond_json(start, 404, {"error": f"no such endpoint: {path}"})

@@ -22,7 +22,9 @@ class BacklogCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily]:
         overview = self.overview()
         units = GaugeMetricFamily(
-            "backorder_open_units", "Units customers are waiting for, by supplier", labels=["supplier"]
+            "backorder_open_units",
+            "Units customers are waiting for, by supplier",
+            labels=["supplier"],
         )
         for row in overview.suppliers:
             units.add_metric([row.supplier], row.waiting_units)

@@ -93,7 +93,11 @@ def _line_for(
 
 
 def _resize_into_plan(
-    plan: OrderPlan, line: LineState, demand: int, free: dict[str, int], stock: dict[str, StockLevel]
+    plan: OrderPlan,
+    line: LineState,
+    demand: int,
+    free: dict[str, int],
+    stock: dict[str, StockLevel],
 ) -> None:
     if line.product_id is None or line.sku is None or line.sku not in stock:
         plan.lines.append(line)
@@ -112,13 +116,12 @@ def is_stale(order: IncomingOrder, existing: OrderState) -> bool:
     """
     if order.updated_at > existing.updated_at:
         return False
-    if order.updated_at == existing.updated_at and order.cancelled and not existing.cancelled:
-        return False
-    return True
+    newly_cancels = order.cancelled and not existing.cancelled
+    return not (order.updated_at == existing.updated_at and newly_cancels)
 
 
 def fill_waiting(on_hand: int, waiting_lines: list[LineState]) -> list[tuple[LineState, int]]:
-    """Give `on_hand` units to `waiting_lines` (already oldest first); returns (line, units) given."""
+    """Give `on_hand` units to `waiting_lines` (oldest first); returns (line, units given)."""
     fills: list[tuple[LineState, int]] = []
     for line in waiting_lines:
         if on_hand <= 0:

@@ -33,7 +33,9 @@ class CatalogError(DomainError):
     def __init__(self, problems: list[CatalogProblem]) -> None:
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__(f"Catalog not imported ({len(problems)} problem(s)); nothing changed:\n{lines}")
+        super().__init__(
+            f"Catalog not imported ({len(problems)} problem(s)); nothing changed:\n{lines}"
+        )
 
 
 class NotFound(DomainError):

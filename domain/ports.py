@@ -20,11 +20,21 @@ class DeliveryLog(Protocol):
 
 class Orders(Protocol):
     def claim(self, order: IncomingOrder, received_at: datetime) -> tuple[int, OrderState | None]:
-        """Create the order, or lock the stored one and return its state (for update)."""
+        """Create the order, or lock the stored one and return its state.
+
+        The state's lines are read unlocked, to learn their SKUs; whoever changes a line's
+        allocation holds its product's stock lock, so re-read them with `lock_lines` after
+        `Stock.lock`. Locks are always taken order, then products, then lines: no deadlocks.
+        """
+
+    def lock_lines(self, order_id: int) -> dict[str, LineState]:
+        """The order's lines, locked; read only while holding their products' stock locks."""
 
     def save_version(self, order_id: int, order: IncomingOrder) -> None: ...
 
-    def save_lines(self, order_id: int, placed_at: datetime, lines: Iterable[LineState]) -> None: ...
+    def save_lines(
+        self, order_id: int, placed_at: datetime, lines: Iterable[LineState]
+    ) -> None: ...
 
     def waiting_fifo(self, product_id: int, limit: int) -> list[LineState]:
         """Up to `limit` waiting lines of a product, oldest first (order placed, then arrival)."""

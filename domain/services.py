@@ -67,7 +67,7 @@ def import_catalog(uow: UnitOfWork, catalog: Catalog) -> ImportResult:
 
 
 def ingest_order(uow: UnitOfWork, delivery: Delivery, received_at: datetime) -> IngestResult:
-    """Record a store delivery and apply its order version; repeats and old versions change nothing."""
+    """Record a delivery and apply its order version; repeats and old versions change nothing."""
     order = delivery.order
     with uow:
         delivery_id = uow.deliveries.record(delivery, received_at)
@@ -84,7 +84,7 @@ def ingest_order(uow: UnitOfWork, delivery: Delivery, received_at: datetime) -> 
 
 
 def cancel_order(uow: UnitOfWork, number: str, now: datetime) -> CancelResult:
-    """Cancel an order by its number: its stock goes back (to the next in line), its waiting leaves."""
+    """Cancel an order by number: its stock goes to the next in line, its waiting units leave."""
     with uow:
         matches = uow.orders.find_by_number(number.lstrip("#"))
         if not matches:
@@ -94,9 +94,10 @@ def cancel_order(uow: UnitOfWork, number: str, now: datetime) -> CancelResult:
         order_id, state = matches[0]
         if state.cancelled:
             raise DomainError(f"Order {number} is already cancelled.")
+        stock = uow.stock.lock(line.sku for line in state.lines.values() if line.sku)
+        state.lines = uow.orders.lock_lines(order_id)
         released = sum(line.allocated for line in state.lines.values())
         dropped = sum(line.waiting for line in state.lines.values())
-        stock = uow.stock.lock(line.sku for line in state.lines.values() if line.sku)
         plan = plan_cancellation(state, stock)
         _save_plan(uow, order_id, state.placed_at, plan)
         uow.orders.mark_cancelled(order_id, now)
@@ -107,12 +108,15 @@ def cancel_order(uow: UnitOfWork, number: str, now: datetime) -> CancelResult:
 def _apply_version(
     uow: UnitOfWork, order_id: int, order: IncomingOrder, state: OrderState | None
 ) -> IngestResult:
-    before = sum(line.waiting for line in state.lines.values()) if state else 0
     skus = {line.sku for line in order.lines if line.sku}
     if state is not None:
         skus |= {line.sku for line in state.lines.values() if line.sku}
         uow.orders.save_version(order_id, order)
-    plan = plan_order(order, state, uow.stock.lock(skus))
+    stock = uow.stock.lock(skus)
+    if state is not None:
+        state.lines = uow.orders.lock_lines(order_id)
+    before = sum(line.waiting for line in state.lines.values()) if state else 0
+    plan = plan_order(order, state, stock)
     _save_plan(uow, order_id, state.placed_at if state else order.placed_at, plan)
     after = sum(line.waiting for line in plan.lines)
     return IngestResult(

@@ -15,7 +15,9 @@ class SqlCatalogStore:
 
     def upsert(self, catalog: Catalog) -> tuple[int, int]:
         supplier_ids = self._upsert_suppliers(catalog)
-        existing = dict(self.session.execute(select(ProductRow.sku, ProductRow.id)).tuples().all())
+        existing = {
+            sku: pid for sku, pid in self.session.execute(select(ProductRow.sku, ProductRow.id))
+        }
         new, changed = [], []
         for product in catalog.products:
             values = {

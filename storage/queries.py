@@ -36,8 +36,9 @@ class SqlBackorderQueries:
             return None
         product, supplier = found
         units, lines = self.session.execute(
-            select(func.coalesce(func.sum(OrderLineRow.waiting_qty), 0), func.count())
-            .where(OrderLineRow.product_id == product.id, _WAITING)
+            select(func.coalesce(func.sum(OrderLineRow.waiting_qty), 0), func.count()).where(
+                OrderLineRow.product_id == product.id, _WAITING
+            )
         ).one()
         return SkuStatus(
             sku=product.sku,

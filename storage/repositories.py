@@ -82,14 +82,14 @@ class SqlOrders:
         new_id = self.session.execute(stmt).scalar_one_or_none()
         if new_id is not None:
             return new_id, None
-        where = (OrderRow.source == order.source.value) & (OrderRow.external_id == order.external_id)
+        where = (OrderRow.source == order.source.value) & (
+            OrderRow.external_id == order.external_id
+        )
         row = self.session.execute(select(OrderRow).where(where).with_for_update()).scalar_one()
         return row.id, self._state(row)
 
     def _state(self, row: OrderRow) -> OrderState:
-        lines = self.session.execute(
-            select(*_LINE_COLUMNS).where(OrderLineRow.order_id == row.id).with_for_update()
-        )
+        lines = self.session.execute(select(*_LINE_COLUMNS).where(OrderLineRow.order_id == row.id))
         return OrderState(
             order_id=row.id,
             number=row.number,
@@ -98,6 +98,10 @@ class SqlOrders:
             cancelled=row.cancelled_at is not None,
             lines={line.line_ref: line for line in map(_line_state, lines)},
         )
+
+    def lock_lines(self, order_id: int) -> dict[str, LineState]:
+        stmt = select(*_LINE_COLUMNS).where(OrderLineRow.order_id == order_id).with_for_update()
+        return {line.line_ref: line for line in map(_line_state, self.session.execute(stmt))}
 
     def save_version(self, order_id: int, order: IncomingOrder) -> None:
         row = self.session.get_one(OrderRow, order_id)
@@ -153,13 +157,21 @@ class SqlOrders:
 
     def find_by_number(self, number: str) -> list[tuple[int, OrderState]]:
         rows = self.session.execute(
-            select(OrderRow).where(OrderRow.number == number).order_by(OrderRow.id).with_for_update()
+            select(OrderRow)
+            .where(OrderRow.number == number)
+            .order_by(OrderRow.id)
+            .with_for_update()
         ).scalars()
         return [(row.id, self._state(row)) for row in rows]
 
 
 def _new_line(order_id: int, placed_at: datetime, line: LineState) -> dict[str, object]:
-    return {"order_id": order_id, "line_ref": line.line_ref, "name": line.name, "placed_at": placed_at}
+    return {
+        "order_id": order_id,
+        "line_ref": line.line_ref,
+        "name": line.name,
+        "placed_at": placed_at,
+    }
 
 
 class SqlStock:

@@ -1,0 +1,40 @@
+"""Shared fixtures: every storage and end-to-end test runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from storage.db import Database
+from tests.support.databases import (
+    empty_tables,
+    migrated_postgres,
+    migrated_sqlite,
+    require_postgres,
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[Database]:
+    require_postgres()
+    database = migrated_postgres(f"bb_test_{os.getpid()}")
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
+    """An empty, migrated database of each kind."""
+    if request.param == "postgresql":
+        pg: Database = request.getfixturevalue("postgres_database")
+        empty_tables(pg)
+        yield pg
+        return
+    path = tmp_path_factory.mktemp("db") / "bot.db"
+    sqlite = migrated_sqlite(str(path))
+    yield sqlite
+    sqlite.dispose()
