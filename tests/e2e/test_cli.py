@@ -1,0 +1,123 @@
+"""The operator's commands, run as an operator runs them: `python -m bot ...` in a shell."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from bot.facade import Backorders
+from domain.errors import NotFound
+from storage.db import Database
+from tests.support.databases import postgres_schema_url, require_postgres
+from tests.support.http import request
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def bot_command(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        env=os.environ | env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def write_catalog(path: Path, products: list[list[object]]) -> Path:
+    book = Workbook()
+    suppliers = book.active
+    suppliers.title = "Suppliers"
+    suppliers.append(["supplier", "email", "lead_time_days", "min_order_qty"])
+    suppliers.append(["Acme", "orders@acme.test", 7, 0])
+    sheet = book.create_sheet("Products")
+    sheet.append(["sku", "name", "supplier", "on_hand", "case_pack", "unit_cost"])
+    for row in products:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def test_a_bad_catalog_is_refused_whole_with_sheet_row_and_column(
+    database: Database, tmp_path: Path
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    good = write_catalog(tmp_path / "good.xlsx", [["TUBE", "Inner tube", "Acme", 5, 1, 3.2]])
+    assert bot_command("import", str(good), env=env).returncode == 0
+    bad = write_catalog(
+        tmp_path / "bad.xlsx",
+        [
+            ["TUBE", "Inner tube", "Acme", 99, 1, 3.2],
+            ["CHAIN", "Chain", "Acme", "lots", 1, 9],
+            ["LIGHT", "Light", "Nobody Ltd", 1, 1, 9],
+        ],
+    )
+    result = bot_command("import", str(bad), env=env)
+    assert result.returncode == 2
+    assert "Products, row 3, column" in result.stderr and "on_hand" in result.stderr
+    assert "Products, row 4, column" in result.stderr and "Nobody Ltd" in result.stderr
+    assert "Traceback" not in result.stderr
+    backorders = Backorders(database)
+    assert backorders.sku("TUBE").on_hand == 5
+    assert backorders.overview().suppliers == ()
+    with pytest.raises(NotFound, match="CHAIN"):
+        backorders.sku("CHAIN")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_health(url: str, process: subprocess.Popen, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if request(f"{url}/healthz").status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("the bot did not become healthy")
+
+
+def test_the_bot_starts_on_a_new_sqlite_database_and_stops_on_sigterm(tmp_path: Path) -> None:
+    port = free_port()
+    env = os.environ | {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+    }
+    env.pop("SLACK_BOT_TOKEN", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        wait_for_health(f"http://127.0.0.1:{port}", process)
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=20)
+    finally:
+        process.kill()
+    assert process.returncode == 0
+    assert out.splitlines()[0].startswith("Backorder Bot: no SLACK_BOT_TOKEN")
+
+
+def test_an_out_of_date_postgresql_schema_stops_the_bot_and_says_what_to_run() -> None:
+    require_postgres()
+    env = {"DATABASE_URL": postgres_schema_url("bb_cli_fresh"), "PORT": str(free_port())}
+    refused = bot_command("run", env=env)
+    assert refused.returncode == 2
+    assert "python -m bot db upgrade" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert bot_command("db", "upgrade", env=env).returncode == 0
+    status = bot_command("db", "status", env=env)
+    assert status.returncode == 0 and "up to date" in status.stdout
