@@ -22,7 +22,9 @@ from tests.support.http import request
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def bot_command(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+def bot_command(
+    *args: str, env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=ROOT,
