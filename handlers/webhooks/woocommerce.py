@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Mapping
 from datetime import datetime
@@ -90,6 +91,6 @@ def _line(item: JsonObject, where: str) -> IncomingLine:
     return IncomingLine(
         line_ref=fields.identifier(item, "id", where),
         sku=sku,
-        name=fields.optional_text(item, "name", where) or sku or "",
+        name=html.unescape(fields.optional_text(item, "name", where) or sku or ""),
         quantity=fields.whole_number(item, "quantity", where),
     )

@@ -220,7 +220,7 @@ def test_a_woocommerce_order_has_two_lines_and_utc_times_from_the_gmt_fields() -
     assert order.updated_at == datetime(2017, 3, 22, 19, 28, 8, tzinfo=UTC)
     assert order.lines == (
         IncomingLine("315", None, "Woo Single #1", 2),
-        IncomingLine("316", "Bar3", "Ship Your Idea &ndash; Color: Black, Size: M Test", 1),
+        IncomingLine("316", "Bar3", "Ship Your Idea \u2013 Color: Black, Size: M Test", 1),
     )
 
 
@@ -435,3 +435,9 @@ def test_both_signature_forms_verify_the_raw_body() -> None:
     assert verify_base64_hmac(SECRET, body, base64_signature(body)) is True
     assert verify_hex_hmac(SECRET, body, hex_signature(body)) is True
     assert verify_hex_hmac(SECRET, body, hex_signature(body).upper().replace("SHA256", "sha256"))
+
+
+def test_woocommerce_line_names_arrive_as_people_read_them() -> None:
+    delivery = woocommerce(lambda order: None)
+    assert delivery is not None
+    assert delivery.order.lines[1].name == "Ship Your Idea \u2013 Color: Black, Size: M Test"
