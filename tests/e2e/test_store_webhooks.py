@@ -6,6 +6,7 @@ import json
 
 from tests.e2e.conftest import RunningBot
 from tests.support.http import (
+    Reply,
     base64_signature,
     fixture_bytes,
     fixture_headers,
@@ -150,3 +151,27 @@ def test_health_and_metrics_answer_for_operators(stocked_bot: RunningBot) -> Non
     assert 'backorder_backordered_units_total{source="orders"} 2.0' in text
     assert request(f"{stocked_bot.url}/nowhere").status == 404
     assert request(f"{stocked_bot.url}/webhooks/orders").status == 405
+
+
+def shopify_update(bot: RunningBot, updated_at: str, quantity: int, webhook_id: str) -> Reply:
+    order = json.loads(fixture_bytes("shopify", "orders_create.json"))
+    order["updated_at"] = updated_at
+    order["line_items"][0] |= {"quantity": quantity, "current_quantity": quantity}
+    body = json.dumps(order).encode()
+    headers = {
+        "X-Shopify-Topic": "orders/updated",
+        "X-Shopify-Webhook-Id": webhook_id,
+        "X-Shopify-Hmac-Sha256": base64_signature(body),
+    }
+    return request(f"{bot.url}/webhooks/shopify", body, headers)
+
+
+def test_an_older_shopify_update_arriving_after_a_newer_one_changes_nothing(
+    stocked_bot: RunningBot,
+) -> None:
+    send_fixture(stocked_bot, "shopify", "orders_create.json", "/webhooks/shopify")
+    newer = shopify_update(stocked_bot, "2025-04-02T12:00:00-05:00", 3, "update-2")
+    older = shopify_update(stocked_bot, "2025-04-02T11:45:00-05:00", 2, "update-1")
+    assert (newer.json()["outcome"], older.json()["outcome"]) == ("applied", "stale")
+    assert older.status == 200
+    assert lines(stocked_bot, "1002") == [("IPOD2009BLACK", 3, 0, 3)]
