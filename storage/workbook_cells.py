@@ -44,6 +44,9 @@ def text(value: object) -> str:
     return str(value).strip()
 
 
+MAX_WHOLE_NUMBER = 1_000_000_000  # fits every database's INTEGER, far above any real stock
+
+
 def whole_number(value: object, minimum: int = 0) -> int:
     """A whole number of at least `minimum`, from an int, an integral float or a digit string."""
     if is_blank(value):
@@ -53,6 +56,8 @@ def whole_number(value: object, minimum: int = 0) -> int:
         raise CellError(f"{describe(value)} is not a whole number")
     if number < minimum:
         raise CellError(f"must be {minimum} or more, not {number}")
+    if number > MAX_WHOLE_NUMBER:
+        raise CellError(f"{number} is too large (at most {MAX_WHOLE_NUMBER:,})")
     return number
 
 

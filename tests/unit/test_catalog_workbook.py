@@ -333,3 +333,11 @@ def test_a_flood_of_problems_is_cut_at_one_hundred_with_a_count_of_the_rest(
     assert len(problems) == 101
     assert problems[0].startswith("Products, row 2, column D (on_hand)")
     assert problems[-1] == "workbook: ... and 30 more problems"
+
+
+def test_an_absurdly_large_quantity_is_refused_before_it_reaches_the_database(
+    tmp_path: Path,
+) -> None:
+    path = write_catalog(tmp_path, products=[product_row(on_hand=10**12)])
+    [problem] = problems_reading(path)
+    assert "on_hand" in problem and "too large" in problem
