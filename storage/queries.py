@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from domain.model import LineIssue
 from domain.purchasing import BufferLine
@@ -17,17 +16,18 @@ from domain.views import (
     WaitingLine,
 )
 from storage.models import OrderLineRow, OrderRow, ProductRow, SupplierRow
+from storage.tx import SqlTx
 
 OLDEST_SHOWN = 10
 _WAITING = OrderLineRow.waiting_qty > 0
 
 
 class SqlBackorderQueries:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, tx: SqlTx) -> None:
+        self.tx = tx
 
     def sku(self, sku: str) -> SkuStatus | None:
-        found = self.session.execute(
+        found = self.tx.session.execute(
             select(ProductRow, SupplierRow.name)
             .join(SupplierRow, ProductRow.supplier_id == SupplierRow.id)
             .where(ProductRow.sku == sku)
@@ -35,7 +35,7 @@ class SqlBackorderQueries:
         if found is None:
             return None
         product, supplier = found
-        units, lines = self.session.execute(
+        units, lines = self.tx.session.execute(
             select(func.coalesce(func.sum(OrderLineRow.waiting_qty), 0), func.count()).where(
                 OrderLineRow.product_id == product.id, _WAITING
             )
@@ -52,7 +52,7 @@ class SqlBackorderQueries:
         )
 
     def _oldest_waiting(self, product_id: int) -> tuple[WaitingLine, ...]:
-        rows = self.session.execute(
+        rows = self.tx.session.execute(
             select(
                 OrderRow.number,
                 OrderLineRow.sku,
@@ -69,13 +69,13 @@ class SqlBackorderQueries:
         return tuple(WaitingLine(*row) for row in rows)
 
     def order(self, number: str) -> list[OrderStatus]:
-        orders = self.session.execute(
+        orders = self.tx.session.execute(
             select(OrderRow).where(OrderRow.number == number).order_by(OrderRow.placed_at)
         ).scalars()
         return [self._order_status(order) for order in orders]
 
     def _order_status(self, order: OrderRow) -> OrderStatus:
-        rows = self.session.execute(
+        rows = self.tx.session.execute(
             select(OrderLineRow, SupplierRow.name)
             .outerjoin(ProductRow, ProductRow.id == OrderLineRow.product_id)
             .outerjoin(SupplierRow, SupplierRow.id == ProductRow.supplier_id)
@@ -106,12 +106,12 @@ class SqlBackorderQueries:
         )
 
     def supplier(self, name: str) -> SupplierStatus | None:
-        supplier = self.session.execute(
+        supplier = self.tx.session.execute(
             select(SupplierRow).where(func.lower(SupplierRow.name) == name.lower())
         ).scalar_one_or_none()
         if supplier is None:
             return None
-        rows = self.session.execute(
+        rows = self.tx.session.execute(
             select(
                 ProductRow.sku,
                 ProductRow.name,
@@ -137,7 +137,7 @@ class SqlBackorderQueries:
         )
 
     def overview(self) -> Overview:
-        rows = self.session.execute(
+        rows = self.tx.session.execute(
             select(
                 SupplierRow.name,
                 func.count(),
@@ -151,7 +151,7 @@ class SqlBackorderQueries:
             .group_by(SupplierRow.id, SupplierRow.name)
             .order_by(func.min(OrderLineRow.placed_at))
         ).all()
-        unplaced = self.session.execute(
+        unplaced = self.tx.session.execute(
             select(func.count())
             .select_from(OrderLineRow)
             .join(OrderRow, OrderRow.id == OrderLineRow.order_id)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
 
 from domain.model import Delivery, IncomingOrder, LineIssue, LineState, OrderState, StockLevel
-from storage.models import DeliveryRow, OrderLineRow, OrderRow, ProductRow
-from storage.sql import insert_ignoring_conflicts
+from storage import statements as sql
+from storage.models import DeliveryRow, OrderLineRow, OrderRow
+from storage.tx import SqlTx
 
 _LINE_COLUMNS = (
     OrderLineRow.id,
@@ -27,25 +27,25 @@ _LINE_COLUMNS = (
 
 
 class SqlDeliveryLog:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, tx: SqlTx) -> None:
+        self.tx = tx
 
     def record(self, delivery: Delivery, received_at: datetime) -> int | None:
-        stmt = insert_ignoring_conflicts(self.session, DeliveryRow, ["source", "delivery_key"])
-        stmt = stmt.values(
-            source=delivery.source.value,
-            delivery_key=delivery.key,
-            topic=delivery.topic,
-            order_external_id=delivery.order.external_id,
-            order_updated_at=delivery.order.updated_at,
-            received_at=received_at,
-            outcome="applied",
-        ).returning(DeliveryRow.id)
-        return self.session.execute(stmt).scalar_one_or_none()
+        conn = self.tx.conn
+        values = {
+            "source": delivery.source.value,
+            "delivery_key": delivery.key,
+            "topic": delivery.topic,
+            "order_external_id": delivery.order.external_id,
+            "order_updated_at": delivery.order.updated_at,
+            "received_at": received_at,
+            "outcome": "applied",
+        }
+        return conn.execute(sql.record_delivery(conn.dialect.name), values).scalar_one_or_none()
 
     def set_outcome(self, delivery_id: int, outcome: str) -> None:
         stmt = update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(outcome=outcome)
-        self.session.execute(stmt)
+        self.tx.session.execute(stmt)
 
 
 def _line_state(row: object) -> LineState:
@@ -64,32 +64,34 @@ def _line_state(row: object) -> LineState:
 
 
 class SqlOrders:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, tx: SqlTx) -> None:
+        self.tx = tx
 
     def claim(self, order: IncomingOrder, received_at: datetime) -> tuple[int, OrderState | None]:
-        stmt = insert_ignoring_conflicts(self.session, OrderRow, ["source", "external_id"])
-        stmt = stmt.values(
-            source=order.source.value,
-            external_id=order.external_id,
-            number=order.number,
-            customer=order.customer,
-            placed_at=order.placed_at,
-            source_updated_at=order.updated_at,
-            received_at=received_at,
-            cancelled_at=received_at if order.cancelled else None,
-        ).returning(OrderRow.id)
-        new_id = self.session.execute(stmt).scalar_one_or_none()
+        conn = self.tx.conn
+        values = {
+            "source": order.source.value,
+            "external_id": order.external_id,
+            "number": order.number,
+            "customer": order.customer,
+            "placed_at": order.placed_at,
+            "source_updated_at": order.updated_at,
+            "received_at": received_at,
+            "cancelled_at": received_at if order.cancelled else None,
+        }
+        new_id = conn.execute(sql.create_order(conn.dialect.name), values).scalar_one_or_none()
         if new_id is not None:
             return new_id, None
         where = (OrderRow.source == order.source.value) & (
             OrderRow.external_id == order.external_id
         )
-        row = self.session.execute(select(OrderRow).where(where).with_for_update()).scalar_one()
+        row = self.tx.session.execute(select(OrderRow).where(where).with_for_update()).scalar_one()
         return row.id, self._state(row)
 
     def _state(self, row: OrderRow) -> OrderState:
-        lines = self.session.execute(select(*_LINE_COLUMNS).where(OrderLineRow.order_id == row.id))
+        lines = self.tx.session.execute(
+            select(*_LINE_COLUMNS).where(OrderLineRow.order_id == row.id)
+        )
         return OrderState(
             order_id=row.id,
             number=row.number,
@@ -101,21 +103,21 @@ class SqlOrders:
 
     def lock_lines(self, order_id: int) -> dict[str, LineState]:
         stmt = select(*_LINE_COLUMNS).where(OrderLineRow.order_id == order_id).with_for_update()
-        return {line.line_ref: line for line in map(_line_state, self.session.execute(stmt))}
+        return {line.line_ref: line for line in map(_line_state, self.tx.session.execute(stmt))}
 
     def save_version(self, order_id: int, order: IncomingOrder) -> None:
-        row = self.session.get_one(OrderRow, order_id)
+        row = self.tx.session.get_one(OrderRow, order_id)
         row.source_updated_at = order.updated_at
         row.customer = order.customer or row.customer
         if order.cancelled and row.cancelled_at is None:
             row.cancelled_at = order.updated_at
-        self.session.flush()
+        self.tx.session.flush()
 
     def mark_cancelled(self, order_id: int, at: datetime) -> None:
-        row = self.session.get_one(OrderRow, order_id)
+        row = self.tx.session.get_one(OrderRow, order_id)
         if row.cancelled_at is None:
             row.cancelled_at = at
-        self.session.flush()
+        self.tx.session.flush()
 
     def save_lines(self, order_id: int, placed_at: datetime, lines: Iterable[LineState]) -> None:
         new, changed = [], []
@@ -131,11 +133,12 @@ class SqlOrders:
             if line.line_id is None:
                 new.append(values | _new_line(order_id, placed_at, line))
             else:
-                changed.append(values | {"id": line.line_id})
+                changed.append(values | {"line_id": line.line_id})
+        conn = self.tx.conn
         if new:
-            self.session.execute(OrderLineRow.__table__.insert(), new)
+            conn.execute(sql.INSERT_LINES, new)
         if changed:
-            self.session.execute(update(OrderLineRow), changed)
+            conn.execute(sql.UPDATE_LINE, changed)
 
     def waiting_fifo(self, product_id: int, limit: int) -> list[LineState]:
         stmt = (
@@ -145,18 +148,18 @@ class SqlOrders:
             .limit(limit)
             .with_for_update()
         )
-        return [_line_state(row) for row in self.session.execute(stmt)]
+        return [_line_state(row) for row in self.tx.session.execute(stmt)]
 
     def save_fills(self, lines: Iterable[LineState]) -> None:
         params = [
-            {"id": line.line_id, "allocated_qty": line.allocated, "waiting_qty": line.waiting}
+            {"line_id": line.line_id, "allocated_qty": line.allocated, "waiting_qty": line.waiting}
             for line in lines
         ]
         if params:
-            self.session.execute(update(OrderLineRow), params)
+            self.tx.conn.execute(sql.FILL_LINE, params)
 
     def find_by_number(self, number: str) -> list[tuple[int, OrderState]]:
-        rows = self.session.execute(
+        rows = self.tx.session.execute(
             select(OrderRow)
             .where(OrderRow.number == number)
             .order_by(OrderRow.id)
@@ -175,39 +178,25 @@ def _new_line(order_id: int, placed_at: datetime, line: LineState) -> dict[str, 
 
 
 class SqlStock:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, tx: SqlTx) -> None:
+        self.tx = tx
 
+    # Locks are taken in product id order, so two orders sharing SKUs never deadlock.
     def lock(self, skus: Iterable[str]) -> dict[str, StockLevel]:
         wanted = sorted(set(skus))
         if not wanted:
             return {}
-        return {level.sku: level for level in self._locked(ProductRow.sku.in_(wanted))}
+        rows = self.tx.conn.execute(sql.LOCK_STOCK_BY_SKU, {"skus": wanted})
+        return {sku: StockLevel(pid, sku, on_hand) for pid, sku, on_hand in rows}
 
     def lock_ids(self, product_ids: Iterable[int]) -> dict[int, StockLevel]:
         wanted = sorted(set(product_ids))
         if not wanted:
             return {}
-        return {level.product_id: level for level in self._locked(ProductRow.id.in_(wanted))}
-
-    def _locked(self, where: object) -> list[StockLevel]:
-        # Locks are taken in id order, so two orders sharing SKUs never deadlock.
-        stmt = (
-            select(ProductRow.id, ProductRow.sku, ProductRow.on_hand)
-            .where(where)  # type: ignore[arg-type]
-            .order_by(ProductRow.id)
-            .with_for_update()
-        )
-        return [StockLevel(pid, sku, on_hand) for pid, sku, on_hand in self.session.execute(stmt)]
+        rows = self.tx.conn.execute(sql.LOCK_STOCK_BY_ID, {"ids": wanted})
+        return {pid: StockLevel(pid, sku, on_hand) for pid, sku, on_hand in rows}
 
     def take(self, taken: dict[int, int]) -> None:
         params = [{"pid": pid, "units": units} for pid, units in taken.items() if units]
-        if not params:
-            return
-        table = ProductRow.__table__
-        stmt = (
-            table.update()
-            .where(table.c.id == bindparam("pid"))
-            .values(on_hand=table.c.on_hand - bindparam("units"))
-        )
-        self.session.connection().execute(stmt, params)
+        if params:
+            self.tx.conn.execute(sql.TAKE_STOCK, params)

@@ -6,18 +6,17 @@ from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.orm import Session
-
 from storage.catalog_store import SqlCatalogStore
 from storage.db import Database
 from storage.queries import SqlBackorderQueries
 from storage.repositories import SqlDeliveryLog, SqlOrders, SqlStock
+from storage.tx import SqlTx
 
 
 class SqlUnitOfWork:
     """A fresh session per use case; `read_only` ones never wait for SQLite's writer."""
 
-    session: Session
+    tx: SqlTx
 
     def __init__(self, database: Database, read_only: bool = False) -> None:
         self.database = database
@@ -29,12 +28,12 @@ class SqlUnitOfWork:
             self._turn = self.database.writer_turn()
             self._turn.__enter__()
         bind = self.database.reader if self.read_only else self.database.engine
-        self.session = self.database.sessions(bind=bind)
-        self.deliveries = SqlDeliveryLog(self.session)
-        self.orders = SqlOrders(self.session)
-        self.stock = SqlStock(self.session)
-        self.catalog = SqlCatalogStore(self.session)
-        self.queries = SqlBackorderQueries(self.session)
+        self.tx = SqlTx(bind.connect())
+        self.deliveries = SqlDeliveryLog(self.tx)
+        self.orders = SqlOrders(self.tx)
+        self.stock = SqlStock(self.tx)
+        self.catalog = SqlCatalogStore(self.tx)
+        self.queries = SqlBackorderQueries(self.tx)
         return self
 
     def __exit__(
@@ -44,15 +43,14 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
-            self.session.rollback()
-            self.session.close()
+            self.tx.close()
         finally:
             if self._turn is not None:
                 self._turn.__exit__(exc_type, exc, tb)
                 self._turn = None
 
     def commit(self) -> None:
-        self.session.commit()
+        self.tx.commit()
 
     def rollback(self) -> None:
-        self.session.rollback()
+        self.tx.conn.rollback()
