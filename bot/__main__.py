@@ -26,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # waitress logs every queued request under load; the webhook latency histogram says more.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     try:
         return int(args.func(args) or 0)
     except (ConfigError, SchemaOutOfDate, DomainError) as error:

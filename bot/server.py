@@ -11,7 +11,7 @@ from waitress.server import create_server
 
 log = logging.getLogger(__name__)
 
-HTTP_THREADS = 16
+HTTP_THREADS = 8
 
 
 class HttpServer:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///backorders.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+_BEGIN = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN DEFERRED"}
 
 
 @dataclass
@@ -81,6 +82,6 @@ def _sqlite_engine(url: str, options: dict[str, Any]) -> Engine:
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front, so two writers never deadlock upgrading.
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        conn.connection.dbapi_connection.execute(_BEGIN[mode])
 
     return engine

@@ -31,17 +31,16 @@ class SqlDeliveryLog:
         self.tx = tx
 
     def record(self, delivery: Delivery, received_at: datetime) -> int | None:
-        conn = self.tx.conn
+        driver = self.tx.driver
         values = {
             "source": delivery.source.value,
             "delivery_key": delivery.key,
             "topic": delivery.topic,
             "order_external_id": delivery.order.external_id,
-            "order_updated_at": delivery.order.updated_at,
-            "received_at": received_at,
-            "outcome": "applied",
+            "order_updated_at": driver.time(delivery.order.updated_at),
+            "received_at": driver.time(received_at),
         }
-        return conn.execute(sql.record_delivery(conn.dialect.name), values).scalar_one_or_none()
+        return driver.returning_id(sql.RECORD_DELIVERY, values)
 
     def set_outcome(self, delivery_id: int, outcome: str) -> None:
         stmt = update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(outcome=outcome)
@@ -68,18 +67,18 @@ class SqlOrders:
         self.tx = tx
 
     def claim(self, order: IncomingOrder, received_at: datetime) -> tuple[int, OrderState | None]:
-        conn = self.tx.conn
+        driver = self.tx.driver
         values = {
             "source": order.source.value,
             "external_id": order.external_id,
             "number": order.number,
             "customer": order.customer,
-            "placed_at": order.placed_at,
-            "source_updated_at": order.updated_at,
-            "received_at": received_at,
-            "cancelled_at": received_at if order.cancelled else None,
+            "placed_at": driver.time(order.placed_at),
+            "source_updated_at": driver.time(order.updated_at),
+            "received_at": driver.time(received_at),
+            "cancelled_at": driver.time(received_at if order.cancelled else None),
         }
-        new_id = conn.execute(sql.create_order(conn.dialect.name), values).scalar_one_or_none()
+        new_id = driver.returning_id(sql.CREATE_ORDER, values)
         if new_id is not None:
             return new_id, None
         where = (OrderRow.source == order.source.value) & (
@@ -120,6 +119,7 @@ class SqlOrders:
         self.tx.session.flush()
 
     def save_lines(self, order_id: int, placed_at: datetime, lines: Iterable[LineState]) -> None:
+        driver = self.tx.driver
         new, changed = [], []
         for line in lines:
             values = {
@@ -131,14 +131,11 @@ class SqlOrders:
                 "issue": line.issue.value if line.issue else None,
             }
             if line.line_id is None:
-                new.append(values | _new_line(order_id, placed_at, line))
+                new.append(values | _new_line(order_id, driver.time(placed_at), line))
             else:
                 changed.append(values | {"line_id": line.line_id})
-        conn = self.tx.conn
-        if new:
-            conn.execute(sql.INSERT_LINES, new)
-        if changed:
-            conn.execute(sql.UPDATE_LINE, changed)
+        driver.execute_many(sql.INSERT_LINE, new)
+        driver.execute_many(sql.UPDATE_LINE, changed)
 
     def waiting_fifo(self, product_id: int, limit: int) -> list[LineState]:
         stmt = (
@@ -155,8 +152,7 @@ class SqlOrders:
             {"line_id": line.line_id, "allocated_qty": line.allocated, "waiting_qty": line.waiting}
             for line in lines
         ]
-        if params:
-            self.tx.conn.execute(sql.FILL_LINE, params)
+        self.tx.driver.execute_many(sql.FILL_LINE, params)
 
     def find_by_number(self, number: str) -> list[tuple[int, OrderState]]:
         rows = self.tx.session.execute(
@@ -168,7 +164,7 @@ class SqlOrders:
         return [(row.id, self._state(row)) for row in rows]
 
 
-def _new_line(order_id: int, placed_at: datetime, line: LineState) -> dict[str, object]:
+def _new_line(order_id: int, placed_at: object, line: LineState) -> dict[str, object]:
     return {
         "order_id": order_id,
         "line_ref": line.line_ref,
@@ -181,22 +177,14 @@ class SqlStock:
     def __init__(self, tx: SqlTx) -> None:
         self.tx = tx
 
-    # Locks are taken in product id order, so two orders sharing SKUs never deadlock.
     def lock(self, skus: Iterable[str]) -> dict[str, StockLevel]:
-        wanted = sorted(set(skus))
-        if not wanted:
-            return {}
-        rows = self.tx.conn.execute(sql.LOCK_STOCK_BY_SKU, {"skus": wanted})
+        rows = self.tx.driver.lock_stock("sku", skus)
         return {sku: StockLevel(pid, sku, on_hand) for pid, sku, on_hand in rows}
 
     def lock_ids(self, product_ids: Iterable[int]) -> dict[int, StockLevel]:
-        wanted = sorted(set(product_ids))
-        if not wanted:
-            return {}
-        rows = self.tx.conn.execute(sql.LOCK_STOCK_BY_ID, {"ids": wanted})
+        rows = self.tx.driver.lock_stock("id", product_ids)
         return {pid: StockLevel(pid, sku, on_hand) for pid, sku, on_hand in rows}
 
     def take(self, taken: dict[int, int]) -> None:
         params = [{"pid": pid, "units": units} for pid, units in taken.items() if units]
-        if params:
-            self.tx.conn.execute(sql.TAKE_STOCK, params)
+        self.tx.driver.execute_many(sql.TAKE_STOCK, params)

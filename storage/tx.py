@@ -8,10 +8,16 @@ from functools import cached_property
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from storage.statements import DriverSql
+
 
 class SqlTx:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+
+    @cached_property
+    def driver(self) -> DriverSql:
+        return DriverSql(self.conn)
 
     @cached_property
     def session(self) -> Session:
@@ -33,6 +39,8 @@ class SqlTx:
         self.conn.commit()
 
     def close(self) -> None:
+        if "driver" in self.__dict__:
+            self.driver.cursor.close()
         if self.has_session:
             self.session.close()
         self.conn.rollback()

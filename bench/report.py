@@ -1,0 +1,118 @@
+"""Reading the results: the Markdown table, the verdict against the goal, the profile's top."""
+
+from __future__ import annotations
+
+import pstats
+from pathlib import Path
+from typing import Any
+
+GOAL_RPS = 1000.0
+GOAL_P99_MS = 100.0
+GOAL_CORES = 2
+OWN_CODE = ("bot", "domain", "storage", "handlers")
+HEADER = (
+    "| clients | floor req/s | floor p50 / p99 / max ms | floor err "
+    "| bot req/s | bot p50 / p99 / max ms | bot err | bot/floor req/s | bot/floor p99 |"
+)
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.3f}" if b else "n/a"
+
+
+def _latency(side: dict[str, Any]) -> str:
+    return f"{side['p50_ms']:.1f} / {side['p99_ms']:.1f} / {side['max_ms']:.1f}"
+
+
+def _errors(side: dict[str, Any]) -> str:
+    text = str(side["errors"])
+    if side["error_statuses"]:
+        text += " (" + ", ".join(f"{k}: {v}" for k, v in side["error_statuses"].items()) + ")"
+    return text + (" ⚠ ran out of orders" if side["exhausted"] else "")
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """One row per concurrency level: floor, bot, and the bot/floor ratios."""
+    lines = [HEADER, "|" + "---|" * 9]
+    for row in results["levels"]:
+        floor, bot = row["floor"], row["bot"]
+        cells = (
+            str(row["clients"]),
+            f"{floor['rps']:.0f}",
+            _latency(floor),
+            _errors(floor),
+            f"{bot['rps']:.0f}",
+            _latency(bot),
+            _errors(bot),
+            _ratio(bot["rps"], floor["rps"]),
+            _ratio(bot["p99_ms"], floor["p99_ms"]),
+        )
+        lines.append("| " + " | ".join(cells) + " |")
+    m = results["machine"]
+    lines.append("")
+    lines.append(
+        f"{m['database']}, {m['cpu_count']} CPUs, Python {m['python']}, SQLite {m['sqlite']}; "
+        f"{results['settings']['seconds']:g} s per level after {results['settings']['warmup']:g} s "
+        "warm-up; req/s counts 200s only."
+    )
+    lines.append(_stock_line(results))
+    lines.extend(f"Bot log, {n} times: {text}" for text, n in results["bot_log_warnings"].items())
+    return "\n".join(lines)
+
+
+def _stock_line(results: dict[str, Any]) -> str:
+    """How much of what the bot was sent ended up backordered (from its own /metrics)."""
+    sent = sum(row["bot"]["sent"] for row in results["levels"])
+    ordered = sum(row["bot_units_sent"] for row in results["levels"])
+    metrics = results["bot_metrics"]
+    stored = sum(v for k, v in metrics.items() if k.startswith("backorder_orders_total"))
+    waiting = sum(v for k, v in metrics.items() if k.startswith("backorder_backordered_units"))
+    share = f"{100 * waiting / ordered:.0f}%" if ordered else "n/a"
+    return (
+        f"Bot was sent {sent} orders ({ordered} units) in all, stored {stored:.0f}; "
+        f"{waiting:.0f} units ({share}) were backordered on arrival."
+    )
+
+
+def verdict(results: dict[str, Any]) -> str:
+    """Where the bot stands against 1,000 orders/s at p99 < 100 ms (reported, never asserted)."""
+    fits = [
+        row["bot"]
+        for row in results["levels"]
+        if row["bot"]["p99_ms"] < GOAL_P99_MS and row["bot"]["errors"] == 0
+    ]
+    cores = results["machine"]["cpu_count"]
+    note = "" if cores == GOAL_CORES else f" (this machine has {cores} CPUs, the goal says 2)"
+    goal = f"Goal {GOAL_RPS:.0f} orders/s at p99 < {GOAL_P99_MS:.0f} ms"
+    if not fits:
+        return f"{goal}: no level met the p99 without errors.{note}"
+    best = max(fits, key=lambda side: side["rps"])
+    state = "met" if best["rps"] >= GOAL_RPS else "not met"
+    return (
+        f"{goal}: {state}; best bot level "
+        f"within the p99 was {best['clients']} clients at {best['rps']:.0f} orders/s, p99 "
+        f"{best['p99_ms']:.1f} ms = {best['rps'] / GOAL_RPS:.2f} of the goal rate.{note}"
+    )
+
+
+def top_functions(path: Path, root: Path, count: int = 10) -> str:
+    """The project's own functions (bot, domain, storage, handlers) by cumulative time."""
+    if not path.exists():
+        return f"No profile at {path}."
+    stats = pstats.Stats(str(path)).stats  # type: ignore[attr-defined]
+    prefixes = tuple(str(root / part) + "/" for part in OWN_CODE)
+    own = [(key, value) for key, value in stats.items() if key[0].startswith(prefixes)]
+    total = max((value[3] for _key, value in own), default=0.0) or 1.0
+    lines = [
+        "cProfile, wall-clock per serving thread (so with more than one client it includes time "
+        "spent queueing for SQLite's writer, in storage/db.py writer_turn):",
+        "",
+        "| cumulative s | % of requests | calls | function |",
+        "|---|---|---|---|",
+    ]
+    for (file, line, name), (_cc, calls, _tt, cumulative, _callers) in sorted(
+        own, key=lambda item: item[1][3], reverse=True
+    )[:count]:
+        where = f"{Path(file).relative_to(root)}:{line} {name}"
+        lines.append(f"| {cumulative:.2f} | {100 * cumulative / total:.0f}% | {calls} | {where} |")
+    return "\n".join(lines)
