@@ -107,3 +107,43 @@ class Overview:
     @property
     def waiting_units(self) -> int:
         return sum(s.waiting_units for s in self.suppliers)
+
+
+@dataclass(frozen=True)
+class NewBackorder:
+    """A line that started waiting since the last summary."""
+
+    order_number: str
+    sku: str
+    name: str
+    supplier: str
+    waiting: int
+    placed_at: datetime
+
+
+@dataclass(frozen=True)
+class UnplacedLine:
+    """An order line the bot could not place: the team must look at it."""
+
+    order_number: str
+    line_ref: str
+    sku: str | None
+    name: str
+    quantity: int
+    issue: LineIssue
+
+
+@dataclass(frozen=True)
+class BackorderSummary:
+    """What the channel hears about new backorders in one batch."""
+
+    new_backorders: tuple[NewBackorder, ...]
+    unplaced: tuple[UnplacedLine, ...]
+
+    @property
+    def waiting_units(self) -> int:
+        return sum(line.waiting for line in self.new_backorders)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.new_backorders and not self.unplaced
