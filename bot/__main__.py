@@ -6,8 +6,12 @@ import argparse
 import logging
 import sys
 
-from bot.app import SchemaOutOfDate, build_bot
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from sqlalchemy.engine import make_url
+
+from bot.app import Bot, SchemaOutOfDate, SlackSettingsMissing, build_bot, prepare_database
 from bot.config import ConfigError, load_config
+from bot.console import run_console
 from bot.server import HttpServer
 from bot.settings import settings_from_env
 from domain.errors import DomainError
@@ -30,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     try:
         return int(args.func(args) or 0)
-    except (ConfigError, SchemaOutOfDate, DomainError) as error:
+    except (ConfigError, SchemaOutOfDate, SlackSettingsMissing, DomainError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
@@ -39,7 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     parser.set_defaults(func=run)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
-    commands.add_parser("run", help="run the bot (the default)").set_defaults(func=run)
+    commands.add_parser(
+        "run", help="run the bot (the default): Slack with SLACK_BOT_TOKEN, else the console"
+    ).set_defaults(func=run)
+    commands.add_parser(
+        "console", help="chat with the bot in this terminal (no Slack workspace needed)"
+    ).set_defaults(func=console)
     importer = commands.add_parser("import", help="import a catalog workbook (.xlsx)")
     importer.add_argument("file", help="workbook with Suppliers and Products sheets")
     importer.set_defaults(func=import_file)
@@ -51,32 +60,48 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run(_args: argparse.Namespace) -> int:
+    """Slack when a bot token is set (Socket Mode with an app token); the console otherwise."""
     settings = settings_from_env()
-    bot = build_bot(settings, load_config(settings.config_path))
-    server = HttpServer(bot.http, settings.host, settings.port)
+    config = load_config(settings.config_path)
     if settings.slack_bot_token is None:
-        print(
-            "Backorder Bot: no SLACK_BOT_TOKEN, so Slack is off; "
-            f"store webhooks on http://{settings.host}:{server.port}/webhooks/..."
-        )
+        return run_console(settings, config, sys.stdin, sys.stdout)
+    bot = build_bot(settings, config)
+    server = HttpServer(bot.http, settings.host, settings.port)
+    socket_mode = _connect_socket_mode(bot) if settings.slack_app_token else None
+    mode = "Socket Mode" if socket_mode else "HTTP (Request URL: /slack/events)"
     log.info(
-        "database %s; listening on %s:%s",
+        "Slack by %s; database %s; HTTP on %s:%s",
+        mode,
         _safe_url(settings.database_url),
         settings.host,
         server.port,
     )
-    server.serve_forever()
+    bot.start_background()
+    try:
+        server.serve_forever()
+    finally:
+        if socket_mode is not None:
+            socket_mode.close()
+        bot.stop_background()
     return 0
 
 
-def import_file(args: argparse.Namespace) -> int:
+def console(_args: argparse.Namespace) -> int:
     settings = settings_from_env()
-    database = connect(settings.database_url)
-    from bot.app import prepare_database
+    return run_console(settings, load_config(settings.config_path), sys.stdin, sys.stdout)
 
+
+def _connect_socket_mode(bot: Bot) -> SocketModeHandler:
+    assert bot.slack is not None and bot.settings.slack_app_token
+    handler = SocketModeHandler(bot.slack, bot.settings.slack_app_token)
+    handler.connect()  # returns at once; events arrive on the handler's own threads
+    return handler
+
+
+def import_file(args: argparse.Namespace) -> int:
+    database = connect(settings_from_env().database_url)
     prepare_database(database)
-    catalog = read_catalog(args.file)
-    result = import_catalog(SqlUnitOfWork(database), catalog)
+    result = import_catalog(SqlUnitOfWork(database), read_catalog(args.file))
     print(
         f"Imported {args.file}: {result.suppliers} suppliers, "
         f"{result.products_added} products added, {result.products_updated} updated."
@@ -99,8 +124,6 @@ def db_status(_args: argparse.Namespace) -> int:
 
 
 def _safe_url(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)
 
 

@@ -3,24 +3,39 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
 from typing import Any
 
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
 from bot.config import AppConfig
 from bot.facade import Backorders, Clock, utc_now
 from bot.http import HttpApp, WebhookEndpoint
 from bot.metrics import Metrics
+from bot.outbox_worker import OutboxWorker
+from bot.scheduler import build_scheduler
 from bot.settings import Settings
+from bot.slack_app import build_slack_app
+from bot.slack_delivery import SlackDelivery
+from domain.services import EXPORT_BUILDER
 from storage.db import Database, connect
 from storage.migrate import schema_state, upgrade
+from storage.outbox import OutboxStore
 
 log = logging.getLogger(__name__)
+CONSOLE_TOKEN = "xoxb-console"  # the console's Slack is a local server that takes any token
 
 
 class SchemaOutOfDate(Exception):
     """The database needs migrations the bot will not apply by itself (PostgreSQL)."""
+
+
+class SlackSettingsMissing(Exception):
+    """Slack is half configured; the message says which variable to set."""
 
 
 @dataclass
@@ -30,15 +45,40 @@ class Bot:
     database: Database
     backorders: Backorders
     metrics: Metrics
-    http: HttpApp
+    outbox: OutboxStore
+    http: HttpApp = field(init=False)
+    slack: App | None = None
+    worker: OutboxWorker | None = None
+    scheduler: BackgroundScheduler | None = None
 
     def health(self) -> tuple[bool, dict[str, Any]]:
         try:
             with self.database.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
+            pending, oldest = self.outbox.backlog()
         except Exception as error:  # any failure means "not healthy", and says why
             return False, {"ok": False, "database": f"unreachable: {type(error).__name__}"}
-        return True, {"ok": True, "database": "ok", "scheduler": "not running"}
+        running = self.scheduler is not None and self.scheduler.running
+        return True, {
+            "ok": True,
+            "database": "ok",
+            "scheduler": "running" if running else "stopped",
+            "outbox_pending": pending,
+            "outbox_oldest": oldest.isoformat() if oldest else None,
+        }
+
+    def start_background(self) -> None:
+        """The outbox worker and the scheduler: what runs besides answering requests."""
+        if self.worker is not None:
+            self.worker.start()
+        if self.scheduler is not None:
+            self.scheduler.start()
+
+    def stop_background(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self.worker is not None:
+            self.worker.stop()
 
 
 def prepare_database(database: Database) -> None:
@@ -60,13 +100,48 @@ def build_bot(
     config: AppConfig,
     clock: Clock = utc_now,
     database: Database | None = None,
+    *,
+    slack_token: str | None = None,
+    listener_executor: Executor | None = None,
+    outbox_pace_s: float = 1.0,
 ) -> Bot:
-    """Connect, check the schema and wire the HTTP front; nothing is served yet."""
+    """Connect, check the schema, wire HTTP, Slack, the outbox worker and the scheduler."""
     database = database or connect(settings.database_url)
     prepare_database(database)
-    backorders = Backorders(database, clock)
+    backorders = Backorders(
+        database,
+        clock,
+        channel=config.slack.channel,
+        deadline_text=f"{config.purchasing.deadline} {config.timezone.key}",
+        summarise_at_once=config.summaries_batch_every_s == 0,
+    )
     metrics = Metrics(overview=backorders.overview)
+    bot = Bot(settings, config, database, backorders, metrics, OutboxStore(database))
     webhooks = WebhookEndpoint(backorders.ingest, settings.webhook_secrets, metrics)
-    bot = Bot(settings, config, database, backorders, metrics, http=None)  # type: ignore[arg-type]
-    bot.http = HttpApp(webhooks, health=bot.health, metrics=metrics.render)
+    token = slack_token or settings.slack_bot_token
+    routes = {}
+    if token:
+        bot.slack = build_slack_app(
+            backorders, token, _signing_secret(settings), settings.slack_api_url, listener_executor
+        )
+        routes["/slack/events"] = SlackRequestHandler(bot.slack)
+        delivery = SlackDelivery(
+            bot.slack.client, bot.outbox, {EXPORT_BUILDER: backorders.export_workbook}
+        )
+        bot.worker = OutboxWorker(bot.outbox, delivery, clock, pace_s=outbox_pace_s)
+    bot.scheduler = build_scheduler(
+        config.timezone, config.summaries_batch_every_s, backorders.flush_summaries
+    )
+    bot.http = HttpApp(webhooks, health=bot.health, metrics=metrics.render, extra_routes=routes)
     return bot
+
+
+def _signing_secret(settings: Settings) -> str:
+    if settings.slack_signing_secret:
+        return settings.slack_signing_secret
+    if settings.slack_app_token or not settings.slack_bot_token:
+        return "unused-in-socket-mode-and-console"  # no Slack HTTP requests reach the bot
+    raise SlackSettingsMissing(
+        "SLACK_SIGNING_SECRET is required when Slack calls the bot over HTTP "
+        "(or set SLACK_APP_TOKEN to use Socket Mode instead)."
+    )

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
 from domain.model import Catalog, Delivery, IncomingOrder, LineState, OrderState, StockLevel
-from domain.views import OrderStatus, Overview, SkuStatus, SupplierStatus
+from domain.notifications import Outbound
+from domain.views import (
+    BackorderSummary,
+    OpenLine,
+    OrderStatus,
+    Overview,
+    SkuStatus,
+    SupplierStatus,
+)
 
 
 class DeliveryLog(Protocol):
@@ -73,6 +81,29 @@ class BackorderQueries(Protocol):
 
     def overview(self) -> Overview: ...
 
+    def catalog_size(self) -> int: ...
+
+    def open_lines(self) -> Iterator[OpenLine]:
+        """Every waiting line, oldest first, streamed (for the export workbook)."""
+
+
+class Outbox(Protocol):
+    def add(self, message: Outbound, now: datetime) -> bool:
+        """Queue a message in this transaction; False when one with its key is queued already."""
+
+
+class SummaryQueue(Protocol):
+    def add(self, order_id: int, entries: Iterable[tuple[str, int]], now: datetime) -> None:
+        """Queue (line ref, units) of an order for the next new-backorder summary."""
+
+    def take(self) -> BackorderSummary:
+        """Remove everything queued and return it as one summary (two callers never share)."""
+
+
+class SlackEvents(Protocol):
+    def first_time(self, event_id: str, now: datetime) -> bool:
+        """Record an Events API delivery; False when this event was handled before."""
+
 
 class UnitOfWork(Protocol):
     """One transaction: rolls back on exit unless `commit()` was called."""
@@ -82,6 +113,9 @@ class UnitOfWork(Protocol):
     stock: Stock
     catalog: CatalogStore
     queries: BackorderQueries
+    outbox: Outbox
+    summaries: SummaryQueue
+    events: SlackEvents
 
     def __enter__(self) -> Self: ...
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from domain.allocation import OrderPlan, fill_waiting, is_stale, plan_cancellation, plan_order
 from domain.errors import DomainError, NotFound
 from domain.model import Catalog, Delivery, IncomingOrder, LineIssue, LineState, OrderState
+from domain.notifications import SLACK_FILE, SLACK_POST, Outbound
 from domain.ports import UnitOfWork
-from domain.views import OrderStatus, Overview, SkuStatus, SupplierStatus
+from domain.views import BackorderSummary, OrderStatus, Overview, SkuStatus, SupplierStatus
 
 
 class Outcome(enum.StrEnum):
@@ -78,7 +80,7 @@ def ingest_order(uow: UnitOfWork, delivery: Delivery, received_at: datetime) -> 
             uow.deliveries.set_outcome(delivery_id, Outcome.STALE)
             uow.commit()
             return IngestResult(Outcome.STALE, order.number)
-        result = _apply_version(uow, order_id, order, existing)
+        result = _apply_version(uow, order_id, order, existing, received_at)
         uow.commit()
     return result
 
@@ -106,7 +108,11 @@ def cancel_order(uow: UnitOfWork, number: str, now: datetime) -> CancelResult:
 
 
 def _apply_version(
-    uow: UnitOfWork, order_id: int, order: IncomingOrder, state: OrderState | None
+    uow: UnitOfWork,
+    order_id: int,
+    order: IncomingOrder,
+    state: OrderState | None,
+    now: datetime,
 ) -> IngestResult:
     skus = {line.sku for line in order.lines if line.sku}
     if state is not None:
@@ -115,10 +121,13 @@ def _apply_version(
     stock = uow.stock.lock(skus)
     if state is not None:
         state.lines = uow.orders.lock_lines(order_id)
-    before = sum(line.waiting for line in state.lines.values()) if state else 0
+    waiting_before = {ref: line.waiting for ref, line in state.lines.items()} if state else {}
     plan = plan_order(order, state, stock)
     _save_plan(uow, order_id, state.placed_at if state else order.placed_at, plan)
-    after = sum(line.waiting for line in plan.lines)
+    news = _news(plan.lines, waiting_before)
+    if news:
+        uow.summaries.add(order_id, news, now)
+    before, after = sum(waiting_before.values()), sum(line.waiting for line in plan.lines)
     return IngestResult(
         Outcome.APPLIED,
         order.number,
@@ -127,6 +136,17 @@ def _apply_version(
         newly_waiting=max(after - before, 0),
         unplaced=_unplaced(plan.lines),
     )
+
+
+def _news(lines: Iterable[LineState], waiting_before: dict[str, int]) -> list[tuple[str, int]]:
+    """Lines the team should hear about: newly waiting units, and lines nobody can place."""
+    news = []
+    for line in lines:
+        if line.issue is not None and line.line_id is None and line.quantity > 0:
+            news.append((line.line_ref, line.quantity))
+        elif line.waiting > waiting_before.get(line.line_ref, 0):
+            news.append((line.line_ref, line.waiting - waiting_before.get(line.line_ref, 0)))
+    return news
 
 
 def _save_plan(uow: UnitOfWork, order_id: int, placed_at: datetime, plan: OrderPlan) -> None:
@@ -157,6 +177,45 @@ def _unplaced(lines: Iterable[LineState]) -> tuple[UnplacedLine, ...]:
         for line in lines
         if line.issue is not None and line.quantity > 0
     )
+
+
+def flush_summary(
+    uow: UnitOfWork,
+    channel: str,
+    render: Callable[[BackorderSummary], dict[str, Any]],
+    now: datetime,
+) -> BackorderSummary:
+    """Turn everything queued since the last summary into one channel message (none if empty)."""
+    with uow:
+        summary = uow.summaries.take()
+        if not summary.is_empty:
+            uow.outbox.add(Outbound(SLACK_POST, channel, render(summary)), now)
+        uow.commit()
+    return summary
+
+
+EXPORT_BUILDER = "open_backorders"
+
+
+def request_export(uow: UnitOfWork, channel: str, requested_by: str, now: datetime) -> None:
+    """Queue the open-backorders workbook for the channel; it is built when it is sent."""
+    payload = {
+        "builder": EXPORT_BUILDER,
+        "filename": f"open-backorders-{now:%Y-%m-%d-%H%M}.xlsx",
+        "title": f"Open backorders, {now:%Y-%m-%d %H:%M} UTC",
+        "initial_comment": f"Open backorders, as asked by <@{requested_by}>.",
+    }
+    with uow:
+        uow.outbox.add(Outbound(SLACK_FILE, channel, payload), now)
+        uow.commit()
+
+
+def note_event(uow: UnitOfWork, event_id: str, now: datetime) -> bool:
+    """True the first time an Events API event is seen, False for Slack's retries of it."""
+    with uow:
+        first = uow.events.first_time(event_id, now)
+        uow.commit()
+    return first
 
 
 def sku_status(uow: UnitOfWork, sku: str) -> SkuStatus:

@@ -147,3 +147,18 @@ class BackorderSummary:
     @property
     def is_empty(self) -> bool:
         return not self.new_backorders and not self.unplaced
+
+
+@dataclass(frozen=True)
+class OpenLine:
+    """One waiting order line, as the export workbook lists it."""
+
+    order_number: str
+    placed_at: datetime
+    customer: str | None
+    sku: str
+    name: str
+    supplier: str
+    quantity: int
+    allocated: int
+    waiting: int

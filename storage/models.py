@@ -15,6 +15,7 @@ from sqlalchemy import (
     MetaData,
     Numeric,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -145,3 +146,63 @@ class DeliveryRow(Base):
     order_updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     outcome: Mapped[str] = mapped_column(String(20))
+
+
+class SummaryQueueRow(Base):
+    """Order lines that started waiting (or could not be placed) since the last summary."""
+
+    __tablename__ = "summary_queue"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
+    line_ref: Mapped[str] = mapped_column(String(100))
+    units: Mapped[int]
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OutboxRow(Base):
+    """A message for Slack or email, written with the change that caused it; sent by a worker."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("dedupe_key"),
+        Index(
+            "ix_outbox_pending",
+            "channel",
+            "id",
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(30))
+    payload: Mapped[str] = mapped_column(Text)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxChannelRow(Base):
+    """Per-channel pacing shared by every replica: nothing is sent there before `not_before`."""
+
+    __tablename__ = "outbox_channels"
+
+    channel: Mapped[str] = mapped_column(String(100), primary_key=True)
+    not_before: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SlackEventRow(Base):
+    """Events API deliveries already handled, by `event_id`: Slack retries them."""
+
+    __tablename__ = "slack_events"
+
+    event_id: Mapped[str] = mapped_column(String(50), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from sqlalchemy import func, select
 
 from domain.model import LineIssue
 from domain.purchasing import BufferLine
 from domain.views import (
+    OpenLine,
     OrderLineStatus,
     OrderStatus,
     Overview,
@@ -135,6 +138,32 @@ class SqlBackorderQueries:
             buffer=buffer,
             oldest_placed_at=min((row[6] for row in rows), default=None),
         )
+
+    def catalog_size(self) -> int:
+        return int(self.tx.conn.execute(select(func.count()).select_from(ProductRow)).scalar_one())
+
+    def open_lines(self) -> Iterator[OpenLine]:
+        stmt = (
+            select(
+                OrderRow.number,
+                OrderLineRow.placed_at,
+                OrderRow.customer,
+                OrderLineRow.sku,
+                OrderLineRow.name,
+                SupplierRow.name,
+                OrderLineRow.quantity,
+                OrderLineRow.allocated_qty,
+                OrderLineRow.waiting_qty,
+            )
+            .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
+            .join(ProductRow, ProductRow.id == OrderLineRow.product_id)
+            .join(SupplierRow, SupplierRow.id == ProductRow.supplier_id)
+            .where(_WAITING)
+            .order_by(OrderLineRow.placed_at, OrderLineRow.id)
+        )
+        result = self.tx.conn.execution_options(yield_per=2000).execute(stmt)
+        for row in result:
+            yield OpenLine(*row)
 
     def overview(self) -> Overview:
         rows = self.tx.session.execute(

@@ -8,8 +8,11 @@ from typing import Self
 
 from storage.catalog_store import SqlCatalogStore
 from storage.db import Database
+from storage.events import SqlSlackEvents
+from storage.outbox import SqlOutbox
 from storage.queries import SqlBackorderQueries
 from storage.repositories import SqlDeliveryLog, SqlOrders, SqlStock
+from storage.summaries import SqlSummaryQueue
 from storage.tx import SqlTx
 
 
@@ -34,6 +37,9 @@ class SqlUnitOfWork:
         self.stock = SqlStock(self.tx)
         self.catalog = SqlCatalogStore(self.tx)
         self.queries = SqlBackorderQueries(self.tx)
+        self.outbox = SqlOutbox(self.tx)
+        self.summaries = SqlSummaryQueue(self.tx)
+        self.events = SqlSlackEvents(self.tx)
         return self
 
     def __exit__(

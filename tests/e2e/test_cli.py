@@ -14,6 +14,7 @@ import pytest
 from openpyxl import Workbook
 
 from bot.facade import Backorders
+from bot.local_slack import LocalSlack
 from domain.errors import NotFound
 from storage.db import Database
 from tests.support.databases import postgres_schema_url, require_postgres
@@ -92,25 +93,69 @@ def wait_for_health(url: str, process: subprocess.Popen, seconds: float = 30) ->
     raise AssertionError("the bot did not become healthy")
 
 
-def test_the_bot_starts_on_a_new_sqlite_database_and_stops_on_sigterm(tmp_path: Path) -> None:
-    port = free_port()
+def test_without_a_slack_token_the_bot_opens_the_console_on_the_example_shop(
+    tmp_path: Path,
+) -> None:
     env = os.environ | {
         "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
-        "PORT": str(port),
+        "PORT": str(free_port()),
         "HOST": "127.0.0.1",
     }
     env.pop("SLACK_BOT_TOKEN", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=ROOT,
+        env=env,
+        input="/backorders status\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
-    try:
-        wait_for_health(f"http://127.0.0.1:{port}", process)
-        process.send_signal(signal.SIGTERM)
-        out, _ = process.communicate(timeout=20)
-    finally:
-        process.kill()
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Backorder Bot console (no SLACK_BOT_TOKEN")
+    assert "Loaded the example shop" in result.stdout
+    status = result.stdout[result.stdout.index("Open backorders") :]
+    assert "Velo Parts Ltd" in status and "units waiting" in status
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_with_a_slack_token_the_bot_serves_slack_and_stops_on_sigterm(tmp_path: Path) -> None:
+    port = free_port()
+    with LocalSlack() as slack:
+        env = os.environ | {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": "test-signing-secret",
+            "SLACK_API_URL": slack.api_url,
+        }
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            wait_for_health(f"http://127.0.0.1:{port}", process)
+            health = request(f"http://127.0.0.1:{port}/healthz").json()
+            process.send_signal(signal.SIGTERM)
+            _, err = process.communicate(timeout=20)
+        finally:
+            process.kill()
     assert process.returncode == 0
-    assert out.splitlines()[0].startswith("Backorder Bot: no SLACK_BOT_TOKEN")
+    assert health["scheduler"] == "running"
+    assert "Slack by HTTP (Request URL: /slack/events)" in err
+
+
+def test_http_mode_without_a_signing_secret_stops_with_what_to_set(tmp_path: Path) -> None:
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "",
+        "SLACK_APP_TOKEN": "",
+    }
+    result = bot_command("run", env=env)
+    assert result.returncode == 2
+    assert "SLACK_SIGNING_SECRET is required" in result.stderr
 
 
 def test_an_out_of_date_postgresql_schema_stops_the_bot_and_says_what_to_run() -> None:

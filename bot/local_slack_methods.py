@@ -1,0 +1,251 @@
+"""The Slack Web API methods LocalSlack answers, over a small in-memory workspace."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+TEAM_ID = "T111"
+BOT_USER_ID = "U0BOT"
+BOT_ID = "B0BOT"
+FIRST_TS_MICROS = 1_700_000_000_000_100  # ts "1700000000.000100"; each message adds 100 µs
+
+Params = dict[str, Any]
+Answer = dict[str, Any]
+
+
+def ok(**fields: Any) -> Answer:
+    """A successful Slack answer."""
+    return {"ok": True, **fields}
+
+
+def error(code: str) -> Answer:
+    """A failed Slack answer, as Slack gives it (HTTP 200, `ok: false`)."""
+    return {"ok": False, "error": code}
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file started with files.getUploadURLExternal, its bytes, and where it was shared."""
+
+    file_id: str
+    filename: str
+    title: str | None = None
+    content: bytes = b""
+    uploaded: bool = False
+    completed: bool = False
+    channel_id: str | None = None
+    channels: str | None = None
+    thread_ts: str | None = None
+    initial_comment: str | None = None
+
+
+class Workspace:
+    """What the local Slack remembers between calls. Not thread-safe: LocalSlack locks."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.usergroups: dict[str, list[str]] = {}
+        self.uploads: dict[str, Upload] = {}
+        self.posted: set[str] = set()
+        self._serial = itertools.count(1)
+
+    def next_ts(self) -> str:
+        """A message timestamp, unique and increasing, in Slack's `seconds.micros` form."""
+        micros = FIRST_TS_MICROS + 100 * (next(self._serial) - 1)
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def next_id(self, prefix: str) -> str:
+        """A Slack-looking object ID such as `F0000000007`."""
+        return f"{prefix}{next(self._serial):010d}"
+
+    def answer(self, method: str, params: Params) -> Answer:
+        """Run one Web API method; unknown methods get `unknown_method` as Slack answers."""
+        handler = METHODS.get(method)
+        return handler(self, params) if handler else error("unknown_method")
+
+    def receive_upload(self, file_id: str, content: bytes) -> Answer:
+        """Store the bytes POSTed to an upload URL."""
+        upload = self.uploads.get(file_id)
+        if upload is None:
+            return error("file_not_found")
+        self.uploads[file_id] = replace(upload, content=content, uploaded=True)
+        return ok(file_id=file_id, length=len(content))
+
+    def set_usergroup(self, group_id: str, user_ids: Iterable[str]) -> None:
+        """Make `usergroups.users.list` answer these members for this group."""
+        self.usergroups[group_id] = list(user_ids)
+
+
+def _message(ws: Workspace, params: Params, ts: str) -> Answer:
+    message: Answer = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts}
+    message["text"] = params.get("text", "")
+    for key in ("blocks", "attachments", "thread_ts", "metadata"):
+        if key in params:
+            message[key] = params[key]
+    return message
+
+
+def auth_test(ws: Workspace, params: Params) -> Answer:
+    """auth.test: who the token belongs to."""
+    return ok(
+        url=ws.base_url,
+        team="Backorder Test",
+        user="backorder-bot",
+        team_id=TEAM_ID,
+        user_id=BOT_USER_ID,
+        bot_id=BOT_ID,
+        is_enterprise_install=False,
+    )
+
+
+def chat_post_message(ws: Workspace, params: Params) -> Answer:
+    """chat.postMessage: posts, and answers the new message's channel and ts."""
+    channel = params.get("channel")
+    if not channel:
+        return error("channel_not_found")
+    if not any(params.get(key) for key in ("text", "blocks", "attachments")):
+        return error("no_text")
+    ts = ws.next_ts()
+    ws.posted.add(ts)
+    return ok(channel=channel, ts=ts, message=_message(ws, params, ts))
+
+
+def chat_update(ws: Workspace, params: Params) -> Answer:
+    """chat.update: only messages this server posted can be updated."""
+    channel, ts = params.get("channel"), params.get("ts")
+    if not channel:
+        return error("channel_not_found")
+    if ts not in ws.posted:
+        return error("message_not_found")
+    return ok(channel=channel, ts=ts, text=params.get("text", ""), message=_message(ws, params, ts))
+
+
+def chat_delete(ws: Workspace, params: Params) -> Answer:
+    """chat.delete: forgets a message this server posted."""
+    ts = params.get("ts")
+    if ts not in ws.posted:
+        return error("message_not_found")
+    ws.posted.discard(ts)
+    return ok(channel=params.get("channel"), ts=ts)
+
+
+def chat_post_ephemeral(ws: Workspace, params: Params) -> Answer:
+    """chat.postEphemeral: shown to one user, so Slack answers only a message_ts."""
+    if not params.get("channel"):
+        return error("channel_not_found")
+    if not params.get("user"):
+        return error("user_not_in_channel")
+    return ok(message_ts=ws.next_ts())
+
+
+def _view(ws: Workspace, params: Params, view_id: str | None = None) -> Answer:
+    view = params.get("view")
+    if not isinstance(view, dict):
+        return error("invalid_arguments")
+    shown = {**view, "id": view_id or ws.next_id("V"), "team_id": TEAM_ID, "hash": ws.next_ts()}
+    shown.setdefault("state", {"values": {}})
+    return ok(view=shown)
+
+
+def views_open(ws: Workspace, params: Params) -> Answer:
+    """views.open and views.push: the view back, with a new ID."""
+    return _view(ws, params)
+
+
+def views_update(ws: Workspace, params: Params) -> Answer:
+    """views.update: the view back, keeping the ID it was addressed by."""
+    return _view(ws, params, params.get("view_id"))
+
+
+def usergroups_users_list(ws: Workspace, params: Params) -> Answer:
+    """usergroups.users.list: the members set with `LocalSlack.set_usergroup` (default none)."""
+    return ok(users=list(ws.usergroups.get(params.get("usergroup", ""), [])))
+
+
+def users_info(ws: Workspace, params: Params) -> Answer:
+    """users.info: a minimal human user named after the ID."""
+    user_id = params.get("user")
+    if not user_id:
+        return error("user_not_found")
+    name = str(user_id).lower()
+    profile = {"real_name": f"User {user_id}", "display_name": name}
+    return ok(
+        user={
+            "id": user_id,
+            "team_id": TEAM_ID,
+            "name": name,
+            "is_bot": False,
+            "tz": "Europe/London",
+            "real_name": profile["real_name"],
+            "profile": profile,
+        }
+    )
+
+
+def conversations_info(ws: Workspace, params: Params) -> Answer:
+    """conversations.info: a public channel the bot is a member of."""
+    channel = params.get("channel")
+    if not channel:
+        return error("channel_not_found")
+    name = str(channel).lstrip("#").lower()
+    return ok(channel={"id": channel, "name": name, "is_channel": True, "is_member": True})
+
+
+def files_get_upload_url_external(ws: Workspace, params: Params) -> Answer:
+    """files.getUploadURLExternal: an upload URL on this server for a new file ID."""
+    if not params.get("filename") or not params.get("length"):
+        return error("invalid_arguments")
+    file_id = ws.next_id("F")
+    ws.uploads[file_id] = Upload(file_id=file_id, filename=str(params["filename"]))
+    return ok(upload_url=f"{ws.base_url}upload/{file_id}", file_id=file_id)
+
+
+def files_complete_upload_external(ws: Workspace, params: Params) -> Answer:
+    """files.completeUploadExternal: titles the uploaded files and shares them."""
+    files = params.get("files")
+    if not isinstance(files, list) or not files:
+        return error("invalid_arguments")
+    shared = []
+    for item in files:
+        upload = ws.uploads.get(str(item.get("id")))
+        if upload is None or not upload.uploaded:
+            return error("file_not_found")
+        upload = replace(
+            upload,
+            title=item.get("title") or upload.filename,
+            completed=True,
+            channel_id=params.get("channel_id"),
+            channels=params.get("channels"),
+            thread_ts=params.get("thread_ts"),
+            initial_comment=params.get("initial_comment"),
+        )
+        ws.uploads[upload.file_id] = upload
+        shared.append(
+            {
+                "id": upload.file_id,
+                "title": upload.title,
+                "name": upload.filename,
+                "size": len(upload.content),
+            }
+        )
+    return ok(files=shared)
+
+
+METHODS: dict[str, Callable[[Workspace, Params], Answer]] = {
+    "auth.test": auth_test,
+    "chat.postMessage": chat_post_message,
+    "chat.update": chat_update,
+    "chat.delete": chat_delete,
+    "chat.postEphemeral": chat_post_ephemeral,
+    "views.open": views_open,
+    "views.push": views_open,
+    "views.update": views_update,
+    "usergroups.users.list": usergroups_users_list,
+    "users.info": users_info,
+    "conversations.info": conversations_info,
+    "files.getUploadURLExternal": files_get_upload_url_external,
+    "files.completeUploadExternal": files_complete_upload_external,
+}

@@ -1,0 +1,140 @@
+"""Delivers the outbox: in order per channel, about one message a second per channel,
+waiting as long as Slack asks on 429, retrying errors and timeouts with backoff.
+
+Safe to run in several replicas: claims and channel pacing are decided by the database.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.slack_delivery import NotReady
+from storage.outbox import OutboxStore, QueuedMessage
+
+log = logging.getLogger(__name__)
+
+# Errors about the message itself: retrying cannot help, so it is set aside (status "dead").
+PERMANENT = frozenset(
+    {
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "no_text",
+        "invalid_arguments",
+        "cant_update_message",
+        "message_not_found",
+        "edit_window_closed",
+    }
+)
+MAX_BACKOFF_S = 300
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before the next try: doubling from 1 s, capped at 5 minutes, with jitter."""
+    return min(2.0**attempts, MAX_BACKOFF_S) * random.uniform(0.8, 1.2)
+
+
+class OutboxWorker:
+    """A background thread; `run_once` is the whole algorithm, for tests too."""
+
+    def __init__(
+        self,
+        store: OutboxStore,
+        deliver: Callable[[QueuedMessage], dict[str, Any]],
+        clock: Callable[[], datetime],
+        pace_s: float = 1.0,
+        poll_s: float = 0.25,
+        lease_s: float = 60.0,
+    ) -> None:
+        self.store = store
+        self.deliver = deliver
+        self.clock = clock
+        self.pace_s = pace_s
+        self.poll_s = poll_s
+        self.lease_s = lease_s
+        self.sent = 0
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="outbox", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 15) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wake(self) -> None:
+        """Something was queued: look now rather than at the next poll."""
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                worked = self.run_once()
+            except Exception:  # the database may be briefly away; keep the worker alive
+                log.exception("outbox round failed; retrying")
+                worked = 0
+            if not worked:
+                self._wake.wait(self.poll_s)
+                self._wake.clear()
+
+    def run_once(self) -> int:
+        """Send every channel's next message that may go now; returns how many were tried."""
+        tried = 0
+        for message in self.store.due(self.clock()):
+            if self._stop.is_set():
+                break
+            if self.store.claim(message, self.clock(), self.lease_s, self.pace_s):
+                self._send(message)
+                tried += 1
+        return tried
+
+    def _send(self, message: QueuedMessage) -> None:
+        try:
+            result = self.deliver(message)
+        except SlackApiError as error:
+            self._slack_refused(message, error)
+        except NotReady as error:
+            self.store.retry_later(message, str(error), self.clock() + timedelta(seconds=1))
+        except Exception as error:  # timeouts, connection errors, 5xx: try again later
+            self._failed(message, f"{type(error).__name__}: {error}")
+        else:
+            self.store.mark_sent(message, result, self.clock())
+            self.sent += 1
+
+    def _slack_refused(self, message: QueuedMessage, error: SlackApiError) -> None:
+        response = error.response
+        if response.status_code == 429:
+            wait = int(response.headers.get("Retry-After", response.headers.get("retry-after", 30)))
+            log.warning("Slack rate-limited %s: waiting %s s", message.channel, wait)
+            self.store.pause_channel(message.channel, self.clock() + timedelta(seconds=wait))
+            self.store.release(message)
+            return
+        code = str(response.data.get("error", "")) if isinstance(response.data, dict) else ""
+        if code in PERMANENT:
+            log.error("Slack refused outbox message %s for good: %s", message.id, code)
+            self.store.give_up(message, code)
+            return
+        self._failed(message, f"Slack error {response.status_code} {code}")
+
+    def _failed(self, message: QueuedMessage, error: str) -> None:
+        delay = backoff(message.attempts)
+        log.warning(
+            "outbox message %s to %s failed (%s); retry in %.0f s",
+            message.id,
+            message.channel,
+            error,
+            delay,
+        )
+        self.store.retry_later(message, error, self.clock() + timedelta(seconds=delay))

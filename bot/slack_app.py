@@ -1,0 +1,53 @@
+"""The Bolt app, built in one place: listeners from `handlers`, the desk in every context."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from handlers import commands, errors, events
+from handlers.ports import Desk
+
+log = logging.getLogger(__name__)
+WEB_API_TIMEOUT_S = 10
+
+
+def web_client(token: str, api_url: str | None) -> WebClient:
+    """A Web API client; `api_url` (SLACK_API_URL) points it at another server, e.g. in tests."""
+    base = api_url if api_url is None or api_url.endswith("/") else api_url + "/"
+    kwargs: dict[str, Any] = {"token": token, "timeout": WEB_API_TIMEOUT_S}
+    if base:
+        kwargs["base_url"] = base
+    return WebClient(**kwargs)
+
+
+def build_slack_app(
+    desk: Desk,
+    token: str,
+    signing_secret: str,
+    api_url: str | None = None,
+    listener_executor: Executor | None = None,
+) -> App:
+    """Listeners ack first and answer lazily (process_before_response): no 10 ms ack polling."""
+    client = web_client(token, api_url)
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        process_before_response=True,
+        listener_executor=listener_executor,
+        logger=logging.getLogger("slack_bolt"),
+    )
+
+    @app.middleware
+    def put_desk_in_context(context: BoltContext, next: Any) -> Any:
+        context["desk"] = desk
+        return next()
+
+    errors.register(app)
+    events.register(app)
+    commands.register(app)
+    return app

@@ -1,0 +1,287 @@
+"""What `/backorders` answers: usage, the overview, a SKU, an order, a supplier, polite errors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from slack_sdk.models.blocks import Block
+
+from domain.purchasing import BufferLine
+from domain.views import (
+    OrderLineStatus,
+    OrderStatus,
+    Overview,
+    SkuStatus,
+    SupplierBacklog,
+    SupplierStatus,
+    WaitingLine,
+)
+from handlers.blocks.formatting import (
+    ISSUES,
+    TIMES,
+    WARNING,
+    age,
+    ago,
+    bold,
+    code,
+    day,
+    escape,
+    item,
+    money,
+    oldest,
+    order_ref,
+    plural,
+    source_name,
+    units,
+)
+from handlers.blocks.message import (
+    Message,
+    build,
+    clip,
+    context,
+    divider,
+    field_sections,
+    fit_lines,
+    header,
+    section,
+)
+
+# name, arguments, what it answers; in the order people need them
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("help", "", "this list"),
+    ("status", "", "open backorders by supplier (the default)"),
+    ("sku", "<SKU>", "free stock and the customers waiting for a SKU"),
+    ("order", "<number>", "an order line by line: from stock or waiting"),
+    ("supplier", "<name>", "a supplier's terms and its draft PO"),
+    ("pos", "", "open purchase orders"),
+    ("raise", "<supplier>", "propose a supplier's PO now"),
+    ("receive", "<PO number>", "record goods received against a PO"),
+    ("cancel", "<order number> [SKU]", "cancel an order, or one SKU of it"),
+    ("digest", "", "the weekly digest, now"),
+    ("export", "", "a workbook of open backorders, posted here"),
+)
+AVAILABLE = frozenset({"help", "status", "sku", "order", "supplier", "export"})
+EMPTY_OVERVIEW = "No open backorders. Every order line has been filled from stock."
+OVERVIEW_OVERFLOW = "…and {n} more suppliers. Ask `/backorders export` for the full workbook."
+
+
+def usage_text(available: frozenset[str] = AVAILABLE) -> str:
+    """The live subcommands, one a line, then the ones still to come."""
+    live = [
+        f"{code(' '.join(filter(None, ('/backorders', name, args))))} — {what}"
+        for name, args, what in COMMANDS
+        if name in available
+    ]
+    coming = [code(name) for name, _, _ in COMMANDS if name not in available]
+    lines = ["*Ask me with `/backorders`:*", *live]
+    if coming:
+        lines.append(f"Coming soon: {', '.join(coming)}.")
+    return "\n".join(lines)
+
+
+USAGE = usage_text()
+
+
+def usage_message(available: frozenset[str] = AVAILABLE) -> Message:
+    """The `/backorders help` answer."""
+    return build("How to use /backorders", [section(usage_text(available))])
+
+
+def unknown_command_message(text: str, available: frozenset[str] = AVAILABLE) -> Message:
+    """What someone gets for a subcommand the bot does not know: the words back, then usage."""
+    asked = clip(" ".join(text.split()), 80)
+    sorry = f"I don't know {code(asked)}." if asked else "I didn't catch that."
+    blocks = [section(sorry), section(usage_text(available))]
+    return build(f"{sorry} Try /backorders help.", blocks)
+
+
+def error_message(text: str) -> Message:
+    """A polite refusal, never a trace."""
+    sorry = f"I couldn't do that: {escape(text)}"
+    return build(sorry, [section(sorry)])
+
+
+def _backlog_line(backlog: SupplierBacklog, now: datetime) -> str:
+    """One supplier of the overview, and where to look next."""
+    return (
+        f"{bold(backlog.supplier)} — {units(backlog.waiting_units)} on "
+        f"{plural(backlog.waiting_lines, 'line')} ({plural(backlog.orders, 'order')}), "
+        f"{oldest(backlog.oldest_placed_at, now)}\n"
+        f"{code('/backorders supplier ' + backlog.supplier)} for its buffer"
+    )
+
+
+def _overview_totals(overview: Overview) -> tuple[str, str]:
+    """The totals, and the lines nobody could place ("" when there are none)."""
+    lines = sum(s.waiting_lines for s in overview.suppliers)
+    totals = (
+        f"{units(overview.waiting_units)} waiting on {plural(lines, 'line')} "
+        f"across {plural(len(overview.suppliers), 'supplier')}"
+        if overview.suppliers
+        else "nothing is waiting for a supplier"
+    )
+    n = overview.unplaced_lines
+    unplaced = f"{plural(n, 'order line')} could not be placed" if n else ""
+    return totals, unplaced
+
+
+def overview_message(overview: Overview, now: datetime) -> Message:
+    """`/backorders status`: open backorders by supplier, the longest-waiting first."""
+    title = header("Open backorders")
+    if not overview.suppliers and not overview.unplaced_lines:
+        return build("No open backorders.", [title, section(EMPTY_OVERVIEW)])
+    backlogs = sorted(overview.suppliers, key=lambda b: b.oldest_placed_at)
+    totals, unplaced = _overview_totals(overview)
+    footer = [divider(), section(f"*Total:* {totals}")]
+    if unplaced:
+        footer.append(section(f"{WARNING} {unplaced} (no SKU or unknown SKU)."))
+    text = "Open backorders: " + "; ".join(filter(None, (totals, unplaced)))
+    body = [title, *(section(_backlog_line(b, now)) for b in backlogs)]
+    return build(text, body, overflow=OVERVIEW_OVERFLOW, footer=footer)
+
+
+def _waiting_line(line: WaitingLine, now: datetime) -> str:
+    """A customer waiting for the SKU."""
+    return (
+        f"{escape(order_ref(line.order_number))} · {line.waiting:,} of {units(line.quantity)} "
+        f"waiting · {age(line.placed_at, now)}"
+    )
+
+
+def sku_message(status: SkuStatus, now: datetime) -> Message:
+    """`/backorders sku`: free stock, who waits for it and what happens next."""
+    fields = [
+        ("Free stock", units(status.on_hand)),
+        ("Waiting", f"{units(status.waiting_units)} on {plural(status.waiting_lines, 'line')}"),
+        ("Supplier", escape(status.supplier)),
+        ("Case pack", units(status.case_pack)),
+    ]
+    blocks: list[Block] = [header(f"{status.sku} — {status.name}"), *field_sections(fields)]
+    if status.oldest_waiting:
+        shown = [_waiting_line(line, now) for line in status.oldest_waiting]
+        more = status.waiting_lines - len(shown)
+        if more > 0:
+            shown.append(f"…and {plural(more, 'more line')}.")
+        blocks.append(section("*Oldest waiting*\n" + fit_lines(shown, 2900)))
+    if status.waiting_units:
+        next_step = f"These customers wait for {escape(status.supplier)}'s next purchase order."
+        hint = f"{code('/backorders supplier ' + status.supplier)} for its buffer"
+        blocks += [section(next_step), context(hint)]
+    else:
+        blocks.append(section("Nobody is waiting for this SKU."))
+    text = (
+        f"{status.sku} — {status.name}: {units(status.on_hand)} free, "
+        f"{units(status.waiting_units)} waiting"
+    )
+    return build(text, blocks)
+
+
+def _order_line(line: OrderLineStatus) -> str:
+    """One order line: where its units come from, or why it could not be placed."""
+    what = item(line.sku, line.name)
+    if line.issue is not None:
+        return f"{WARNING} {what} {TIMES}{line.quantity:,} — {ISSUES[line.issue]}"
+    parts = [f"{line.allocated:,} from stock"] if line.allocated else []
+    if line.waiting:
+        supplier = f" ({escape(line.supplier)})" if line.supplier else ""
+        parts.append(f"{line.waiting:,} waiting{supplier}")
+    return f"{what} — {line.quantity:,} ordered" + (": " + ", ".join(parts) if parts else "")
+
+
+def _order_outcome(status: OrderStatus) -> str:
+    """Whether the order can go out, in one sentence."""
+    if status.cancelled:
+        return "Cancelled: nothing more will ship."
+    outcome = f"{units(status.waiting_units)} still waiting" if status.waiting_units else ""
+    issues = sum(1 for line in status.lines if line.issue is not None)
+    if not issues:
+        return f"*{outcome}.*" if outcome else "*Ready to ship.*"
+    by_hand = f"{plural(issues, 'line')} the team must place by hand"
+    return f"*{outcome}*; {by_hand}." if outcome else f"*Ready to ship*, except {by_hand}."
+
+
+def _order_blocks(status: OrderStatus, now: datetime) -> list[Block]:
+    """Header, who and when, the lines and the outcome of one order."""
+    title = f"Order {order_ref(status.number)}" + (" (cancelled)" if status.cancelled else "")
+    about = [escape(status.customer)] if status.customer else []
+    about += [
+        f"placed {day(status.placed_at, now)} ({ago(status.placed_at, now)})",
+        f"from {escape(source_name(status.source))}",
+    ]
+    lines = [_order_line(line) for line in status.lines] or ["This order has no lines."]
+    return [
+        header(title),
+        context(*about),
+        section(fit_lines(lines, more="…and {n} more lines.")),
+        section(_order_outcome(status)),
+    ]
+
+
+def order_message(statuses: list[OrderStatus], now: datetime) -> Message:
+    """`/backorders order`: each order with that number, line by line."""
+    if not statuses:
+        return build("No such order.", [section("I couldn't find an order with that number.")])
+    blocks: list[Block] = []
+    for index, status in enumerate(statuses):
+        blocks += ([divider()] if index else []) + _order_blocks(status, now)
+    first = statuses[0]
+    text = f"Order {order_ref(first.number)}: " + _order_outcome(first).replace("*", "")
+    return build(text, blocks)
+
+
+def _buffer_line(line: BufferLine) -> str:
+    """One product of the draft PO: demand, the case-rounded quantity, and its cost."""
+    case = ""
+    if line.case_pack > 1:
+        extra = f", +{line.overage:,} to stock" if line.overage else ""
+        case = f" (case of {line.case_pack:,}{extra})"
+    return (
+        f"{item(line.sku, line.name)} — {line.waiting_units:,} waiting → order "
+        f"{line.order_qty:,}{case} · {money(line.unit_cost)} each · {money(line.cost)}"
+    )
+
+
+def _next_step(status: SupplierStatus, deadline_text: str) -> str:
+    """When the buffer becomes a PO proposal."""
+    deadline = escape(deadline_text)
+    if status.reaches_minimum:
+        return "The buffer has reached its minimum and is due for a proposal."
+    if status.min_order_qty > 0:
+        return (
+            f"{status.waiting_units:,} of {units(status.min_order_qty)} towards the minimum: "
+            f"proposed when it reaches {status.min_order_qty:,} or at the deadline ({deadline})."
+        )
+    return f"Proposed at the weekly deadline ({deadline})."
+
+
+def _buffer_blocks(status: SupplierStatus, now: datetime, deadline_text: str) -> list[Block]:
+    """The draft PO, its totals and what happens next."""
+    quantity = sum(line.order_qty for line in status.buffer)
+    overage = sum(line.overage for line in status.buffer)
+    cost = sum((line.cost for line in status.buffer), start=Decimal(0))
+    totals = f"*Total:* order {units(quantity)} · {money(cost)}"
+    if overage:
+        totals += f" ({units(overage)} beyond demand go to stock)"
+    lines = fit_lines([_buffer_line(line) for line in status.buffer], 2900, "…and {n} more.")
+    blocks: list[Block] = [section(f"*Draft PO*\n{lines}"), section(totals)]
+    if status.oldest_placed_at is not None:
+        blocks.append(context(f"Oldest order placed {ago(status.oldest_placed_at, now)}"))
+    return [*blocks, section(_next_step(status, deadline_text))]
+
+
+def supplier_message(status: SupplierStatus, now: datetime, deadline_text: str) -> Message:
+    """`/backorders supplier`: terms, the buffer as a draft PO, and when it will be proposed."""
+    email = escape(status.email) if status.email else "no email: POs will be posted for forwarding"
+    minimum = units(status.min_order_qty) if status.min_order_qty else "none"
+    fields = [
+        ("Email", email),
+        ("Lead time", plural(status.lead_time_days, "day")),
+        ("Minimum order", minimum),
+    ]
+    blocks: list[Block] = [header(status.name), *field_sections(fields)]
+    if not status.buffer:
+        blocks.append(section("Nothing is waiting for this supplier."))
+        return build(f"{status.name}: nothing waiting", blocks)
+    blocks += _buffer_blocks(status, now, deadline_text)
+    return build(f"{status.name}: {units(status.waiting_units)} waiting", blocks)

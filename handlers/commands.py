@@ -1,0 +1,143 @@
+"""`/backorders`: acknowledged at once, answered right after through the response URL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement
+
+from domain.errors import DomainError
+from handlers.blocks.message import Message
+from handlers.blocks.queries import (
+    order_message,
+    overview_message,
+    sku_message,
+    supplier_message,
+    unknown_command_message,
+    usage_message,
+)
+from handlers.errors import politely
+from handlers.ids import COMMAND, Action
+from handlers.ports import Desk
+
+MAX_BLOCKS = 50
+
+
+class UsageError(DomainError):
+    """The command was understood but something it needs is missing."""
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One `/backorders` question: the subcommand, its argument, who and where."""
+
+    verb: str
+    argument: str
+    text: str
+    user: str
+    channel: str
+
+    @classmethod
+    def parse(cls, text: str, user: str = "", channel: str = "") -> Ask:
+        words = text.strip().split(maxsplit=1)
+        verb = words[0].lower() if words else "status"
+        return cls(verb, words[1].strip() if len(words) > 1 else "", text.strip(), user, channel)
+
+
+def _argument(ask: Ask, what: str, example: str) -> str:
+    if not ask.argument:
+        raise UsageError(f"Which {what}? Try `{COMMAND} {ask.verb} {example}`.")
+    return ask.argument
+
+
+def _status(desk: Desk, ask: Ask) -> Message:
+    return overview_message(desk.overview(), desk.now())
+
+
+def _sku(desk: Desk, ask: Ask) -> Message:
+    return sku_message(desk.sku(_argument(ask, "SKU", "BK-TUBE-700")), desk.now())
+
+
+def _order(desk: Desk, ask: Ask) -> Message:
+    return order_message(desk.order(_argument(ask, "order", "1001")), desk.now())
+
+
+def _supplier(desk: Desk, ask: Ask) -> Message:
+    name = _argument(ask, "supplier", "Velo Parts Ltd")
+    return supplier_message(desk.supplier(name), desk.now(), desk.deadline_text)
+
+
+def _export(desk: Desk, ask: Ask) -> Message:
+    desk.request_export(ask.channel, ask.user)
+    text = f"The workbook of open backorders is on its way to <#{ask.channel}>."
+    return Message(text=text, blocks=[])
+
+
+def _help(desk: Desk, ask: Ask) -> Message:
+    return usage_message(AVAILABLE)
+
+
+ANSWERS: dict[str, Callable[[Desk, Ask], Message]] = {
+    "help": _help,
+    "status": _status,
+    "sku": _sku,
+    "order": _order,
+    "supplier": _supplier,
+    "export": _export,
+}
+AVAILABLE = frozenset(ANSWERS)
+SHAREABLE = frozenset({"status", "sku", "order", "supplier"})
+
+
+def answer(desk: Desk, ask: Ask) -> Message:
+    """What the bot says to one question."""
+    reply = ANSWERS.get(ask.verb)
+    if reply is None:
+        return unknown_command_message(ask.text, AVAILABLE)
+    return reply(desk, ask)
+
+
+def with_share_button(message: Message, ask: Ask) -> Message:
+    """An ephemeral answer offers to post itself in the channel for everyone."""
+    if ask.verb not in SHAREABLE or len(message.blocks) >= MAX_BLOCKS or len(ask.text) > 2000:
+        return message
+    button = ButtonElement(text="Share in channel", action_id=Action.SHARE_REPLY, value=ask.text)
+    return Message(message.text, [*message.blocks, ActionsBlock(elements=[button]).to_dict()])
+
+
+def reply_kwargs(message: Message, *, in_channel: bool) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"text": message.text, "replace_original": False}
+    kwargs["response_type"] = "in_channel" if in_channel else "ephemeral"
+    if message.blocks:
+        kwargs["blocks"] = message.blocks
+    return kwargs
+
+
+def ack_at_once(ack: Ack) -> None:
+    """Slack drops a command not acknowledged within 3 s: acknowledge before any work."""
+    ack()
+
+
+@politely
+def answer_command(body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
+    ask = Ask.parse(body.get("text", ""), body.get("user_id", ""), body.get("channel_id", ""))
+    message = with_share_button(answer(context["desk"], ask), ask)
+    respond(**reply_kwargs(message, in_channel=False))
+
+
+@politely
+def share_reply(body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
+    action = body["actions"][0]
+    user = body.get("user", {}).get("id", "")
+    ask = Ask.parse(action.get("value", ""), user, body.get("channel", {}).get("id", ""))
+    message = answer(context["desk"], ask)
+    shared = Message(f"{message.text} (shared by <@{user}>)", message.blocks)
+    respond(**reply_kwargs(shared, in_channel=True))
+
+
+def register(app: App) -> None:
+    app.command(COMMAND)(ack=ack_at_once, lazy=[answer_command])
+    app.action(Action.SHARE_REPLY)(ack=ack_at_once, lazy=[share_reply])

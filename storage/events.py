@@ -1,0 +1,23 @@
+"""Events API deliveries already handled, keyed by Slack's `event_id`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from storage.models import SlackEventRow
+from storage.outbox import dialect_insert
+from storage.tx import SqlTx
+
+events = SlackEventRow.__table__
+
+
+class SqlSlackEvents:
+    def __init__(self, tx: SqlTx) -> None:
+        self.tx = tx
+
+    def first_time(self, event_id: str, now: datetime) -> bool:
+        stmt = dialect_insert(self.tx.conn.dialect.name)(events).values(
+            event_id=event_id, received_at=now
+        )
+        stmt = stmt.on_conflict_do_nothing(index_elements=["event_id"])
+        return bool(self.tx.conn.execute(stmt).rowcount == 1)

@@ -1,0 +1,184 @@
+"""The outbox: messages queued in the same transaction as their cause, claimed by workers.
+
+Delivery is at least once: a message is marked sent right after Slack accepts it, so only a
+crash in between can repeat one. Order is kept per channel (only a channel's oldest pending
+message is ever sent), and pacing is shared by every replica through `outbox_channels`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from domain.notifications import Outbound
+from storage.db import Database
+from storage.models import OutboxChannelRow, OutboxRow
+from storage.tx import SqlTx
+
+outbox = OutboxRow.__table__
+channels = OutboxChannelRow.__table__
+
+
+class SqlOutbox:
+    """The domain's port: queue a message inside the current transaction."""
+
+    def __init__(self, tx: SqlTx) -> None:
+        self.tx = tx
+
+    def add(self, message: Outbound, now: datetime) -> bool:
+        values = {
+            "channel": message.channel,
+            "kind": message.kind,
+            "payload": json.dumps(message.payload),
+            "dedupe_key": message.key,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        stmt = dialect_insert(self.tx.conn.dialect.name)(outbox).values(values)
+        if message.key is not None:
+            stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
+        return self.tx.conn.execute(stmt).rowcount == 1
+
+
+def dialect_insert(dialect: str) -> Any:
+    """The INSERT construct with ON CONFLICT for this database."""
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    id: int
+    channel: str
+    kind: str
+    payload: dict[str, Any]
+    key: str | None
+    attempts: int
+
+
+class OutboxStore:
+    """What the delivery worker needs; every method is its own short transaction."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def due(self, now: datetime) -> list[QueuedMessage]:
+        """Each channel's oldest pending message, if it may be sent now."""
+        head = (
+            select(func.min(outbox.c.id))
+            .where(outbox.c.status == "pending")
+            .group_by(outbox.c.channel)
+            .scalar_subquery()
+        )
+        stmt = (
+            select(outbox)
+            .outerjoin(channels, channels.c.channel == outbox.c.channel)
+            .where(outbox.c.id.in_(head), outbox.c.next_attempt_at <= now)
+            .where(or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now))
+            .where(or_(channels.c.not_before.is_(None), channels.c.not_before <= now))
+            .order_by(outbox.c.id)
+        )
+        with self.database.reader.connect() as conn:
+            return [_queued(row) for row in conn.execute(stmt).mappings()]
+
+    def claim(self, message: QueuedMessage, now: datetime, lease: float, pace: float) -> bool:
+        """Take the message for `lease` seconds and the channel's next slot; False if taken."""
+        with self.database.writer_turn(), self.database.engine.begin() as conn:
+            claimed = conn.execute(
+                update(outbox)
+                .where(outbox.c.id == message.id, outbox.c.status == "pending")
+                .where(or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now))
+                .values(claimed_until=now + timedelta(seconds=lease))
+            ).rowcount
+            if claimed != 1 or not self._take_slot(conn, message.channel, now, pace):
+                conn.rollback()
+                return False
+        return True
+
+    def _take_slot(self, conn: Any, channel: str, now: datetime, pace: float) -> bool:
+        later = now + timedelta(seconds=pace)
+        stmt = dialect_insert(conn.dialect.name)(channels).values(channel=channel, not_before=later)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["channel"],
+            set_={"not_before": later},
+            where=channels.c.not_before <= now,
+        )
+        return bool(conn.execute(stmt).rowcount == 1)
+
+    def mark_sent(self, message: QueuedMessage, result: dict[str, Any], now: datetime) -> None:
+        self._update(
+            message.id,
+            status="sent",
+            sent_at=now,
+            result=json.dumps(result),
+            claimed_until=None,
+            last_error=None,
+        )
+
+    def retry_later(self, message: QueuedMessage, error: str, at: datetime) -> None:
+        self._update(
+            message.id,
+            attempts=message.attempts + 1,
+            next_attempt_at=at,
+            last_error=error[:2000],
+            claimed_until=None,
+        )
+
+    def give_up(self, message: QueuedMessage, error: str) -> None:
+        self._update(
+            message.id,
+            status="dead",
+            last_error=error[:2000],
+            claimed_until=None,
+            attempts=message.attempts + 1,
+        )
+
+    def pause_channel(self, channel: str, until: datetime) -> None:
+        """Slack asked us to wait (429): nothing goes to this channel before `until`."""
+        with self.database.writer_turn(), self.database.engine.begin() as conn:
+            stmt = dialect_insert(conn.dialect.name)(channels).values(
+                channel=channel, not_before=until
+            )
+            conn.execute(
+                stmt.on_conflict_do_update(index_elements=["channel"], set_={"not_before": until})
+            )
+
+    def release(self, message: QueuedMessage) -> None:
+        self._update(message.id, claimed_until=None, attempts=message.attempts + 1)
+
+    def result_of(self, key: str) -> dict[str, Any] | None:
+        """What Slack answered for the message queued under `key`, once it was sent."""
+        stmt = select(outbox.c.result).where(outbox.c.dedupe_key == key, outbox.c.status == "sent")
+        with self.database.reader.connect() as conn:
+            raw = conn.execute(stmt).scalar_one_or_none()
+        return json.loads(raw) if raw else None
+
+    def backlog(self) -> tuple[int, datetime | None]:
+        """How many messages wait, and since when the oldest."""
+        stmt = select(func.count(), func.min(outbox.c.created_at)).where(
+            outbox.c.status == "pending"
+        )
+        with self.database.reader.connect() as conn:
+            count, oldest = conn.execute(stmt).one()
+        return int(count), oldest
+
+    def _update(self, message_id: int, **values: Any) -> None:
+        with self.database.writer_turn(), self.database.engine.begin() as conn:
+            conn.execute(update(outbox).where(outbox.c.id == message_id).values(**values))
+
+
+def _queued(row: Any) -> QueuedMessage:
+    return QueuedMessage(
+        id=row["id"],
+        channel=row["channel"],
+        kind=row["kind"],
+        payload=json.loads(row["payload"]),
+        key=row["dedupe_key"],
+        attempts=row["attempts"],
+    )
