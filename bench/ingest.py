@@ -25,6 +25,7 @@ from bench import servers
 from bench.loadgen import HOST, Level, measure
 from bench.report import markdown, top_functions, verdict
 from bench.workload import Catalog, make_orders, units, write_catalog
+from bot.local_slack import LocalSlack
 
 PATH = "/webhooks/orders"
 RESULTS = servers.ROOT / "bench" / "results"
@@ -131,13 +132,17 @@ def measure_all(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     floor_port, bot_port = servers.free_port(), servers.free_port()
     profile = RESULTS / "bot.prof" if args.profile else None
     floor_cmd, bot_cmd = servers.floor_command(floor_port), servers.bot_command(profile)
-    env = servers.bot_env(url, bot_port)
-    with (
-        servers.serving("floor", floor_cmd, env, floor_port, tmp / "floor.log", "/"),
-        servers.serving("bot", bot_cmd, env, bot_port, tmp / "bot.log", "/healthz"),
-    ):
-        rows = run_levels(args, catalog, {"floor": floor_port, "bot": bot_port})
-        metrics = bot_metrics(bot_port)
+    # Slack mode (without a bot token `python -m bot run` is the console): Bolt calls
+    # auth.test at start, so a local Slack Web API answers for the bot's whole life.
+    with LocalSlack() as slack:
+        env = servers.bot_env(url, bot_port) | servers.slack_env(slack.api_url)
+        with (
+            servers.serving("floor", floor_cmd, env, floor_port, tmp / "floor.log", "/"),
+            servers.serving("bot", bot_cmd, env, bot_port, tmp / "bot.log", "/healthz"),
+        ):
+            rows = run_levels(args, catalog, {"floor": floor_port, "bot": bot_port})
+            metrics = bot_metrics(bot_port)
+        slack_calls = Counter(call.method for call in slack.calls())
     log_lines = (tmp / "bot.log").read_text(errors="replace").splitlines()
     warnings = Counter(
         re.sub(r"\d+", "N", line.split(" ", 2)[-1])
@@ -149,6 +154,7 @@ def measure_all(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         "settings": {k: v for k, v in vars(args).items() if k not in ("output", "database_url")},
         "levels": rows,
         "bot_metrics": metrics,
+        "slack_calls": dict(slack_calls),
         "bot_log_warnings": dict(warnings.most_common(MAX_LOG_LINES)),
     }
 

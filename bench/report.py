@@ -56,6 +56,9 @@ def markdown(results: dict[str, Any]) -> str:
         "warm-up; req/s counts 200s only."
     )
     lines.append(_stock_line(results))
+    if "slack_calls" in results:
+        calls = ", ".join(f"{k}: {v}" for k, v in sorted(results["slack_calls"].items()))
+        lines.append(f"Bot in Slack mode; its local Slack Web API received: {calls or 'nothing'}.")
     lines.extend(f"Bot log, {n} times: {text}" for text, n in results["bot_log_warnings"].items())
     return "\n".join(lines)
 

@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
 COMMAND_TIMEOUT = 300.0
+SLACK_BOT_TOKEN = "xoxb-bench"
+SLACK_SIGNING_SECRET = "bench-signing-secret"
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,15 @@ def bot_env(database_url: str, port: int = 3000) -> dict[str, str]:
         "HOST": HOST,
         "BOT_CONFIG": str(ROOT / "app.yaml"),
         "PYTHONUNBUFFERED": "1",
+    }
+
+
+def slack_env(api_url: str) -> dict[str, str]:
+    """Slack mode over HTTP (no console), its Web API at `api_url` (a `LocalSlack`)."""
+    return {
+        "SLACK_BOT_TOKEN": SLACK_BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
+        "SLACK_API_URL": api_url,
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
@@ -124,7 +125,9 @@ def build_bot(
         bot.slack = build_slack_app(
             backorders, token, _signing_secret(settings), settings.slack_api_url, listener_executor
         )
-        routes["/slack/events"] = SlackRequestHandler(bot.slack)
+        if slack_token is None and not settings.slack_app_token:
+            # Only in HTTP mode: in Socket Mode and the console nothing may arrive this way.
+            routes["/slack/events"] = SlackRequestHandler(bot.slack)
         delivery = SlackDelivery(
             bot.slack.client, bot.outbox, {EXPORT_BUILDER: backorders.export_workbook}
         )
@@ -140,7 +143,8 @@ def _signing_secret(settings: Settings) -> str:
     if settings.slack_signing_secret:
         return settings.slack_signing_secret
     if settings.slack_app_token or not settings.slack_bot_token:
-        return "unused-in-socket-mode-and-console"  # no Slack HTTP requests reach the bot
+        # Socket Mode and the console: /slack/events is not served, so nothing is signed.
+        return secrets.token_hex(32)
     raise SlackSettingsMissing(
         "SLACK_SIGNING_SECRET is required when Slack calls the bot over HTTP "
         "(or set SLACK_APP_TOKEN to use Socket Mode instead)."

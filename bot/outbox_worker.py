@@ -31,14 +31,18 @@ PERMANENT = frozenset(
         "cant_update_message",
         "message_not_found",
         "edit_window_closed",
+        # The channel itself is wrong for the bot: an admin must act (invite it, fix app.yaml).
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
     }
 )
 MAX_BACKOFF_S = 300
 
 
-def backoff(attempts: int) -> float:
-    """Seconds before the next try: doubling from 1 s, capped at 5 minutes, with jitter."""
-    return min(2.0**attempts, MAX_BACKOFF_S) * random.uniform(0.8, 1.2)
+def backoff(attempts: int, base_s: float = 1.0) -> float:
+    """Seconds before the next try: doubling from `base_s`, capped at 5 minutes, with jitter."""
+    return min(base_s * 2.0**attempts, MAX_BACKOFF_S) * random.uniform(0.8, 1.2)
 
 
 class OutboxWorker:
@@ -52,6 +56,7 @@ class OutboxWorker:
         pace_s: float = 1.0,
         poll_s: float = 0.25,
         lease_s: float = 60.0,
+        backoff_base_s: float = 1.0,
     ) -> None:
         self.store = store
         self.deliver = deliver
@@ -59,6 +64,7 @@ class OutboxWorker:
         self.pace_s = pace_s
         self.poll_s = poll_s
         self.lease_s = lease_s
+        self.backoff_base_s = backoff_base_s
         self.sent = 0
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -106,7 +112,11 @@ class OutboxWorker:
         except SlackApiError as error:
             self._slack_refused(message, error)
         except NotReady as error:
-            self.store.retry_later(message, str(error), self.clock() + timedelta(seconds=1))
+            if error.never:
+                log.error("outbox message %s gives up: %s", message.id, error)
+                self.store.give_up(message, str(error))
+            else:
+                self.store.retry_later(message, str(error), self.clock() + timedelta(seconds=1))
         except Exception as error:  # timeouts, connection errors, 5xx: try again later
             self._failed(message, f"{type(error).__name__}: {error}")
         else:
@@ -129,7 +139,7 @@ class OutboxWorker:
         self._failed(message, f"Slack error {response.status_code} {code}")
 
     def _failed(self, message: QueuedMessage, error: str) -> None:
-        delay = backoff(message.attempts)
+        delay = backoff(message.attempts, self.backoff_base_s)
         log.warning(
             "outbox message %s to %s failed (%s); retry in %.0f s",
             message.id,

@@ -16,10 +16,10 @@ log = logging.getLogger(__name__)
 WEB_API_TIMEOUT_S = 10
 
 
-def web_client(token: str, api_url: str | None) -> WebClient:
+def web_client(token: str, api_url: str | None, timeout_s: float = WEB_API_TIMEOUT_S) -> WebClient:
     """A Web API client; `api_url` (SLACK_API_URL) points it at another server, e.g. in tests."""
     base = api_url if api_url is None or api_url.endswith("/") else api_url + "/"
-    kwargs: dict[str, Any] = {"token": token, "timeout": WEB_API_TIMEOUT_S}
+    kwargs: dict[str, Any] = {"token": token, "timeout": timeout_s}
     if base:
         kwargs["base_url"] = base
     return WebClient(**kwargs)
@@ -31,13 +31,17 @@ def build_slack_app(
     signing_secret: str,
     api_url: str | None = None,
     listener_executor: Executor | None = None,
+    timeout_s: float = WEB_API_TIMEOUT_S,
 ) -> App:
     """Listeners ack first and answer lazily (process_before_response): no 10 ms ack polling."""
-    client = web_client(token, api_url)
+    client = web_client(token, api_url, timeout_s)
     app = App(
         client=client,
         signing_secret=signing_secret,
         process_before_response=True,
+        # auth.test runs on the first request instead of at start: a Slack outage at start
+        # must not stop the bot (store webhooks keep arriving over HTTP).
+        token_verification_enabled=False,
         listener_executor=listener_executor,
         logger=logging.getLogger("slack_bolt"),
     )

@@ -14,6 +14,10 @@ from storage.outbox import OutboxStore, QueuedMessage
 class NotReady(Exception):
     """The message refers to one not yet sent (a thread parent, the message to update)."""
 
+    def __init__(self, message: str, never: bool = False) -> None:
+        super().__init__(message)
+        self.never = never  # the referred message was set aside: this one never can be sent
+
 
 class SlackDelivery:
     """Sends posts, updates and files; returns what later messages may refer to."""
@@ -32,7 +36,10 @@ class SlackDelivery:
     def _sent(self, key: str) -> dict[str, Any]:
         result = self.store.result_of(key)
         if result is None:
-            raise NotReady(f"message {key!r} is not sent yet")
+            dead = self.store.is_dead(key)
+            raise NotReady(
+                f"message {key!r} {'was set aside' if dead else 'is not sent yet'}", dead
+            )
         return result
 
     def _thread(self, payload: dict[str, Any]) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -70,7 +70,7 @@ def import_catalog(uow: UnitOfWork, catalog: Catalog) -> ImportResult:
 
 def ingest_order(uow: UnitOfWork, delivery: Delivery, received_at: datetime) -> IngestResult:
     """Record a delivery and apply its order version; repeats and old versions change nothing."""
-    order = delivery.order
+    order = replace(delivery.order, number=delivery.order.number.lstrip("#"))
     with uow:
         delivery_id = uow.deliveries.record(delivery, received_at)
         if delivery_id is None:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
-from slack_sdk.models.blocks import ActionsBlock, ButtonElement
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ContextBlock, MarkdownTextObject
 
 from domain.errors import DomainError
 from handlers.blocks.message import Message
 from handlers.blocks.queries import (
+    error_message,
     order_message,
     overview_message,
     sku_message,
@@ -42,6 +44,7 @@ class Ask:
 
     @classmethod
     def parse(cls, text: str, user: str = "", channel: str = "") -> Ask:
+        text = html.unescape(text)  # Slack sends &, < and > escaped
         words = text.strip().split(maxsplit=1)
         verb = words[0].lower() if words else "status"
         return cls(verb, words[1].strip() if len(words) > 1 else "", text.strip(), user, channel)
@@ -89,12 +92,21 @@ ANSWERS: dict[str, Callable[[Desk, Ask], Message]] = {
     "export": _export,
 }
 AVAILABLE = frozenset(ANSWERS)
+COMING = {
+    "pos": "Purchase orders arrive in a coming release.",
+    "raise": "Until purchase orders arrive, `supplier <name>` shows the draft PO.",
+    "receive": "Receiving arrives with purchase orders.",
+    "cancel": "Until then, cancel the order in the store: the bot follows.",
+    "digest": "The weekly digest arrives in a coming release.",
+}
 SHAREABLE = frozenset({"status", "sku", "order", "supplier"})
 
 
 def answer(desk: Desk, ask: Ask) -> Message:
     """What the bot says to one question."""
     reply = ANSWERS.get(ask.verb)
+    if ask.verb in COMING:
+        return error_message(f"`{COMMAND} {ask.verb}` is not available yet. {COMING[ask.verb]}")
     if reply is None:
         return unknown_command_message(ask.text, AVAILABLE)
     return reply(desk, ask)
@@ -134,7 +146,9 @@ def share_reply(body: dict[str, Any], respond: Respond, context: dict[str, Any])
     user = body.get("user", {}).get("id", "")
     ask = Ask.parse(action.get("value", ""), user, body.get("channel", {}).get("id", ""))
     message = answer(context["desk"], ask)
-    shared = Message(f"{message.text} (shared by <@{user}>)", message.blocks)
+    note = ContextBlock(elements=[MarkdownTextObject(text=f"Shared by <@{user}>")]).to_dict()
+    blocks = [*message.blocks[: MAX_BLOCKS - 1], note] if message.blocks else []
+    shared = Message(f"{message.text} (shared by <@{user}>)", blocks)
     respond(**reply_kwargs(shared, in_channel=True))
 
 

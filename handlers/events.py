@@ -8,10 +8,11 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse, Say
 
+from handlers.blocks.formatting import escape
 from handlers.commands import Ask, answer
 from handlers.errors import reply_for
 
-MENTION = re.compile(r"<@[A-Z0-9]+>")
+MENTION = re.compile(r"<[@!][^>]*>")  # mentions of people, and of @channel / @here
 
 
 def once_per_event(
@@ -32,7 +33,7 @@ def answer_mention(event: dict[str, Any], say: Say, context: dict[str, Any]) -> 
     try:
         message = answer(context["desk"], ask)
     except Exception as error:
-        say(text=reply_for(error), thread_ts=thread)
+        say(text=escape(reply_for(error)), thread_ts=thread)
         return
     say(text=message.text, blocks=message.blocks or None, thread_ts=thread)
 

@@ -19,5 +19,6 @@ class SqlSlackEvents:
         stmt = dialect_insert(self.tx.conn.dialect.name)(events).values(
             event_id=event_id, received_at=now
         )
-        stmt = stmt.on_conflict_do_nothing(index_elements=["event_id"])
-        return bool(self.tx.conn.execute(stmt).rowcount == 1)
+        stmt = stmt.on_conflict_do_nothing(index_elements=["event_id"]).returning(events.c.event_id)
+        # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT.
+        return self.tx.conn.execute(stmt).first() is not None

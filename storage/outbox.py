@@ -44,7 +44,8 @@ class SqlOutbox:
         stmt = dialect_insert(self.tx.conn.dialect.name)(outbox).values(values)
         if message.key is not None:
             stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
-        return self.tx.conn.execute(stmt).rowcount == 1
+        # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT.
+        return self.tx.conn.execute(stmt.returning(outbox.c.id)).first() is not None
 
 
 def dialect_insert(dialect: str) -> Any:
@@ -95,8 +96,9 @@ class OutboxStore:
                 .where(outbox.c.id == message.id, outbox.c.status == "pending")
                 .where(or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now))
                 .values(claimed_until=now + timedelta(seconds=lease))
-            ).rowcount
-            if claimed != 1 or not self._take_slot(conn, message.channel, now, pace):
+                .returning(outbox.c.id)
+            ).first()
+            if claimed is None or not self._take_slot(conn, message.channel, now, pace):
                 conn.rollback()
                 return False
         return True
@@ -109,7 +111,7 @@ class OutboxStore:
             set_={"not_before": later},
             where=channels.c.not_before <= now,
         )
-        return bool(conn.execute(stmt).rowcount == 1)
+        return conn.execute(stmt.returning(channels.c.channel)).first() is not None
 
     def mark_sent(self, message: QueuedMessage, result: dict[str, Any], now: datetime) -> None:
         self._update(
@@ -158,6 +160,11 @@ class OutboxStore:
         with self.database.reader.connect() as conn:
             raw = conn.execute(stmt).scalar_one_or_none()
         return json.loads(raw) if raw else None
+
+    def is_dead(self, key: str) -> bool:
+        stmt = select(outbox.c.status).where(outbox.c.dedupe_key == key)
+        with self.database.reader.connect() as conn:
+            return conn.execute(stmt).scalar_one_or_none() == "dead"
 
     def backlog(self) -> tuple[int, datetime | None]:
         """How many messages wait, and since when the oldest."""

@@ -16,6 +16,13 @@ from tests.support.databases import (
 )
 
 
+@pytest.fixture(autouse=True)
+def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    """slack_sdk honours HTTP(S)_PROXY but not NO_PROXY: loopback calls must not leave."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[Database]:
     require_postgres()

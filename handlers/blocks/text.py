@@ -118,7 +118,7 @@ _RENDERERS: dict[str, Callable[[Json], list[str]]] = {
 def to_text(message: Message) -> str:
     """The message as readable terminal text; its fallback `text` when it has no blocks."""
     if not message.blocks:
-        return message.text
+        return readable(message.text)
     lines: list[str] = []
     previous = ""
     for block in message.blocks:

@@ -9,13 +9,22 @@ import pytest
 
 from bot.app import Bot, build_bot
 from bot.config import parse_config
+from bot.facade import utc_now
+from bot.local_slack import LocalSlack
 from bot.server import HttpServer
 from bot.settings import settings_from_env
 from storage.db import Database
 from tests.support.builders import T0, catalog, minutes
 from tests.support.http import SECRET
+from tests.support.slack import SIGNING_SECRET
 
 CONFIG = {"slack": {"channel": "C0PURCHASE", "approvers": ["U012ABCDEF"]}}
+SECRETS = {
+    "SHOPIFY_WEBHOOK_SECRET": SECRET,
+    "WOOCOMMERCE_WEBHOOK_SECRET": SECRET,
+    "ORDERS_WEBHOOK_SECRET": SECRET,
+    "DATABASE_URL": "unused://",
+}
 
 
 @dataclass
@@ -29,16 +38,43 @@ class RunningBot:
 
 @pytest.fixture
 def running_bot(database: Database) -> Iterator[RunningBot]:
-    env = {
-        "SHOPIFY_WEBHOOK_SECRET": SECRET,
-        "WOOCOMMERCE_WEBHOOK_SECRET": SECRET,
-        "ORDERS_WEBHOOK_SECRET": SECRET,
-        "DATABASE_URL": "unused://",
-    }
-    bot = build_bot(settings_from_env(env), parse_config(CONFIG), lambda: T0 + minutes(1), database)
+    bot = build_bot(
+        settings_from_env(SECRETS), parse_config(CONFIG), lambda: T0 + minutes(1), database
+    )
     server = HttpServer(bot.http, "127.0.0.1", 0, threads=8)
     server.start_in_thread()
     yield RunningBot(bot, f"http://127.0.0.1:{server.port}")
+    server.close()
+
+
+@pytest.fixture
+def local_slack() -> Iterator[LocalSlack]:
+    with LocalSlack() as slack:
+        yield slack
+
+
+@pytest.fixture
+def slack_bot(database: Database, local_slack: LocalSlack) -> Iterator[RunningBot]:
+    """The bot in Slack HTTP mode: Web API calls go to the local Slack; outbox paced fast."""
+    env = SECRETS | {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": local_slack.api_url,
+    }
+    bot = build_bot(
+        settings_from_env(env),
+        parse_config(CONFIG),
+        lambda: T0 + minutes(1),
+        database,
+        outbox_pace_s=0.05,
+    )
+    bot.worker.clock = utc_now  # type: ignore[union-attr]  # pacing and retries in real time
+    bot.backorders.import_catalog(catalog(("TUBE", 3), ("CHAIN", 0, 6), ("LIGHT", 0)))
+    server = HttpServer(bot.http, "127.0.0.1", 0, threads=8)
+    server.start_in_thread()
+    bot.start_background()
+    yield RunningBot(bot, f"http://127.0.0.1:{server.port}")
+    bot.stop_background()
     server.close()
 
 

@@ -1,0 +1,182 @@
+"""The Slack front door: how fast `/backorders` is acknowledged, against a bare Bolt floor.
+
+Run from the repo root: `.venv/bin/python -m bench.slack_ack [--quick] [--levels 1,20]`.
+See bench/README.md for what is measured and how to read it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import Counter
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from bench import servers, slack_load, slack_report
+from bench.ingest import bounded_seconds, positive_levels
+from bench.slack_seed import ORDERS, Seeded, seed
+from bot.local_slack import RESPONSE_URL, LocalSlack
+
+RESULTS = servers.ROOT / "bench" / "results"
+MAX_ORDERS = 100_000
+MAX_DRAIN_S = 600.0
+POLL_S = 0.2
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.slack_ack", description=__doc__)
+    parser.add_argument("--levels", type=positive_levels, default=[1, 20], help="users at once")
+    parser.add_argument("--seconds", type=bounded_seconds, default=10.0, help="measured, per level")
+    parser.add_argument("--warmup", type=bounded_seconds, default=2.0, help="unmeasured, per level")
+    parser.add_argument("--orders", type=int, default=ORDERS, help="seeded, 3 lines each")
+    parser.add_argument("--drain", type=bounded_seconds, default=120.0, help="max wait for answers")
+    parser.add_argument("--quick", action="store_true", help="smoke run: 3,400 orders, 2 s levels")
+    parser.add_argument("--profile", action="store_true", help="cProfile the bot's request threads")
+    parser.add_argument("--output", type=Path, default=RESULTS / "slack_ack.json")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.orders, args.seconds, args.warmup = 3_400, 2.0, 1.0
+    if not 0 < args.orders <= MAX_ORDERS:
+        parser.error(f"--orders must be 1..{MAX_ORDERS}")
+    return args
+
+
+def floor_command(port: int, api_url: str) -> list[str]:
+    """`python -m bench.bolt_floor`, with the bot's signing secret."""
+    secret = servers.SLACK_SIGNING_SECRET
+    args = ["--port", str(port), "--secret", secret, "--api-url", api_url]
+    return [sys.executable, "-m", "bench.bolt_floor", *args]
+
+
+def level_for(
+    args: argparse.Namespace, seeded: Seeded, slack: LocalSlack, port: int, users: int, tag: str
+) -> slack_load.SlashLevel:
+    """What the load generator needs for one level against one server."""
+    return slack_load.SlashLevel(
+        port=port,
+        users=users,
+        warmup=args.warmup,
+        seconds=args.seconds,
+        secret=servers.SLACK_SIGNING_SECRET,
+        response_prefix=slack.response_url(""),
+        tag=tag,
+        skus=seeded.skus,
+        suppliers=seeded.suppliers,
+        order_numbers=seeded.order_numbers,
+    )
+
+
+def drain_answers(
+    slack: LocalSlack, sent: list[list[Any]], limit_s: float
+) -> tuple[dict[str, float], float]:
+    """Wait (at most `limit_s`) until every command sent has its answer; name -> arrival time."""
+    wanted = {item[0] for item in sent}
+    started = time.monotonic()
+    while True:
+        arrived = {c.name: c.at for c in slack.calls(RESPONSE_URL) if c.name in wanted}
+        waited = time.monotonic() - started
+        if len(arrived) == len(wanted) or waited >= limit_s:
+            return arrived, waited
+        time.sleep(POLL_S)
+
+
+def answer_examples(slack: LocalSlack, sent: list[list[Any]]) -> dict[str, str]:
+    """The start of one answer per verb, to see the bot answered what was asked."""
+    verbs = {name: verb for name, _at, verb in sent}
+    examples: dict[str, str] = {}
+    for call in slack.calls(RESPONSE_URL):
+        verb = verbs.get(call.name or "")
+        if verb and verb not in examples:
+            examples[verb] = str(call.params.get("text", ""))[:160]
+    return examples
+
+
+def run_levels(
+    args: argparse.Namespace, seeded: Seeded, slack: LocalSlack, ports: dict[str, int]
+) -> list[dict]:
+    """Each level: the floor, then the bot, then wait for the bot's lazy answers."""
+    rows = []
+    for index, users in enumerate(args.levels):
+        row: dict[str, Any] = {"users": users}
+        sent: dict[str, list[list[Any]]] = {}
+        for name, port in ports.items():
+            level = level_for(args, seeded, slack, port, users, f"L{index}{name}")
+            result = slack_load.measure(level)
+            row[name], sent[name] = result["summary"], result["sent"]
+            print(f"  {users:>3} users  {name:<5} {row[name]['rps']:8.1f} acks/s", flush=True)
+        arrived, waited = drain_answers(slack, sent["bot"], args.drain)
+        row["answers"] = slack_report.answer_latency(sent["bot"], arrived) | {"drain_s": waited}
+        row["answer_examples"] = answer_examples(slack, sent["bot"])
+        print(f"  {len(arrived)}/{len(sent['bot'])} answers after {waited:.1f} s", flush=True)
+        slack.clear()  # the answers' blocks add up; keep only what the next level posts
+        rows.append(row)
+    return rows
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "slack_bolt": version("slack_bolt"),
+        "platform": platform.platform(),
+        "loadavg_after": os.getloadavg(),
+    }
+
+
+def measure_all(args: argparse.Namespace, slack: LocalSlack, tmp: Path) -> dict[str, Any]:
+    """Seed, start the floor and the bot, run every level, collect the results."""
+    url, seeded = seed(tmp, args.orders)
+    print(f"Seeded {seeded.waiting_lines} waiting lines in {seeded.ingest_s:.1f} s", flush=True)
+    floor_port, bot_port = servers.free_port(), servers.free_port()
+    profile = RESULTS / "slack_bot.prof" if args.profile else None
+    floor_cmd = floor_command(floor_port, slack.api_url)
+    bot_cmd = servers.bot_command(profile)
+    bot_env = servers.bot_env(url, bot_port) | servers.slack_env(slack.api_url)
+    floor_env = servers.bot_env(url, floor_port)
+    with (
+        servers.serving("floor", floor_cmd, floor_env, floor_port, tmp / "floor.log", "/healthz"),
+        servers.serving("bot", bot_cmd, bot_env, bot_port, tmp / "bot.log", "/healthz"),
+    ):
+        startup = Counter(call.method for call in slack.calls())
+        rows = run_levels(args, seeded, slack, {"floor": floor_port, "bot": bot_port})
+    seeding = {k: v for k, v in vars(seeded).items() if k not in ("skus", "suppliers")}
+    return {
+        "machine": machine(),
+        "settings": {k: v for k, v in vars(args).items() if k != "output"},
+        "seeding": seeding | {"orders": args.orders},
+        "levels": rows,
+        "slack_calls_at_start": dict(startup),
+        "bot_log_warnings": slack_report.log_warnings(tmp / "bot.log"),
+        "floor_log_warnings": slack_report.log_warnings(tmp / "floor.log"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    # The Slack Web API (auth.test at start) and the response URLs, for the bot's whole life.
+    with LocalSlack() as slack, tempfile.TemporaryDirectory(prefix="bench-slack-") as tmp:
+        results = measure_all(args, slack, Path(tmp))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    print()
+    print(slack_report.markdown(results))
+    print()
+    print(slack_report.verdict(results))
+    if args.profile:
+        print()
+        print(slack_report.top_functions(RESULTS / "slack_bot.prof"))
+    print(f"\nRaw numbers: {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
