@@ -131,7 +131,9 @@ def build_bot(
         delivery = SlackDelivery(
             bot.slack.client, bot.outbox, {EXPORT_BUILDER: backorders.export_workbook}
         )
-        bot.worker = OutboxWorker(bot.outbox, delivery, clock, pace_s=outbox_pace_s)
+        bot.worker = OutboxWorker(
+            bot.outbox, delivery, clock, pace_s=outbox_pace_s, home_channel=config.slack.channel
+        )
     bot.scheduler = build_scheduler(
         config.timezone, config.summaries_batch_every_s, backorders.flush_summaries
     )

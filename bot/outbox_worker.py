@@ -31,12 +31,11 @@ PERMANENT = frozenset(
         "cant_update_message",
         "message_not_found",
         "edit_window_closed",
-        # The channel itself is wrong for the bot: an admin must act (invite it, fix app.yaml).
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
     }
 )
+# The bot cannot post there. In the team's channel (app.yaml) an admin will fix it, so those
+# messages wait; elsewhere (an export asked in a DM, say) they are set aside.
+CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 MAX_BACKOFF_S = 300
 
 
@@ -57,6 +56,7 @@ class OutboxWorker:
         poll_s: float = 0.25,
         lease_s: float = 60.0,
         backoff_base_s: float = 1.0,
+        home_channel: str | None = None,
     ) -> None:
         self.store = store
         self.deliver = deliver
@@ -65,6 +65,7 @@ class OutboxWorker:
         self.poll_s = poll_s
         self.lease_s = lease_s
         self.backoff_base_s = backoff_base_s
+        self.home_channel = home_channel
         self.sent = 0
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -132,7 +133,7 @@ class OutboxWorker:
             self.store.release(message)
             return
         code = str(response.data.get("error", "")) if isinstance(response.data, dict) else ""
-        if code in PERMANENT:
+        if code in PERMANENT or (code in CHANNEL_ERRORS and message.channel != self.home_channel):
             log.error("Slack refused outbox message %s for good: %s", message.id, code)
             self.store.give_up(message, code)
             return
