@@ -19,7 +19,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import servers, slack_load, slack_report
+from bench import servers, slack_load, slack_probe, slack_report
 from bench.ingest import bounded_seconds, positive_levels
 from bench.slack_seed import ORDERS, Seeded, seed
 from bot.local_slack import RESPONSE_URL, LocalSlack
@@ -37,12 +37,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=bounded_seconds, default=2.0, help="unmeasured, per level")
     parser.add_argument("--orders", type=int, default=ORDERS, help="seeded, 3 lines each")
     parser.add_argument("--drain", type=bounded_seconds, default=120.0, help="max wait for answers")
+    parser.add_argument("--probe", type=int, default=10, help="idle answers timed, per verb")
     parser.add_argument("--quick", action="store_true", help="smoke run: 3,400 orders, 2 s levels")
     parser.add_argument("--profile", action="store_true", help="cProfile the bot's request threads")
     parser.add_argument("--output", type=Path, default=RESULTS / "slack_ack.json")
     args = parser.parse_args(argv)
     if args.quick:
-        args.orders, args.seconds, args.warmup = 3_400, 2.0, 1.0
+        args.orders, args.seconds, args.warmup, args.probe = 3_400, 2.0, 1.0, 3
     if not 0 < args.orders <= MAX_ORDERS:
         parser.error(f"--orders must be 1..{MAX_ORDERS}")
     return args
@@ -114,6 +115,7 @@ def run_levels(
         arrived, waited = drain_answers(slack, sent["bot"], args.drain)
         row["answers"] = slack_report.answer_latency(sent["bot"], arrived) | {"drain_s": waited}
         row["answer_examples"] = answer_examples(slack, sent["bot"])
+        row["slack_calls"] = dict(Counter(call.method for call in slack.calls()))
         print(f"  {len(arrived)}/{len(sent['bot'])} answers after {waited:.1f} s", flush=True)
         slack.clear()  # the answers' blocks add up; keep only what the next level posts
         rows.append(row)
@@ -146,12 +148,16 @@ def measure_all(args: argparse.Namespace, slack: LocalSlack, tmp: Path) -> dict[
         servers.serving("bot", bot_cmd, bot_env, bot_port, tmp / "bot.log", "/healthz"),
     ):
         startup = Counter(call.method for call in slack.calls())
+        idle_level = level_for(args, seeded, slack, bot_port, 1, "idle")
+        idle = slack_probe.probe(idle_level, slack, args.probe)
+        print(f"  idle bot: answer p50 {idle['p50_ms']:.1f} ms, p99 {idle['p99_ms']:.1f} ms")
         rows = run_levels(args, seeded, slack, {"floor": floor_port, "bot": bot_port})
     seeding = {k: v for k, v in vars(seeded).items() if k not in ("skus", "suppliers")}
     return {
         "machine": machine(),
         "settings": {k: v for k, v in vars(args).items() if k != "output"},
         "seeding": seeding | {"orders": args.orders},
+        "idle_answers": idle,
         "levels": rows,
         "slack_calls_at_start": dict(startup),
         "bot_log_warnings": slack_report.log_warnings(tmp / "bot.log"),

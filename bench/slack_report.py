@@ -66,7 +66,11 @@ def markdown(results: dict[str, Any]) -> str:
         ratio = f"{bot['p99_ms'] / floor['p99_ms']:.2f}" if floor["p99_ms"] else "n/a"
         cells = [str(row["users"]), *_side(floor), *_side(bot), ratio]
         cells.append(f"{answers['answered']} / {answers['sent']}")
-        cells.append(f"{answers['p50_ms']:.0f} / {answers['p99_ms']:.0f} / {answers['max_ms']:.0f}")
+        at_least = "≥ " if answers["answered"] < answers["sent"] else ""  # the rest came later
+        cells.append(
+            f"{at_least}{answers['p50_ms']:.0f} / {at_least}{answers['p99_ms']:.0f} / "
+            f"{at_least}{answers['max_ms']:.0f}"
+        )
         lines.append("| " + " | ".join(cells) + " |")
     m, s, seed = results["machine"], results["settings"], results["seeding"]
     lines += [
@@ -80,17 +84,17 @@ def markdown(results: dict[str, Any]) -> str:
         f"({seed['orders']} orders through Backorders.ingest, "
         f"{seed['orders'] / seed['ingest_s']:.0f} orders/s).",
     ]
-    lines += [_by_verb(row) for row in results["levels"]]
+    lines.append(_by_verb("idle bot, one command at a time", results["idle_answers"]))
+    lines += [_by_verb(f"{row['users']} users", row["answers"]) for row in results["levels"]]
     lines += [f"Bot log, {n} times: {text}" for text, n in results["bot_log_warnings"].items()]
     return "\n".join(lines)
 
 
-def _by_verb(row: dict[str, Any]) -> str:
+def _by_verb(where: str, answers: dict[str, Any]) -> str:
     parts = [
-        f"{verb} {v['p50_ms']:.0f}/{v['p99_ms']:.0f}"
-        for verb, v in row["answers"]["by_verb"].items()
+        f"{verb} {v['p50_ms']:.0f}/{v['p99_ms']:.0f}" for verb, v in answers["by_verb"].items()
     ]
-    return f"Answer p50/p99 ms by verb at {row['users']} users: " + ", ".join(parts) + "."
+    return f"Answer p50/p99 ms by verb, {where}: " + ", ".join(parts) + "."
 
 
 def verdict(results: dict[str, Any]) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
+import time
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from sqlalchemy.engine import make_url
@@ -92,9 +94,23 @@ def console(_args: argparse.Namespace) -> int:
 
 
 def _connect_socket_mode(bot: Bot) -> SocketModeHandler:
+    """Connect in the background, retrying: Slack being away must not stop the webhooks."""
     assert bot.slack is not None and bot.settings.slack_app_token
     handler = SocketModeHandler(bot.slack, bot.settings.slack_app_token)
-    handler.connect()  # returns at once; events arrive on the handler's own threads
+
+    def connect() -> None:
+        delay = 5.0
+        while True:
+            try:
+                handler.connect()  # returns once connected; events arrive on its own threads
+                log.info("Socket Mode connected")
+                return
+            except Exception as error:
+                log.error("Socket Mode could not connect (%s); retrying in %.0f s", error, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 300)
+
+    threading.Thread(target=connect, name="socket-mode", daemon=True).start()
     return handler
 
 
