@@ -168,3 +168,31 @@ def test_an_out_of_date_postgresql_schema_stops_the_bot_and_says_what_to_run() -
     assert bot_command("db", "upgrade", env=env).returncode == 0
     status = bot_command("db", "status", env=env)
     assert status.returncode == 0 and "up to date" in status.stdout
+
+
+def test_in_socket_mode_slack_http_is_not_served_and_slack_trouble_keeps_webhooks_up(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    with LocalSlack() as slack:  # it knows no apps.connections.open: Socket Mode cannot connect
+        env = os.environ | {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
+            "PORT": str(port),
+            "HOST": "127.0.0.1",
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_APP_TOKEN": "xapp-test",
+            "SLACK_API_URL": slack.api_url,
+        }
+        env.pop("SLACK_SIGNING_SECRET", None)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            wait_for_health(f"http://127.0.0.1:{port}", process)
+            forged = request(f"http://127.0.0.1:{port}/slack/events", b"command=/backorders", {})
+            process.send_signal(signal.SIGTERM)
+            _, err = process.communicate(timeout=20)
+        finally:
+            process.kill()
+    assert forged.status == 404
+    assert "Slack by Socket Mode" in err and "Socket Mode could not connect" in err
