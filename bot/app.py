@@ -116,8 +116,9 @@ def build_bot(
         deadline_text=f"{config.purchasing.deadline} {config.timezone.key}",
         summarise_at_once=config.summaries_batch_every_s == 0,
     )
-    metrics = Metrics(overview=backorders.overview)
-    bot = Bot(settings, config, database, backorders, metrics, OutboxStore(database))
+    outbox = OutboxStore(database)
+    metrics = Metrics(overview=backorders.overview, outbox=outbox.backlog)
+    bot = Bot(settings, config, database, backorders, metrics, outbox)
     webhooks = WebhookEndpoint(backorders.ingest, settings.webhook_secrets, metrics)
     token = slack_token or settings.slack_bot_token
     routes = {}

@@ -23,8 +23,11 @@ disable_created_metrics()  # `*_created` series only add noise to dashboards
 class BacklogCollector(Collector):
     """Open backorders read from the database at scrape time, so every replica agrees."""
 
-    def __init__(self, overview: Callable[[], Overview]) -> None:
+    def __init__(
+        self, overview: Callable[[], Overview], outbox: Callable[[], tuple[int, object]]
+    ) -> None:
         self.overview = overview
+        self.outbox = outbox
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         overview = self.overview()
@@ -41,12 +44,21 @@ class BacklogCollector(Collector):
             "Order lines the bot could not place (no SKU or unknown SKU)",
             value=overview.unplaced_lines,
         )
+        yield GaugeMetricFamily(
+            "backorder_outbox_pending",
+            "Messages for Slack waiting in the outbox (growing: Slack refuses or is away)",
+            value=self.outbox()[0],
+        )
 
 
 class Metrics:
     """One registry per bot, so tests can run several bots in one process."""
 
-    def __init__(self, overview: Callable[[], Overview] | None = None) -> None:
+    def __init__(
+        self,
+        overview: Callable[[], Overview] | None = None,
+        outbox: Callable[[], tuple[int, object]] | None = None,
+    ) -> None:
         self.registry = CollectorRegistry()
         self.deliveries = Counter(
             "backorder_webhook_deliveries",
@@ -70,8 +82,8 @@ class Metrics:
             registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
         )
-        if overview is not None:
-            self.registry.register(BacklogCollector(overview))
+        if overview is not None and outbox is not None:
+            self.registry.register(BacklogCollector(overview, outbox))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

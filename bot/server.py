@@ -18,6 +18,7 @@ class HttpServer:
     """A waitress server that can run in the foreground or on a thread (tests, benchmarks)."""
 
     def __init__(self, app: Any, host: str, port: int, threads: int = HTTP_THREADS) -> None:
+        self._closed = False
         self._server = create_server(
             app,
             host=host,
@@ -44,11 +45,19 @@ class HttpServer:
             self.close()
 
     def start_in_thread(self) -> threading.Thread:
-        thread = threading.Thread(target=self._server.run, name="http", daemon=True)
+        thread = threading.Thread(target=self._run_until_closed, name="http", daemon=True)
         thread.start()
         return thread
 
+    def _run_until_closed(self) -> None:
+        try:
+            self._server.run()
+        except OSError:
+            if not self._closed:  # closing the socket under the loop ends it this way
+                raise
+
     def close(self) -> None:
+        self._closed = True
         self._server.close()
 
     def _stop_on_signal(self, signum: int, _frame: Any) -> None:

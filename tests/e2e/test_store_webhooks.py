@@ -149,6 +149,7 @@ def test_health_and_metrics_answer_for_operators(stocked_bot: RunningBot) -> Non
     text = metrics.body.decode()
     assert 'backorder_open_units{supplier="Acme"} 2.0' in text
     assert 'backorder_backordered_units_total{source="orders"} 2.0' in text
+    assert "backorder_outbox_pending 0.0" in text
     assert request(f"{stocked_bot.url}/nowhere").status == 404
     assert request(f"{stocked_bot.url}/webhooks/orders").status == 405
 
