@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 
@@ -37,3 +39,90 @@ class BufferLine:
     @property
     def cost(self) -> Decimal:
         return self.unit_cost * self.order_qty
+
+
+class PoStatus(enum.StrEnum):
+    """A purchase order's life: proposed (or held), approved, sent to the supplier."""
+
+    PROPOSED = "proposed"
+    HELD = "held"
+    APPROVED = "approved"
+    SENT = "sent"
+    RECEIVED = "received"
+    CANCELLED = "cancelled"
+
+
+OPEN_STATUSES = frozenset({PoStatus.PROPOSED, PoStatus.HELD, PoStatus.APPROVED, PoStatus.SENT})
+
+
+@dataclass(frozen=True)
+class PoLine:
+    """One product on a PO: customers' demand, the quantity ordered, and its price."""
+
+    sku: str
+    name: str
+    demand: int
+    quantity: int
+    case_pack: int
+    unit_cost: Decimal
+    line_id: int | None = None
+
+    @property
+    def total(self) -> Decimal:
+        return self.unit_cost * self.quantity
+
+    @property
+    def overage(self) -> int:
+        """Units beyond demand (case packs, or raised by hand): they go to stock on arrival."""
+        return max(self.quantity - self.demand, 0)
+
+    @property
+    def short(self) -> int:
+        """Demand this PO leaves waiting for the next cycle (lowered by hand)."""
+        return max(self.demand - self.quantity, 0)
+
+
+@dataclass(frozen=True)
+class PoDecision:
+    """Who did what to a PO and when (the audit trail's last word, shown on the message)."""
+
+    action: str
+    actor: str
+    at: datetime
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class PurchaseOrderView:
+    """A PO as people see it: in the channel, in the modal, in the workbook."""
+
+    po_id: int
+    version: int
+    status: PoStatus
+    supplier: str
+    supplier_email: str | None
+    lead_time_days: int
+    number: str | None
+    lines: tuple[PoLine, ...]
+    orders_served: int
+    oldest_placed_at: datetime | None
+    trigger: str
+    proposed_at: datetime
+    decisions: tuple[PoDecision, ...] = ()
+    approved_at: datetime | None = None
+    sent_at: datetime | None = None
+    expected_at: datetime | None = None
+    hold_until: datetime | None = None
+    note: str | None = None
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.total for line in self.lines), Decimal(0))
+
+    @property
+    def units(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def overage(self) -> int:
+        return sum(line.overage for line in self.lines)
