@@ -14,6 +14,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
 from bot.config import AppConfig
+from bot.deliveries import Deliveries, EmailNotConfigured
+from bot.email_delivery import EmailDelivery, EmailRejected, SmtpSettings
 from bot.facade import Backorders, Clock, utc_now
 from bot.http import HttpApp, WebhookEndpoint
 from bot.metrics import Metrics
@@ -22,10 +24,12 @@ from bot.scheduler import build_scheduler
 from bot.settings import Settings
 from bot.slack_app import build_slack_app
 from bot.slack_delivery import SlackDelivery
+from domain.notifications import EMAIL
 from domain.services import EXPORT_BUILDER
+from handlers.approvers import Approvers
 from storage.db import Database, connect
 from storage.migrate import schema_state, upgrade
-from storage.outbox import OutboxStore
+from storage.outbox import OutboxStore, QueuedMessage
 
 log = logging.getLogger(__name__)
 CONSOLE_TOKEN = "xoxb-console"  # the console's Slack is a local server that takes any token
@@ -109,13 +113,7 @@ def build_bot(
     """Connect, check the schema, wire HTTP, Slack, the outbox worker and the scheduler."""
     database = database or connect(settings.database_url)
     prepare_database(database)
-    backorders = Backorders(
-        database,
-        clock,
-        channel=config.slack.channel,
-        deadline_text=f"{config.purchasing.deadline} {config.timezone.key}",
-        summarise_at_once=config.summaries_batch_every_s == 0,
-    )
+    backorders = Backorders(database, clock, config, email_enabled=settings.smtp_url is not None)
     outbox = OutboxStore(database)
     metrics = Metrics(overview=backorders.overview, outbox=outbox.backlog)
     bot = Bot(settings, config, database, backorders, metrics, outbox)
@@ -123,23 +121,59 @@ def build_bot(
     token = slack_token or settings.slack_bot_token
     routes = {}
     if token:
+        approvers = Approvers(frozenset(config.slack.approvers), config.slack.approvers_group)
         bot.slack = build_slack_app(
-            backorders, token, _signing_secret(settings), settings.slack_api_url, listener_executor
+            backorders,
+            approvers,
+            token,
+            _signing_secret(settings),
+            settings.slack_api_url,
+            listener_executor,
         )
         if slack_token is None and not settings.slack_app_token:
             # Only in HTTP mode: in Socket Mode and the console nothing may arrive this way.
             routes["/slack/events"] = SlackRequestHandler(bot.slack)
-        delivery = SlackDelivery(
-            bot.slack.client, bot.outbox, {EXPORT_BUILDER: backorders.export_workbook}
-        )
-        bot.worker = OutboxWorker(
-            bot.outbox, delivery, clock, pace_s=outbox_pace_s, home_channel=config.slack.channel
-        )
+        bot.worker = _outbox_worker(bot, settings, clock, outbox_pace_s)
     bot.scheduler = build_scheduler(
-        config.timezone, config.summaries_batch_every_s, backorders.flush_summaries
+        config.timezone,
+        config.summaries_batch_every_s,
+        backorders.flush_summaries,
+        backorders.check_buffers,
     )
     bot.http = HttpApp(webhooks, health=bot.health, metrics=metrics.render, extra_routes=routes)
     return bot
+
+
+def _outbox_worker(bot: Bot, settings: Settings, clock: Clock, pace_s: float) -> OutboxWorker:
+    """The worker, with Slack, email (when SMTP_URL is set) and the files they carry."""
+    desk = bot.backorders
+    assert bot.slack is not None
+
+    def build_file(builder: str) -> bytes:
+        return desk.export_workbook() if builder == EXPORT_BUILDER else desk.po_file(builder)[1]
+
+    def first_failure(message: QueuedMessage, error: str) -> None:
+        if message.kind == EMAIL:
+            desk.email_delayed(int(message.payload["po_id"]), error)
+
+    email = EmailDelivery(_smtp(settings), desk.po_file) if settings.smtp_url else None
+    slack = SlackDelivery(bot.slack.client, bot.outbox, build_file)
+    return OutboxWorker(
+        bot.outbox,
+        Deliveries(slack, email, desk.po_emailed),
+        clock,
+        pace_s=pace_s,
+        home_channel=bot.config.slack.channel,
+        permanent=(EmailRejected, EmailNotConfigured),
+        on_first_failure=first_failure,
+    )
+
+
+def _smtp(settings: Settings) -> SmtpSettings:
+    try:
+        return SmtpSettings.from_url(settings.smtp_url or "")
+    except ValueError as error:
+        raise SlackSettingsMissing(f"SMTP_URL is not usable: {error}") from error
 
 
 def _signing_secret(settings: Settings) -> str:

@@ -10,11 +10,19 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 
+from bot.calendar import next_weekly
+from bot.config import AppConfig, parse_config
+from domain import purchase_orders as po
 from domain import services
+from domain.errors import NotFound
 from domain.model import Catalog, Delivery
+from domain.purchase_orders import PurchasingSetup
+from domain.purchasing import PurchaseOrderView
 from domain.views import BackorderSummary, OrderStatus, Overview, SkuStatus, SupplierStatus
+from handlers.blocks.purchasing import po_thread_note, proposal_message
 from handlers.blocks.summaries import summary_message
 from storage.db import Database
+from storage.po_workbook import po_workbook
 from storage.unit_of_work import SqlUnitOfWork
 from storage.workbooks import open_backorders_workbook
 
@@ -32,15 +40,20 @@ class Backorders:
         self,
         database: Database,
         clock: Clock = utc_now,
-        channel: str = "",
-        deadline_text: str = "",
-        summarise_at_once: bool = False,
+        config: AppConfig | None = None,
+        email_enabled: bool = False,
     ) -> None:
         self.database = database
         self.clock = clock
-        self.channel = channel
-        self.deadline_text = deadline_text
-        self.summarise_at_once = summarise_at_once
+        self.config = config or parse_config({"slack": {"channel": "C0PURCHASE"}})
+        self.channel = self.config.slack.channel
+        self.zone = self.config.timezone
+        deadline = self.config.purchasing.deadline
+        self.deadline_text = f"{deadline} {self.zone.key}"
+        self.summarise_at_once = self.config.summaries_batch_every_s == 0
+        self.purchasing = PurchasingSetup(
+            self.channel, self.config.purchasing.po_prefix, email_enabled, _Presenter(self)
+        )
 
     def now(self) -> datetime:
         return self.clock()
@@ -98,7 +111,68 @@ class Backorders:
     def overview(self) -> Overview:
         return services.backorder_overview(self._reader())
 
+    # Purchase orders
+
+    def raise_po(self, supplier: str, user: str) -> PurchaseOrderView:
+        return po.raise_po(self._writer(), supplier, user, self.clock(), self.purchasing)
+
+    def check_buffers(self) -> list[str]:
+        """Proposals follow their buffers; buffers at their minimum are proposed early."""
+        return po.check_buffers(self._writer(), self.clock(), self.purchasing)
+
+    def approve_po(self, po_id: int, version: int, actor: po.Actor) -> PurchaseOrderView:
+        return po.approve_po(self._writer(), po_id, version, actor, self.clock(), self.purchasing)
+
+    def adjust_po(
+        self, po_id: int, version: int, quantities: dict[int, int], note: str | None,
+        actor: po.Actor,
+    ) -> PurchaseOrderView:
+        return po.adjust_po(
+            self._writer(), po_id, version, quantities, note, actor, self.clock(), self.purchasing
+        )
+
+    def hold_po(self, po_id: int, version: int, actor: po.Actor) -> PurchaseOrderView:
+        until = next_weekly(self.clock(), self.config.purchasing.deadline, self.zone)
+        return po.hold_po(
+            self._writer(), po_id, version, actor, until, self.clock(), self.purchasing
+        )
+
+    def po(self, po_id: int) -> PurchaseOrderView | None:
+        with self._reader() as uow:
+            return uow.purchasing.view(po_id)
+
+    def open_pos(self) -> list[PurchaseOrderView]:
+        return po.open_pos(self._reader())
+
+    def po_file(self, key: str) -> tuple[str, bytes]:
+        """The workbook of `po:<id>`, built from the PO as it stands."""
+        view = self.po(int(key.removeprefix("po:")))
+        if view is None:
+            raise NotFound(f"no purchase order {key}")
+        content = po_workbook(view, view.approved_at or self.clock(), self.zone)
+        return f"{view.number or 'proposal'}.xlsx", content
+
+    def po_emailed(self, po_id: int, to: str) -> None:
+        po.po_emailed(self._writer(), po_id, to, self.clock(), self.purchasing)
+
+    def email_delayed(self, po_id: int, error: str) -> None:
+        po.email_delayed(self._writer(), po_id, error, self.clock(), self.purchasing)
+
     def is_empty(self) -> bool:
         """No catalog yet: a newcomer's first start."""
         with self._reader() as uow:
             return uow.queries.catalog_size() == 0
+
+
+class _Presenter:
+    """POs as Block Kit, for the outbox (the domain decides what to say, not how it looks)."""
+
+    def __init__(self, desk: Backorders) -> None:
+        self.desk = desk
+
+    def proposal(self, view: PurchaseOrderView) -> dict[str, object]:
+        message = proposal_message(view, self.desk.clock(), self.desk.deadline_text, self.desk.zone)
+        return asdict(message)
+
+    def note(self, text: str) -> dict[str, object]:
+        return asdict(po_thread_note(text))

@@ -57,6 +57,8 @@ class OutboxWorker:
         lease_s: float = 60.0,
         backoff_base_s: float = 1.0,
         home_channel: str | None = None,
+        permanent: tuple[type[BaseException], ...] = (),
+        on_first_failure: Callable[[QueuedMessage, str], None] | None = None,
     ) -> None:
         self.store = store
         self.deliver = deliver
@@ -66,6 +68,8 @@ class OutboxWorker:
         self.lease_s = lease_s
         self.backoff_base_s = backoff_base_s
         self.home_channel = home_channel
+        self.permanent = permanent
+        self.on_first_failure = on_first_failure
         self.sent = 0
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -118,6 +122,9 @@ class OutboxWorker:
                 self.store.give_up(message, str(error))
             else:
                 self.store.retry_later(message, str(error), self.clock() + timedelta(seconds=1))
+        except self.permanent as error:
+            log.error("outbox message %s refused for good: %s", message.id, error)
+            self.store.give_up(message, f"{type(error).__name__}: {error}")
         except Exception as error:  # timeouts, connection errors, 5xx: try again later
             self._failed(message, f"{type(error).__name__}: {error}")
         else:
@@ -140,6 +147,8 @@ class OutboxWorker:
         self._failed(message, f"Slack error {response.status_code} {code}")
 
     def _failed(self, message: QueuedMessage, error: str) -> None:
+        if message.attempts == 0 and self.on_first_failure is not None:
+            self.on_first_failure(message, error)
         delay = backoff(message.attempts, self.backoff_base_s)
         log.warning(
             "outbox message %s to %s failed (%s); retry in %.0f s",

@@ -12,10 +12,16 @@ from apscheduler.triggers.interval import IntervalTrigger
 log = logging.getLogger(__name__)
 
 
+BUFFER_CHECK_S = 15
+
+
 def build_scheduler(
-    timezone: ZoneInfo, summary_every_s: int, flush_summaries: Callable[[], object]
+    timezone: ZoneInfo,
+    summary_every_s: int,
+    flush_summaries: Callable[[], object],
+    check_buffers: Callable[[], object],
 ) -> BackgroundScheduler:
-    """The summary job every `summaries.batch_every` (none when summaries post at once)."""
+    """`summary` every `summaries.batch_every` (unless it posts at once), `buffers` often."""
     scheduler = BackgroundScheduler(
         timezone=timezone, job_defaults={"coalesce": True, "max_instances": 1}
     )
@@ -27,4 +33,11 @@ def build_scheduler(
             name="new-backorder summary",
             misfire_grace_time=summary_every_s,
         )
+    scheduler.add_job(
+        check_buffers,
+        IntervalTrigger(seconds=BUFFER_CHECK_S, timezone=timezone),
+        id="buffers",
+        name="proposals follow their buffers; early raise at the minimum",
+        misfire_grace_time=BUFFER_CHECK_S,
+    )
     return scheduler

@@ -9,7 +9,8 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from handlers import commands, errors, events
+from handlers import commands, errors, events, purchasing
+from handlers.approvers import Approvers
 from handlers.ports import Desk
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,7 @@ def web_client(token: str, api_url: str | None, timeout_s: float = WEB_API_TIMEO
 
 def build_slack_app(
     desk: Desk,
+    approvers: Approvers,
     token: str,
     signing_secret: str,
     api_url: str | None = None,
@@ -49,9 +51,11 @@ def build_slack_app(
     @app.middleware
     def put_desk_in_context(context: BoltContext, next: Any) -> Any:
         context["desk"] = desk
+        context["approvers"] = approvers
         return next()
 
     errors.register(app)
     events.register(app)
     commands.register(app)
+    purchasing.register(app)
     return app

@@ -23,7 +23,7 @@ class SlackDelivery:
     """Sends posts, updates and files; returns what later messages may refer to."""
 
     def __init__(
-        self, client: WebClient, store: OutboxStore, files: dict[str, Callable[[], bytes]]
+        self, client: WebClient, store: OutboxStore, files: Callable[[str], bytes]
     ) -> None:
         self.client = client
         self.store = store
@@ -67,7 +67,7 @@ class SlackDelivery:
         return {"channel": response["channel"], "ts": response["ts"]}
 
     def _file(self, channel: str, payload: dict[str, Any]) -> dict[str, Any]:
-        content = self.files[payload["builder"]]()
+        content = self.files(payload["builder"])
         response = self.client.files_upload_v2(
             channel=channel,
             content=content,

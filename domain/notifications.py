@@ -24,3 +24,4 @@ class Outbound:
 SLACK_POST = "slack.post"
 SLACK_UPDATE = "slack.update"
 SLACK_FILE = "slack.file"
+EMAIL = "email"

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from domain.model import Catalog, Delivery, IncomingOrder, LineState, OrderState, StockLevel
 from domain.notifications import Outbound
+from domain.po_rules import BufferState, DemandLine, SupplierTerms
+from domain.purchasing import PoLine, PurchaseOrderView
 from domain.views import (
     BackorderSummary,
     OpenLine,
@@ -105,6 +107,48 @@ class SlackEvents(Protocol):
         """Record an Events API delivery; False when this event was handled before."""
 
 
+class Purchasing(Protocol):
+    """Purchase orders in storage. Rows returned by `lock`, `open_proposal` and `lines` are
+    read-only records with the columns' names (id, status, version, quantity, ...)."""
+
+    def supplier(self, name: str) -> SupplierTerms | None: ...
+
+    def demand(self, supplier_id: int) -> list[DemandLine]: ...
+
+    def buffers(self) -> list[BufferState]: ...
+
+    def create_proposal(
+        self, supplier_id: int, trigger: str, now: datetime, period_key: str | None = None
+    ) -> int | None: ...
+
+    def lock(self, po_id: int) -> Any: ...
+
+    def open_proposal(self, supplier_id: int) -> Any: ...
+
+    def lines(self, po_id: int) -> list[Any]: ...
+
+    def replace_lines(self, po_id: int, lines: list[tuple[int, PoLine, bool]]) -> None: ...
+
+    def update(self, po_id: int, **values: Any) -> None: ...
+
+    def next_number(self, prefix: str) -> str: ...
+
+    def view(self, po_id: int) -> PurchaseOrderView: ...
+
+    def open_views(self, supplier_id: int | None = None) -> list[PurchaseOrderView]: ...
+
+    def record(
+        self,
+        po_id: int,
+        action: str,
+        actor: str,
+        at: datetime,
+        before: object = None,
+        after: object = None,
+        note: str | None = None,
+    ) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolls back on exit unless `commit()` was called."""
 
@@ -116,6 +160,7 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     summaries: SummaryQueue
     events: SlackEvents
+    purchasing: Purchasing
 
     def __enter__(self) -> Self: ...
 

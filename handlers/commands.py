@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ContextBlock, M
 
 from domain.errors import DomainError
 from handlers.blocks.message import Message
+from handlers.blocks.purchasing import po_list_message
 from handlers.blocks.queries import (
     error_message,
     order_message,
@@ -79,6 +80,19 @@ def _export(desk: Desk, ask: Ask) -> Message:
     return Message(text=text, blocks=[])
 
 
+def _raise(desk: Desk, ask: Ask) -> Message:
+    view = desk.raise_po(_argument(ask, "supplier", "Velo Parts Ltd"), ask.user)
+    text = (
+        f"{view.supplier}'s buffer is proposed in <#{desk.channel}>: "
+        f"{view.units} units, {view.total:,.2f}."
+    )
+    return Message(text=text, blocks=[])
+
+
+def _pos(desk: Desk, ask: Ask) -> Message:
+    return po_list_message(desk.open_pos(), desk.now(), desk.zone)
+
+
 def _help(desk: Desk, ask: Ask) -> Message:
     return usage_message(AVAILABLE)
 
@@ -90,16 +104,16 @@ ANSWERS: dict[str, Callable[[Desk, Ask], Message]] = {
     "order": _order,
     "supplier": _supplier,
     "export": _export,
+    "raise": _raise,
+    "pos": _pos,
 }
 AVAILABLE = frozenset(ANSWERS)
 COMING = {
-    "pos": "Purchase orders arrive in a coming release.",
-    "raise": "Until purchase orders arrive, `supplier <name>` shows the draft PO.",
-    "receive": "Receiving arrives with purchase orders.",
+    "receive": "Receiving arrives in a coming release; `pos` shows what is expected.",
     "cancel": "Until then, cancel the order in the store: the bot follows.",
     "digest": "The weekly digest arrives in a coming release.",
 }
-SHAREABLE = frozenset({"status", "sku", "order", "supplier"})
+SHAREABLE = frozenset({"status", "sku", "order", "supplier", "pos"})
 
 
 def answer(desk: Desk, ask: Ask) -> Message:

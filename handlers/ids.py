@@ -7,6 +7,20 @@ import enum
 
 class Action(enum.StrEnum):
     SHARE_REPLY = "share_reply"
+    APPROVE_PO = "approve_po"
+    ADJUST_PO = "adjust_po"
+    HOLD_PO = "hold_po"
+    QUANTITY = "quantity"  # a line's input in the adjust modal
+    NOTE = "note"  # the note input in the adjust modal
+
+
+class Callback(enum.StrEnum):
+    ADJUST_PO = "adjust_po"
+
+
+class BlockId(enum.StrEnum):
+    PO_ACTIONS = "po_actions"
+    NOTE = "note"
 
 
 COMMAND = "/backorders"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
+from domain.purchase_orders import Actor
+from domain.purchasing import PurchaseOrderView
 from domain.views import OrderStatus, Overview, SkuStatus, SupplierStatus
 
 
@@ -12,6 +15,8 @@ class Desk(Protocol):
     """The stateless service facade Bolt puts in every listener's context as `desk`."""
 
     deadline_text: str
+    channel: str
+    zone: ZoneInfo
 
     def now(self) -> datetime: ...
 
@@ -26,3 +31,17 @@ class Desk(Protocol):
     def request_export(self, channel: str, requested_by: str) -> None: ...
 
     def first_time_event(self, event_id: str) -> bool: ...
+
+    def raise_po(self, supplier: str, user: str) -> PurchaseOrderView: ...
+
+    def open_pos(self) -> list[PurchaseOrderView]: ...
+
+    def po(self, po_id: int) -> PurchaseOrderView | None: ...
+
+    def approve_po(self, po_id: int, version: int, actor: Actor) -> PurchaseOrderView: ...
+
+    def hold_po(self, po_id: int, version: int, actor: Actor) -> PurchaseOrderView: ...
+
+    def adjust_po(
+        self, po_id: int, version: int, quantities: dict[int, int], note: str | None, actor: Actor
+    ) -> PurchaseOrderView: ...

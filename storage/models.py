@@ -206,3 +206,79 @@ class SlackEventRow(Base):
 
     event_id: Mapped[str] = mapped_column(String(50), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PurchaseOrderRow(Base):
+    """A purchase order from proposal to arrival; `version` grows with every change of lines."""
+
+    __tablename__ = "purchase_orders"
+    __table_args__ = (
+        UniqueConstraint("number"),
+        UniqueConstraint("period_key"),
+        # At most one proposal (or held buffer) per supplier, whoever tries to raise another.
+        Index(
+            "ix_purchase_orders_one_open_proposal",
+            "supplier_id",
+            unique=True,
+            sqlite_where=text("status IN ('proposed', 'held')"),
+            postgresql_where=text("status IN ('proposed', 'held')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"))
+    status: Mapped[str] = mapped_column(String(12))
+    version: Mapped[int]
+    number: Mapped[str | None] = mapped_column(String(40))
+    trigger: Mapped[str] = mapped_column(String(20))
+    period_key: Mapped[str | None] = mapped_column(String(80))
+    proposed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    approved_by: Mapped[str | None] = mapped_column(String(50))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    expected_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    hold_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class PoLineRow(Base):
+    __tablename__ = "po_lines"
+    __table_args__ = (
+        UniqueConstraint("po_id", "product_id"),
+        CheckConstraint("quantity >= 0", name="quantity_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    po_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    sku: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(500))
+    demand: Mapped[int]
+    quantity: Mapped[int]
+    case_pack: Mapped[int]
+    unit_cost: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+    adjusted: Mapped[bool] = mapped_column(default=False)
+
+
+class PoEventRow(Base):
+    """The audit trail: every proposal, update, approval, adjustment, hold and sending."""
+
+    __tablename__ = "po_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    po_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(50))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class CounterRow(Base):
+    """Sequences that must never repeat across replicas, such as PO numbers."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int]

@@ -10,6 +10,7 @@ from storage.catalog_store import SqlCatalogStore
 from storage.db import Database
 from storage.events import SqlSlackEvents
 from storage.outbox import SqlOutbox
+from storage.purchasing import SqlPurchasing
 from storage.queries import SqlBackorderQueries
 from storage.repositories import SqlDeliveryLog, SqlOrders, SqlStock
 from storage.summaries import SqlSummaryQueue
@@ -40,6 +41,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(self.tx)
         self.summaries = SqlSummaryQueue(self.tx)
         self.events = SqlSlackEvents(self.tx)
+        self.purchasing = SqlPurchasing(self.tx)
         return self
 
     def __exit__(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -53,14 +54,18 @@ def local_slack() -> Iterator[LocalSlack]:
         yield slack
 
 
-@pytest.fixture
-def slack_bot(database: Database, local_slack: LocalSlack) -> Iterator[RunningBot]:
+@contextmanager
+def serving_slack_bot(database: Database, slack: LocalSlack, **env: str) -> Iterator[RunningBot]:
     """The bot in Slack HTTP mode: Web API calls go to the local Slack; outbox paced fast."""
-    env = SECRETS | {
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": local_slack.api_url,
-    }
+    env = (
+        SECRETS
+        | {
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": slack.api_url,
+        }
+        | env
+    )
     bot = build_bot(
         settings_from_env(env),
         parse_config(CONFIG),
@@ -69,13 +74,21 @@ def slack_bot(database: Database, local_slack: LocalSlack) -> Iterator[RunningBo
         outbox_pace_s=0.05,
     )
     bot.worker.clock = utc_now  # type: ignore[union-attr]  # pacing and retries in real time
-    bot.backorders.import_catalog(catalog(("TUBE", 3), ("CHAIN", 0, 6), ("LIGHT", 0)))
     server = HttpServer(bot.http, "127.0.0.1", 0, threads=8)
     server.start_in_thread()
     bot.start_background()
-    yield RunningBot(bot, f"http://127.0.0.1:{server.port}")
-    bot.stop_background()
-    server.close()
+    try:
+        yield RunningBot(bot, f"http://127.0.0.1:{server.port}")
+    finally:
+        bot.stop_background()
+        server.close()
+
+
+@pytest.fixture
+def slack_bot(database: Database, local_slack: LocalSlack) -> Iterator[RunningBot]:
+    with serving_slack_bot(database, local_slack) as bot:
+        bot.bot.backorders.import_catalog(catalog(("TUBE", 3), ("CHAIN", 0, 6), ("LIGHT", 0)))
+        yield bot
 
 
 @pytest.fixture

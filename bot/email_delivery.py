@@ -1,0 +1,178 @@
+"""Emails a PO workbook to a supplier over SMTP, configured by one `SMTP_URL`.
+
+`smtp://user:pass@host:port` is plain SMTP (add `?starttls=1` to upgrade the connection),
+`smtps://...` is implicit TLS; default ports 25 and 465; `?from=bot@shop.example` sets the
+sender. Errors propagate so the outbox worker retries them, except a permanent refusal of the
+recipient, raised as `EmailRejected` so the message is set aside.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Any
+from urllib.parse import SplitResult, unquote, urlsplit
+
+XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
+
+class EmailRejected(Exception):
+    """The server refused the recipient for good (5xx): sending again cannot help."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where and how to send mail; the password never appears in a repr or an error."""
+
+    host: str
+    port: int
+    sender: str
+    implicit_tls: bool = False
+    starttls: bool = False
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpSettings:
+        """Settings from an `SMTP_URL`; a `ValueError` names what is wrong with it."""
+        parts = urlsplit(url.strip())
+        if parts.scheme not in DEFAULT_PORTS:
+            raise ValueError(
+                f"SMTP_URL must start with smtp:// or smtps://, not {parts.scheme or 'nothing'}"
+            )
+        if not parts.hostname:
+            raise ValueError("SMTP_URL has no host (expected smtp://user:pass@host:port)")
+        options = _options(parts.query)
+        starttls = _flag(options.pop("starttls", "0"))
+        if starttls and parts.scheme == "smtps":
+            raise ValueError("SMTP_URL: smtps:// is already TLS; starttls=1 is for smtp://")
+        username, password = _credentials(parts)
+        sender = options.pop("from", None) or f"backorders@{parts.hostname}"
+        local, _, domain = sender.rpartition("@")
+        if not (local and domain) or any(c.isspace() for c in sender):
+            raise ValueError(f"SMTP_URL: from={sender!r} is not an email address")
+        if options:
+            unknown = ", ".join(sorted(options))
+            raise ValueError(f"SMTP_URL: unknown option {unknown} (known: from, starttls)")
+        return cls(
+            host=parts.hostname,
+            port=_port(parts),
+            sender=sender,
+            implicit_tls=parts.scheme == "smtps",
+            starttls=starttls,
+            username=username,
+            password=password,
+        )
+
+
+def _port(parts: SplitResult) -> int:
+    try:
+        port = parts.port
+    except ValueError:  # urllib's message would quote the whole netloc, password included
+        raise ValueError("SMTP_URL: the port must be a number from 1 to 65535") from None
+    if port == 0:
+        raise ValueError("SMTP_URL: the port must be a number from 1 to 65535")
+    return port or DEFAULT_PORTS[parts.scheme]
+
+
+def _credentials(parts: SplitResult) -> tuple[str | None, str | None]:
+    if not parts.username:
+        if parts.password:
+            raise ValueError("SMTP_URL has a password but no user")
+        return None, None
+    if parts.password is None:
+        raise ValueError("SMTP_URL has a user but no password (smtp://user:pass@host)")
+    return unquote(parts.username), unquote(parts.password)
+
+
+def _options(query: str) -> dict[str, str]:
+    """`?a=1&b=2` as a dict; `unquote`, not `parse_qs`, so a `+` in an address stays a `+`."""
+    options: dict[str, str] = {}
+    for pair in filter(None, query.split("&")):
+        name, _, value = (unquote(part) for part in pair.partition("="))
+        if name in options:
+            raise ValueError(f"SMTP_URL: option {name!r} is given twice")
+        options[name] = value
+    return options
+
+
+def _flag(value: str) -> bool:
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise ValueError(f"SMTP_URL: starttls={value!r} is not 1 or 0")
+
+
+class EmailDelivery:
+    """Sends one queued email with its workbook attached; returns the Message-ID."""
+
+    def __init__(
+        self,
+        settings: SmtpSettings,
+        attachments: Callable[[str], tuple[str, bytes]],
+        timeout_s: float = 15,
+    ) -> None:
+        self.settings = settings
+        self.attachments = attachments
+        self.timeout_s = timeout_s
+
+    def __call__(self, payload: dict[str, Any]) -> dict[str, Any]:
+        message = self.message(payload)
+        try:
+            self._send(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            if _permanent(error):
+                raise EmailRejected(_refusals(error)) from error
+            raise  # 4xx (a full mailbox, greylisting): the server asks us to come back
+        return {"to": payload["to"], "message_id": message["Message-ID"]}
+
+    def message(self, payload: dict[str, Any]) -> EmailMessage:
+        """The email for `payload`: plain-text body, the workbook attached."""
+        message = EmailMessage()
+        message["From"] = self.settings.sender
+        message["To"] = payload["to"]
+        message["Subject"] = payload["subject"]
+        if payload.get("reply_to"):
+            message["Reply-To"] = payload["reply_to"]
+        message["Date"] = format_datetime(datetime.now(UTC))
+        message["Message-ID"] = make_msgid(domain=self.settings.sender.rpartition("@")[2])
+        message.set_content(payload["body"])
+        filename, content = self.attachments(payload["attachment"])
+        message.add_attachment(content, *XLSX_TYPE, filename=filename)
+        return message
+
+    def _send(self, message: EmailMessage) -> None:
+        with self._connect() as smtp:
+            if self.settings.starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if self.settings.username is not None:
+                smtp.login(self.settings.username, self.settings.password or "")
+            smtp.send_message(message)
+
+    def _connect(self) -> smtplib.SMTP:
+        settings = self.settings
+        if settings.implicit_tls:
+            context = ssl.create_default_context()
+            return smtplib.SMTP_SSL(
+                settings.host, settings.port, timeout=self.timeout_s, context=context
+            )
+        return smtplib.SMTP(settings.host, settings.port, timeout=self.timeout_s)
+
+
+def _permanent(error: smtplib.SMTPRecipientsRefused) -> bool:
+    return all(code >= 500 for code, _ in error.recipients.values())
+
+
+def _refusals(error: smtplib.SMTPRecipientsRefused) -> str:
+    return "; ".join(
+        f"{address} refused: {code} {reply.decode(errors='replace')}"
+        for address, (code, reply) in error.recipients.items()
+    )
