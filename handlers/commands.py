@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
-from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ContextBlock, MarkdownTextObject
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    MarkdownTextObject,
+)
 
 from domain.errors import DomainError
 from handlers.blocks.message import Message
@@ -70,8 +76,15 @@ def _order(desk: Desk, ask: Ask) -> Message:
 
 
 def _supplier(desk: Desk, ask: Ask) -> Message:
-    name = _argument(ask, "supplier", "Velo Parts Ltd")
-    return supplier_message(desk.supplier(name), desk.now(), desk.deadline_text)
+    """The terms and buffer, then any open proposal and the POs in flight."""
+    status = desk.supplier(_argument(ask, "supplier", "Velo Parts Ltd"))
+    message = supplier_message(status, desk.now(), desk.deadline_text)
+    pos = [po for po in desk.open_pos() if po.supplier == status.name]
+    if not pos:
+        return message
+    in_flight = po_list_message(pos, desk.now(), desk.zone)
+    blocks = [*message.blocks, DividerBlock().to_dict(), *in_flight.blocks]
+    return Message(message.text, blocks[:MAX_BLOCKS])
 
 
 def _export(desk: Desk, ask: Ask) -> Message:

@@ -20,8 +20,9 @@ from domain.model import Catalog, Product, Supplier
 from handlers.ids import Action, Callback
 from storage.db import Database
 from tests.e2e.conftest import RunningBot, serving_slack_bot
+from tests.e2e.test_cli import free_port
 from tests.support.http import Reply, generic_order, request, signed_generic
-from tests.support.slack import button_click, fixture, post_to_slack_events
+from tests.support.slack import button_click, fixture, post_to_slack_events, slash_command
 from tests.support.smtp import Inbox, attachment, smtp_server
 
 APPROVER = "U012ABCDEF"  # slack.approvers in the e2e config
@@ -253,3 +254,40 @@ def test_adjust_opens_a_modal_refuses_bad_numbers_and_saves_good_ones(
     assert (line.quantity, line.short) == (6, 2)  # 5 rounds up to the case of 6; 2 wait
     deliver(shop)
     assert "Only 5 left" in json.dumps(proposal(shop, local_slack)["blocks"])
+
+
+def test_supplier_and_pos_show_the_open_proposal_and_the_pos_in_flight(
+    shop: RunningBot, local_slack: LocalSlack
+) -> None:
+    order_in(shop, "1001", ("CHAIN", 5))
+    proposal(shop, local_slack)
+    body = slash_command("supplier acme", local_slack.response_url("supplier"))
+    post_to_slack_events(shop.url, body)
+    assert "Proposal" in json.dumps(answer(local_slack, "supplier")["blocks"])
+    post_to_slack_events(shop.url, slash_command("pos", local_slack.response_url("pos")))
+    assert "waiting for approval" in json.dumps(answer(local_slack, "pos")["blocks"])
+
+
+def test_an_smtp_outage_delays_the_email_and_the_thread_says_so(
+    database: Database, local_slack: LocalSlack
+) -> None:
+    closed = f"smtp://127.0.0.1:{free_port()}"  # nothing listens there
+    with serving_slack_bot(database, local_slack, SMTP_URL=closed) as bot:
+        bot.bot.backorders.import_catalog(
+            Catalog(
+                (Supplier("Acme", "orders@acme.test", 5, 0),),
+                (Product("CHAIN", "11-speed chain", "Acme", 0, 6, Decimal("18.90")),),
+            )
+        )
+        order_in(bot, "1001", ("CHAIN", 2))
+        po = bot.bot.backorders.raise_po("Acme", APPROVER)
+        click(bot, local_slack, Action.APPROVE_PO, f"{po.po_id}:1", APPROVER, "ok")
+        local_slack.wait_for(
+            lambda calls: any("could not be sent yet" in json.dumps(c.params) for c in calls), 20
+        )
+        [view] = bot.bot.backorders.open_pos()
+        assert (view.number, view.status) == ("PO-0001", "approved")  # not sent: still trying
+        note = next(
+            m for m in local_slack.messages() if "could not be sent" in json.dumps(m.params)
+        )
+        assert note.params["thread_ts"]  # in the proposal's thread
