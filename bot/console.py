@@ -22,6 +22,7 @@ from slack_bolt import BoltRequest
 
 from bot.app import Bot, build_bot
 from bot.config import AppConfig
+from bot.console_modal import modal_text, submission
 from bot.local_slack import Call, LocalSlack
 from bot.server import HttpServer
 from bot.settings import Settings
@@ -35,12 +36,14 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SECRET = "console-signing-secret"
 USER = "U0CONSOLE"
 BOT_TOKEN = "xoxb-console"
+POSTS = frozenset({"chat.postMessage", "chat.update"})
 SHOWN = frozenset(
     {"response_url", "chat.postMessage", "chat.update", "files.completeUploadExternal"}
 )  # the local Slack takes any token
 HELP = (
     "Type `/backorders help` (or any /backorders command), `press <button>` to press a button "
-    "of the last reply, `load example` for the example shop, `quit` to leave."
+    "(on the last reply, else the latest message with it), `submit ...` to save a form, "
+    "`load example` for the example shop, `quit` to leave."
 )
 
 
@@ -62,6 +65,14 @@ class Console:
     slack: LocalSlack
     out: IO[str]
     last_reply: dict[str, Any] | None = None
+    modal: dict[str, Any] | None = None
+
+    @property
+    def user(self) -> str:
+        """You act as the first approver in app.yaml, so the PO buttons work in the console."""
+        approvers = self.bot.config.slack.approvers
+        return approvers[0] if approvers else USER
+
     printed_calls: int = 0
     lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
 
@@ -80,6 +91,8 @@ class Console:
             self.command(line.removeprefix("/backorders").strip())
         elif line.startswith("press "):
             self.press(line.removeprefix("press ").strip())
+        elif line.startswith("submit") and self.modal is not None:
+            self.submit(line.removeprefix("submit").strip())
         elif line == "load example":
             self.say(load_example(self.bot))
             self.deliver()
@@ -91,7 +104,7 @@ class Console:
         body = slash_command_body(
             "/backorders",
             text,
-            user_id=USER,
+            user_id=self.user,
             channel_id=self.bot.config.slack.channel,
             response_url=self.slack.response_url("console"),
         )
@@ -104,7 +117,7 @@ class Console:
             return
         payload = {
             "type": "block_actions",
-            "user": {"id": USER, "username": "console"},
+            "user": {"id": self.user, "username": "console"},
             "channel": {"id": self.bot.config.slack.channel},
             "team": {"id": "T0CONSOLE"},
             "response_url": self.slack.response_url("console"),
@@ -114,11 +127,20 @@ class Console:
         self._dispatch(interactive_body(payload))
 
     def _button(self, label: str) -> dict[str, Any] | None:
-        for block in (self.last_reply or {}).get("blocks") or []:
-            for element in block.get("elements", []) if block.get("type") == "actions" else []:
-                if element.get("text", {}).get("text", "").lower() == label.lower():
-                    return dict(element, block_id=block.get("block_id", ""))
+        """The button on the last reply, else on the latest channel message that has it."""
+        posted = [c.params for c in reversed(self.slack.calls()) if c.method in POSTS]
+        for message in [self.last_reply or {}, *posted]:
+            for block in message.get("blocks") or []:
+                for element in block.get("elements", []) if block.get("type") == "actions" else []:
+                    if element.get("text", {}).get("text", "").lower() == label.lower():
+                        return dict(element, block_id=block.get("block_id", ""))
         return None
+
+    def submit(self, text: str) -> None:
+        assert self.modal is not None
+        body = interactive_body(submission(self.modal, text, self.user))
+        self.modal = None
+        self._dispatch(body)
 
     def _dispatch(self, body: str) -> None:
         assert self.bot.slack is not None
@@ -126,7 +148,7 @@ class Console:
             BoltRequest(body=body, headers=signed_headers(SECRET, body))
         )
         if response.body:
-            self.say(to_text(Message(response.body, [])))
+            self.say(_ack_text(response.body))
         self.print_new()
 
     def deliver(self) -> None:
@@ -139,12 +161,27 @@ class Console:
         """Print what the bot sent since last time: replies, then channel posts and files."""
         calls = self.slack.calls()
         for call in calls[self.printed_calls :]:
+            if call.method == "views.open":
+                self.modal = call.params.get("view")
+                self.say(modal_text(self.modal or {}))
+                continue
             if call.method not in SHOWN or not call.delivered:
                 continue  # auth.test, upload steps, failed attempts: not for the reader
             self.say(render_call(call, self.bot.config.slack.channel))
             if call.name == "console":
                 self.last_reply = call.params
         self.printed_calls = len(calls)
+
+
+def _ack_text(body: str) -> str:
+    """What an acknowledgement says: usually nothing; a modal's field errors, if any."""
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return to_text(Message(body, []))
+    errors = answer.get("errors", {}) if isinstance(answer, dict) else {}
+    lines = [f"  {field}: {error}" for field, error in errors.items()]
+    return "The form was not saved:\n" + "\n".join(lines) if lines else body
 
 
 def render_call(call: Call, channel: str) -> str:
@@ -156,7 +193,9 @@ def render_call(call: Call, channel: str) -> str:
     message = to_text(Message(str(params.get("text", "")), list(params.get("blocks") or [])))
     where = "(only you)" if params.get("response_type", "ephemeral") == "ephemeral" else ""
     if call.method == "chat.postMessage" or params.get("response_type") == "in_channel":
-        where = f"[#{channel}]"
+        where = f"[#{channel}, in a thread]" if params.get("thread_ts") else f"[#{channel}]"
+    if call.method == "chat.update":
+        where = f"[#{channel}, message updated]"
     return f"{where}\n{message}".strip() + "\n"
 
 
@@ -233,5 +272,5 @@ def _session(console: Console, stdin: IO[str]) -> None:
     for line in inputs:
         if not console.handle(line):
             break
-        console.print_new()
+        console.deliver()
     console.deliver()

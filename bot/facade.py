@@ -124,7 +124,11 @@ class Backorders:
         return po.approve_po(self._writer(), po_id, version, actor, self.clock(), self.purchasing)
 
     def adjust_po(
-        self, po_id: int, version: int, quantities: dict[int, int], note: str | None,
+        self,
+        po_id: int,
+        version: int,
+        quantities: dict[int, int],
+        note: str | None,
         actor: po.Actor,
     ) -> PurchaseOrderView:
         return po.adjust_po(

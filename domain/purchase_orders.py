@@ -183,8 +183,11 @@ def _send(uow: UnitOfWork, po: PurchaseOrderView, now: datetime, setup: Purchasi
     if po.supplier_email and setup.email_enabled:
         uow.outbox.add(Outbound(EMAIL, "email", _email(po), f"{key}:email"), now)
         return
-    why = "no email address" if not po.supplier_email else "email is not set up (SMTP_URL)"
-    _note(uow, po.po_id, f"{po.supplier} has {why}: forward the file above to them.", now, setup)
+    if po.supplier_email:
+        why = f"Email is not set up (SMTP_URL): forward the file above to {po.supplier_email}."
+    else:
+        why = f"{po.supplier} has no email address in the catalog: forward the file above."
+    _note(uow, po.po_id, why, now, setup)
     _mark_sent(uow, po, now)
 
 
