@@ -196,3 +196,26 @@ def test_in_socket_mode_slack_http_is_not_served_and_slack_trouble_keeps_webhook
             process.kill()
     assert forged.status == 404
     assert "Slack by Socket Mode" in err and "Socket Mode could not connect" in err
+
+
+def test_in_the_console_a_raised_po_is_approved_with_its_button(tmp_path: Path) -> None:
+    env = os.environ | {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}",
+        "PORT": str(free_port()),
+        "HOST": "127.0.0.1",
+    }
+    env.pop("SLACK_BOT_TOKEN", None)
+    steps = "\n/backorders raise Velo Parts Ltd\npress Approve\n/backorders pos\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=ROOT,
+        env=env,
+        input=steps,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "PO proposal — Velo Parts Ltd" in result.stdout
+    assert "Approved: PO-0001 goes to Velo Parts Ltd." in result.stdout
+    assert "forward the file above" in result.stdout  # the example has no SMTP_URL
