@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from domain.model import LineIssue
 from domain.purchasing import BufferLine
@@ -162,3 +163,50 @@ class OpenLine:
     quantity: int
     allocated: int
     waiting: int
+
+
+@dataclass(frozen=True)
+class AgeBucket:
+    """Open backorder lines whose order was placed so many days ago (0–3, 4–7, 8–14, 15+)."""
+
+    label: str
+    lines: int
+    units: int
+
+
+@dataclass(frozen=True)
+class SupplierWeek:
+    """One supplier in the digest: what waits, what is proposed, what is on its way."""
+
+    supplier: str
+    waiting_units: int
+    open_proposal_units: int | None
+    pos_in_flight: int
+    late_pos: int
+
+
+@dataclass(frozen=True)
+class CancelledSku:
+    sku: str
+    lines: int
+    units: int
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The weekly digest: the backlog now, its ages, per supplier, and what the week brought."""
+
+    week_start: datetime
+    week_end: datetime
+    open_lines: int
+    open_units: int
+    open_value: Decimal
+    buckets: tuple[AgeBucket, ...]
+    oldest_order: str | None
+    oldest_placed_at: datetime | None
+    suppliers: tuple[SupplierWeek, ...]
+    orders_in: int
+    units_backordered: int
+    pos_sent: int
+    units_received: int
+    cancelled: tuple[CancelledSku, ...]
