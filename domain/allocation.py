@@ -33,6 +33,7 @@ def resize_line(line: LineState, demand: int, free: int) -> int:
         take = min(max(free, 0), extra)
         line.allocated += take
         line.waiting += extra - take
+        line.backordered += extra - take
         return take
     reduce = current - demand
     from_waiting = min(line.waiting, reduce)

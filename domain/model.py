@@ -98,6 +98,7 @@ class LineState:
     line_id: int | None = None
     product_id: int | None = None
     name: str = ""
+    backordered: int = 0  # units that ever had to wait: the digest's "units backordered"
 
 
 @dataclass

@@ -167,7 +167,7 @@ class OpenLine:
 
 @dataclass(frozen=True)
 class AgeBucket:
-    """Open backorder lines whose order was placed so many days ago (0–3, 4–7, 8–14, 15+)."""
+    """Open backorder lines whose order was placed so many days ago (0-3, 4-7, 8-14, 15+)."""
 
     label: str
     lines: int

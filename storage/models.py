@@ -130,6 +130,7 @@ class OrderLineRow(Base):
     quantity: Mapped[int]
     allocated_qty: Mapped[int]
     waiting_qty: Mapped[int]
+    backordered_qty: Mapped[int] = mapped_column(default=0, server_default="0")
     issue: Mapped[str | None] = mapped_column(String(20))
     placed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -20,6 +20,7 @@ _LINE_COLUMNS = (
     OrderLineRow.quantity,
     OrderLineRow.allocated_qty,
     OrderLineRow.waiting_qty,
+    OrderLineRow.backordered_qty,
     OrderLineRow.issue,
     OrderLineRow.product_id,
     OrderLineRow.name,
@@ -55,6 +56,7 @@ def _line_state(row: object) -> LineState:
         quantity=r["quantity"],
         allocated=r["allocated_qty"],
         waiting=r["waiting_qty"],
+        backordered=r["backordered_qty"],
         issue=LineIssue(r["issue"]) if r["issue"] else None,
         line_id=r["id"],
         product_id=r["product_id"],
@@ -128,6 +130,7 @@ class SqlOrders:
                 "quantity": line.quantity,
                 "allocated_qty": line.allocated,
                 "waiting_qty": line.waiting,
+                "backordered_qty": line.backordered,
                 "issue": line.issue.value if line.issue else None,
             }
             if line.line_id is None:

@@ -36,13 +36,14 @@ LOCK_STOCK = "SELECT id, sku, on_hand FROM products WHERE {column} IN ({keys}) O
 TAKE_STOCK = "UPDATE products SET on_hand = on_hand - :units WHERE id = :pid"
 INSERT_LINE = """
 INSERT INTO order_lines
-  (order_id, line_ref, sku, product_id, name, quantity, allocated_qty, waiting_qty, issue,
-   placed_at)
+  (order_id, line_ref, sku, product_id, name, quantity, allocated_qty, waiting_qty,
+   backordered_qty, issue, placed_at)
 VALUES (:order_id, :line_ref, :sku, :product_id, :name, :quantity, :allocated_qty, :waiting_qty,
-        :issue, :placed_at)"""
+        :backordered_qty, :issue, :placed_at)"""
 UPDATE_LINE = """
 UPDATE order_lines SET sku = :sku, product_id = :product_id, quantity = :quantity,
-  allocated_qty = :allocated_qty, waiting_qty = :waiting_qty, issue = :issue
+  allocated_qty = :allocated_qty, waiting_qty = :waiting_qty,
+  backordered_qty = :backordered_qty, issue = :issue
 WHERE id = :line_id"""
 FILL_LINE = """
 UPDATE order_lines SET allocated_qty = :allocated_qty, waiting_qty = :waiting_qty
