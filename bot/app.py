@@ -13,6 +13,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
+from bot import jobs
 from bot.config import AppConfig
 from bot.deliveries import Deliveries, EmailNotConfigured
 from bot.email_delivery import EmailDelivery, EmailRejected, SmtpSettings
@@ -21,6 +22,7 @@ from bot.http import HttpApp, WebhookEndpoint
 from bot.metrics import Metrics
 from bot.outbox_worker import OutboxWorker
 from bot.scheduler import build_scheduler
+from bot.scheduler import start as start_scheduler
 from bot.settings import Settings
 from bot.slack_app import build_slack_app
 from bot.slack_delivery import SlackDelivery
@@ -77,7 +79,8 @@ class Bot:
         if self.worker is not None:
             self.worker.start()
         if self.scheduler is not None:
-            self.scheduler.start()
+            jobs.install(self.backorders)
+            start_scheduler(self.scheduler, self.config)
 
     def stop_background(self) -> None:
         if self.scheduler is not None and self.scheduler.running:
@@ -134,12 +137,7 @@ def build_bot(
             # Only in HTTP mode: in Socket Mode and the console nothing may arrive this way.
             routes["/slack/events"] = SlackRequestHandler(bot.slack)
         bot.worker = _outbox_worker(bot, settings, clock, outbox_pace_s)
-    bot.scheduler = build_scheduler(
-        config.timezone,
-        config.summaries_batch_every_s,
-        backorders.flush_summaries,
-        backorders.check_buffers,
-    )
+    bot.scheduler = build_scheduler(database, config)
     bot.http = HttpApp(webhooks, health=bot.health, metrics=metrics.render, extra_routes=routes)
     return bot
 

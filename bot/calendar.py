@@ -18,3 +18,16 @@ def next_weekly(after: datetime, weekly: WeeklyTime, zone: ZoneInfo) -> datetime
         if candidate > after:
             return candidate.astimezone(UTC)
     raise AssertionError("unreachable: a week always holds the next occurrence")
+
+
+def last_weekly(at_or_before: datetime, weekly: WeeklyTime, zone: ZoneInfo) -> datetime:
+    """The latest `weekly` moment at or before `at_or_before`, in UTC."""
+    upcoming = next_weekly(at_or_before - timedelta(days=7), weekly, zone)
+    following = next_weekly(upcoming, weekly, zone)
+    return following if following <= at_or_before else upcoming
+
+
+def iso_week(moment: datetime, zone: ZoneInfo) -> str:
+    """The ISO week of a moment's local date, such as `2026-W48`: a period key."""
+    year, week, _ = moment.astimezone(zone).isocalendar()
+    return f"{year}-W{week:02d}"

@@ -42,6 +42,7 @@ class PurchasingSettings:
     on_deadline: str = "propose"
     po_prefix: str = "PO-"
     default_lead_time_days: int = 7
+    reminder_before_s: int = 7200
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def parse_config(raw: Any) -> AppConfig:
     purchasing = _section(
         top.get("purchasing", {}),
         "purchasing",
-        {"deadline", "on_deadline", "po_prefix", "default_lead_time_days"},
+        {"deadline", "on_deadline", "po_prefix", "default_lead_time_days", "reminder_before"},
     )
     fulfilment = _section(top.get("fulfilment", {}), "fulfilment", {"ship_policy"})
     summaries = _section(top.get("summaries", {}), "summaries", {"batch_every"})
@@ -138,6 +139,7 @@ def _purchasing(raw: dict[str, Any]) -> PurchasingSettings:
             raw.get("on_deadline", "propose"), "purchasing.on_deadline", ("propose", "auto_approve")
         ),
         po_prefix=prefix,
+        reminder_before_s=_duration(raw.get("reminder_before", "2h"), "purchasing.reminder_before"),
         default_lead_time_days=_whole(
             raw.get("default_lead_time_days", 7), "purchasing.default_lead_time_days"
         ),

@@ -9,17 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import Any
 
-from bot.calendar import next_weekly
+from bot.calendar import iso_week, last_weekly, next_weekly
 from bot.config import AppConfig, parse_config
+from domain import deadline, services
 from domain import purchase_orders as po
-from domain import services
 from domain.errors import NotFound
 from domain.model import Catalog, Delivery
 from domain.purchase_orders import PurchasingSetup
 from domain.purchasing import PurchaseOrderView
 from domain.views import BackorderSummary, OrderStatus, Overview, SkuStatus, SupplierStatus
 from handlers.blocks.purchasing import po_thread_note, proposal_message
+from handlers.blocks.reminders import reminder_message
 from handlers.blocks.summaries import summary_message
 from storage.db import Database
 from storage.po_workbook import po_workbook
@@ -161,6 +163,27 @@ class Backorders:
 
     def email_delayed(self, po_id: int, error: str) -> None:
         po.email_delayed(self._writer(), po_id, error, self.clock(), self.purchasing)
+
+    # The weekly jobs
+
+    def run_deadline(self) -> list[str]:
+        """Release every buffer for the latest deadline, once per supplier and week."""
+        now = self.clock()
+        due = last_weekly(now, self.config.purchasing.deadline, self.zone)
+        auto = self.config.purchasing.on_deadline == "auto_approve"
+        return deadline.run_deadline(
+            self._writer(), iso_week(due, self.zone), now, self.purchasing, auto
+        )
+
+    def remind_deadline(self) -> bool:
+        now = self.clock()
+        upcoming = next_weekly(now, self.config.purchasing.deadline, self.zone)
+
+        def render(at: datetime, due: list[tuple[str, int]], waiting: list[Any]) -> dict[str, Any]:
+            return asdict(reminder_message(at, due, waiting, self.zone))
+
+        period = iso_week(upcoming, self.zone)
+        return deadline.remind_deadline(self._writer(), period, upcoming, now, self.channel, render)
 
     def is_empty(self) -> bool:
         """No catalog yet: a newcomer's first start."""

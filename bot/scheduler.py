@@ -1,43 +1,128 @@
-"""Timed jobs on APScheduler, in the bot's process: thin calls into the services."""
+"""APScheduler in the bot's process: cron triggers in `timezone`, a persistent job store on
+the bot's database, coalescing and a generous misfire grace, so a deadline missed while the
+bot was down runs once when it is back. Every job's effect is keyed per period in the
+database, so two runs, or two processes, do it once."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import jobs
+from bot.config import DAYS, AppConfig, WeeklyTime
+from storage.db import Database
+
 log = logging.getLogger(__name__)
-
-
 BUFFER_CHECK_S = 15
+WEEK_GRACE_S = int(timedelta(days=6).total_seconds())  # late, but never skipped to next week
 
 
-def build_scheduler(
-    timezone: ZoneInfo,
-    summary_every_s: int,
-    flush_summaries: Callable[[], object],
-    check_buffers: Callable[[], object],
-) -> BackgroundScheduler:
-    """`summary` every `summaries.batch_every` (unless it posts at once), `buffers` often."""
-    scheduler = BackgroundScheduler(
-        timezone=timezone, job_defaults={"coalesce": True, "max_instances": 1}
+@dataclass(frozen=True)
+class JobSpec:
+    id: str
+    name: str
+    trigger: BaseTrigger
+    grace_s: int
+
+
+def weekly(at: WeeklyTime, config: AppConfig, minus: timedelta = timedelta()) -> CronTrigger:
+    """A weekly cron trigger in the configured zone (DST-correct), optionally earlier."""
+    minutes = DAYS.index(at.day) * 1440 + at.at.hour * 60 + at.at.minute
+    minutes = (minutes - int(minus.total_seconds() // 60)) % (7 * 1440)
+    day, rest = divmod(minutes, 1440)
+    return CronTrigger(
+        day_of_week=DAYS[day], hour=rest // 60, minute=rest % 60, timezone=config.timezone
     )
-    if summary_every_s > 0:
-        scheduler.add_job(
-            flush_summaries,
-            IntervalTrigger(seconds=summary_every_s, timezone=timezone),
-            id="summary",
-            name="new-backorder summary",
-            misfire_grace_time=summary_every_s,
+
+
+def job_specs(config: AppConfig) -> list[JobSpec]:
+    """The jobs this configuration asks for."""
+    purchasing = config.purchasing
+    before = timedelta(seconds=purchasing.reminder_before_s)
+    specs = [
+        JobSpec(
+            "deadline", "weekly PO deadline", weekly(purchasing.deadline, config), WEEK_GRACE_S
+        ),
+        JobSpec("digest", "weekly digest", weekly(config.digest_schedule, config), WEEK_GRACE_S),
+        JobSpec(
+            "buffers",
+            "proposals follow buffers; early raise at the minimum",
+            IntervalTrigger(seconds=BUFFER_CHECK_S, timezone=config.timezone),
+            BUFFER_CHECK_S,
+        ),
+    ]
+    if before.total_seconds() > 0:
+        reminder = weekly(purchasing.deadline, config, minus=before)
+        specs.append(
+            JobSpec(
+                "reminder", "reminder before the deadline", reminder, int(before.total_seconds())
+            )
         )
-    scheduler.add_job(
-        check_buffers,
-        IntervalTrigger(seconds=BUFFER_CHECK_S, timezone=timezone),
-        id="buffers",
-        name="proposals follow their buffers; early raise at the minimum",
-        misfire_grace_time=BUFFER_CHECK_S,
+    if config.summaries_batch_every_s > 0:
+        every = config.summaries_batch_every_s
+        specs.append(
+            JobSpec(
+                "summary",
+                "new-backorder summary",
+                IntervalTrigger(seconds=every, timezone=config.timezone),
+                every,
+            )
+        )
+    return specs
+
+
+def build_scheduler(database: Database, config: AppConfig) -> BackgroundScheduler:
+    store = SQLAlchemyJobStore(engine=database.engine, tablename="apscheduler_jobs")
+    return BackgroundScheduler(
+        jobstores={"default": store},
+        job_defaults={"coalesce": True, "max_instances": 1},
+        timezone=config.timezone,
     )
-    return scheduler
+
+
+def start(scheduler: BackgroundScheduler, config: AppConfig) -> None:
+    """Start with the configured jobs, keeping stored ones whose trigger did not change (so
+    their pending run, possibly missed while the bot was down, still happens)."""
+    scheduler.start(paused=True)
+    wanted = {spec.id: spec for spec in job_specs(config)}
+    for job in scheduler.get_jobs():
+        if job.id not in wanted:
+            job.remove()
+    for spec in wanted.values():
+        existing = scheduler.get_job(spec.id)
+        if existing is not None and str(existing.trigger) == str(spec.trigger):
+            continue
+        scheduler.add_job(
+            jobs.JOBS[spec.id],
+            spec.trigger,
+            id=spec.id,
+            name=spec.name,
+            misfire_grace_time=spec.grace_s,
+            replace_existing=True,
+        )
+    scheduler.resume()
+
+
+def next_runs(scheduler: BackgroundScheduler) -> list[tuple[str, str, datetime | None]]:
+    return [(job.id, job.name, job.next_run_time) for job in scheduler.get_jobs()]
+
+
+def describe(specs: list[JobSpec], stored: dict[str, Any], now: datetime) -> list[str]:
+    """`jobs list`: each job, its trigger, and its next run (the stored one when pending)."""
+    lines = []
+    for spec in specs:
+        pending = stored.get(spec.id)
+        upcoming = pending or spec.trigger.get_next_fire_time(None, now)
+        when = upcoming.astimezone(spec.trigger.timezone) if upcoming else None
+        late = " (missed: runs as soon as the bot is up)" if pending and pending < now else ""
+        text = f"{when:%a %Y-%m-%d %H:%M %Z}" if when else "never"
+        lines.append(f"{spec.id:<9} {text}{late}   {spec.name} [{spec.trigger}]")
+    return lines

@@ -115,6 +115,9 @@ class Purchasing(Protocol):
 
     def demand(self, supplier_id: int) -> list[DemandLine]: ...
 
+    def all_demand(self) -> dict[int, list[DemandLine]]:
+        """Every supplier's uncovered demand, in one set-based query."""
+
     def buffers(self) -> list[BufferState]: ...
 
     def create_proposal(
@@ -149,6 +152,11 @@ class Purchasing(Protocol):
     ) -> None: ...
 
 
+class Periods(Protocol):
+    def claim(self, key: str, now: datetime) -> bool:
+        """True the first time `key` is claimed: the effect is done once per period."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolls back on exit unless `commit()` was called."""
 
@@ -161,6 +169,7 @@ class UnitOfWork(Protocol):
     summaries: SummaryQueue
     events: SlackEvents
     purchasing: Purchasing
+    periods: Periods
 
     def __enter__(self) -> Self: ...
 

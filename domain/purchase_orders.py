@@ -8,7 +8,13 @@ from typing import Any, Protocol
 
 from domain.errors import DomainError, NotFound
 from domain.notifications import EMAIL, SLACK_FILE, SLACK_POST, SLACK_UPDATE, Outbound
-from domain.po_rules import SupplierTerms, adjusted_quantity, draft_lines, due_at_minimum
+from domain.po_rules import (
+    DemandLine,
+    SupplierTerms,
+    adjusted_quantity,
+    draft_lines,
+    due_at_minimum,
+)
 from domain.ports import UnitOfWork
 from domain.purchasing import PoLine, PoStatus, PurchaseOrderView
 
@@ -74,12 +80,15 @@ def propose(
     now: datetime,
     setup: PurchasingSetup,
     period_key: str | None = None,
+    demand: list[DemandLine] | None = None,
 ) -> PurchaseOrderView:
     """A proposal for the buffer, or the open one brought up to date."""
     existing = uow.purchasing.open_proposal(terms.supplier_id)
     if existing is not None:
         return refresh(uow, existing.id, now, setup, release_hold=trigger != "minimum")
-    lines = draft_lines(uow.purchasing.demand(terms.supplier_id), {})
+    if demand is None:
+        demand = uow.purchasing.demand(terms.supplier_id)
+    lines = draft_lines(demand, {})
     if not any(line.quantity for _, line in lines):
         raise DomainError(f"Nothing is waiting for {terms.name}: there is nothing to order.")
     po_id = uow.purchasing.create_proposal(terms.supplier_id, trigger, now, period_key)
@@ -153,20 +162,27 @@ def approve_po(
     """Approve exactly once: a number, a workbook, an email (or a note to forward it)."""
     with uow:
         _decidable(uow, po_id, version, actor, "approve")
-        number = uow.purchasing.next_number(setup.po_prefix)
-        uow.purchasing.update(
-            po_id,
-            status=PoStatus.APPROVED.value,
-            number=number,
-            approved_at=now,
-            approved_by=actor.user,
-        )
-        uow.purchasing.record(po_id, "approved", actor.user, now, after={"number": number})
-        view = uow.purchasing.view(po_id)
-        _send(uow, view, now, setup)
-        view = _show(uow, po_id, now, setup)
+        view = approve_locked(uow, po_id, actor.user, now, setup)
         uow.commit()
     return view
+
+
+def approve_locked(
+    uow: UnitOfWork,
+    po_id: int,
+    user: str,
+    now: datetime,
+    setup: PurchasingSetup,
+    note: str | None = None,
+) -> PurchaseOrderView:
+    """Number, audit, workbook and email for a proposal already locked and checked."""
+    number = uow.purchasing.next_number(setup.po_prefix)
+    uow.purchasing.update(
+        po_id, status=PoStatus.APPROVED.value, number=number, approved_at=now, approved_by=user
+    )
+    uow.purchasing.record(po_id, "approved", user, now, after={"number": number}, note=note)
+    _send(uow, uow.purchasing.view(po_id), now, setup)
+    return _show(uow, po_id, now, setup)
 
 
 def _send(uow: UnitOfWork, po: PurchaseOrderView, now: datetime, setup: PurchasingSetup) -> None:

@@ -283,3 +283,12 @@ class CounterRow(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int]
+
+
+class PeriodMarkRow(Base):
+    """Effects done once per period (`deadline:2026-W48:supplier:3`, `digest:2026-W48`)."""
+
+    __tablename__ = "period_marks"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    done_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -85,6 +85,28 @@ class SqlPurchasing:
         )
         return [DemandLine(*row) for row in self.tx.session.execute(stmt)]
 
+    def all_demand(self) -> dict[int, list[DemandLine]]:
+        waiting, on_order = self._waiting(), self._on_order()
+        uncovered = waiting.c.units - func.coalesce(on_order.c.units, 0)
+        stmt = (
+            select(
+                ProductRow.supplier_id,
+                ProductRow.id,
+                ProductRow.sku,
+                ProductRow.name,
+                uncovered,
+                ProductRow.case_pack,
+                ProductRow.unit_cost,
+            )
+            .join(waiting, waiting.c.product_id == ProductRow.id)
+            .outerjoin(on_order, on_order.c.product_id == ProductRow.id)
+            .order_by(ProductRow.supplier_id, ProductRow.sku)
+        )
+        demand: dict[int, list[DemandLine]] = {}
+        for supplier_id, *fields in self.tx.session.execute(stmt):
+            demand.setdefault(supplier_id, []).append(DemandLine(*fields))
+        return demand
+
     def buffers(self) -> list[BufferState]:
         """Every supplier's uncovered demand and open proposal, from two aggregates."""
         waiting, on_order = self._waiting(), self._on_order()
@@ -148,6 +170,11 @@ class SqlPurchasing:
     def replace_lines(self, po_id: int, lines: list[tuple[int, PoLine, bool]]) -> None:
         """The PO's lines become exactly these (product id, line, adjusted by hand)."""
         existing = {row.product_id: row for row in self.lines(po_id)}
+        if not existing:  # a new PO: one bulk insert (the deadline raises hundreds at once)
+            rows = [_line_values(po_id, pid, line, adjusted) for pid, line, adjusted in lines]
+            if rows:
+                self.tx.conn.execute(PoLineRow.__table__.insert(), rows)
+            return
         for product_id, line, adjusted in lines:
             row = existing.pop(product_id, None) or PoLineRow(po_id=po_id, product_id=product_id)
             row.sku, row.name, row.demand, row.quantity = (
@@ -207,6 +234,20 @@ class SqlPurchasing:
             )
         )
         self.tx.session.flush()
+
+
+def _line_values(po_id: int, product_id: int, line: PoLine, adjusted: bool) -> dict[str, Any]:
+    return {
+        "po_id": po_id,
+        "product_id": product_id,
+        "sku": line.sku,
+        "name": line.name,
+        "demand": line.demand,
+        "quantity": line.quantity,
+        "case_pack": line.case_pack,
+        "unit_cost": line.unit_cost,
+        "adjusted": adjusted,
+    }
 
 
 def _buffer(row: SupplierRow, units: int, po: PurchaseOrderRow | None) -> BufferState:

@@ -10,6 +10,7 @@ from storage.catalog_store import SqlCatalogStore
 from storage.db import Database
 from storage.events import SqlSlackEvents
 from storage.outbox import SqlOutbox
+from storage.periods import SqlPeriods
 from storage.purchasing import SqlPurchasing
 from storage.queries import SqlBackorderQueries
 from storage.repositories import SqlDeliveryLog, SqlOrders, SqlStock
@@ -42,6 +43,7 @@ class SqlUnitOfWork:
         self.summaries = SqlSummaryQueue(self.tx)
         self.events = SqlSlackEvents(self.tx)
         self.purchasing = SqlPurchasing(self.tx)
+        self.periods = SqlPeriods(self.tx)
         return self
 
     def __exit__(

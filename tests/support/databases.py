@@ -58,7 +58,8 @@ def migrated_postgres(schema: str) -> Database:
 
 def empty_tables(database: Database) -> None:
     """Delete every row, so a test starts from an empty, migrated database."""
-    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    tables = [t.name for t in Base.metadata.sorted_tables] + ["apscheduler_jobs"]
+    names = ", ".join(f'"{name}"' for name in tables)
     with database.engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
