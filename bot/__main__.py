@@ -7,6 +7,7 @@ import logging
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from sqlalchemy.engine import make_url
@@ -14,6 +15,8 @@ from sqlalchemy.engine import make_url
 from bot.app import Bot, SchemaOutOfDate, SlackSettingsMissing, build_bot, prepare_database
 from bot.config import ConfigError, load_config
 from bot.console import run_console
+from bot.jobs import JOBS, install
+from bot.scheduler import describe, job_specs, stored_runs
 from bot.server import HttpServer
 from bot.settings import settings_from_env
 from domain.errors import DomainError
@@ -54,6 +57,12 @@ def _parser() -> argparse.ArgumentParser:
     importer = commands.add_parser("import", help="import a catalog workbook (.xlsx)")
     importer.add_argument("file", help="workbook with Suppliers and Products sheets")
     importer.set_defaults(func=import_file)
+    jobs_cmd = commands.add_parser("jobs", help="scheduled jobs: list, run NAME")
+    jobs_actions = jobs_cmd.add_subparsers(title="jobs commands", metavar="ACTION", required=True)
+    jobs_actions.add_parser("list", help="each job and its next run").set_defaults(func=jobs_list)
+    runner = jobs_actions.add_parser("run", help="run a job now (the running bot delivers)")
+    runner.add_argument("name", choices=sorted(JOBS))
+    runner.set_defaults(func=jobs_run)
     db = commands.add_parser("db", help="database schema: upgrade, status")
     db_commands = db.add_subparsers(title="db commands", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="apply migrations").set_defaults(func=db_upgrade)
@@ -112,6 +121,40 @@ def _connect_socket_mode(bot: Bot) -> SocketModeHandler:
 
     threading.Thread(target=connect, name="socket-mode", daemon=True).start()
     return handler
+
+
+def _offline_bot() -> Bot:
+    """The bot's services on its database, without Slack or a server: for operator commands."""
+    settings = settings_from_env()
+    return build_bot(settings, load_config(settings.config_path), slack_token=None)
+
+
+def jobs_list(_args: argparse.Namespace) -> int:
+    settings = settings_from_env()
+    config = load_config(settings.config_path)
+    database = connect(settings.database_url)
+    prepare_database(database)
+    print(f"Scheduled jobs ({config.timezone.key}):")
+    for line in describe(job_specs(config), stored_runs(database), datetime.now(UTC)):
+        print(f"  {line}")
+    return 0
+
+
+def jobs_run(args: argparse.Namespace) -> int:
+    bot = _offline_bot()
+    install(bot.backorders)
+    outcome = JOBS[args.name]()
+    pending, _ = bot.outbox.backlog()
+    print(f"Ran {args.name}: {_said(outcome)}. {pending} message(s) wait in the outbox.")
+    return 0
+
+
+def _said(outcome: object) -> str:
+    if isinstance(outcome, list):
+        return "; ".join(map(str, outcome)) or "nothing to do (already done this period?)"
+    if isinstance(outcome, bool):
+        return "done" if outcome else "already done this period"
+    return "done"
 
 
 def import_file(args: argparse.Namespace) -> int:

@@ -21,32 +21,32 @@ def _current() -> Backorders:
     return _desk
 
 
-def deadline() -> None:
+def deadline() -> object:
     """The weekly PO deadline: every buffer is proposed (or approved, with auto_approve)."""
-    _current().run_deadline()
+    return _current().run_deadline()
 
 
-def reminder() -> None:
+def reminder() -> object:
     """Before the deadline: what it will propose, and proposals awaiting approval."""
-    _current().remind_deadline()
+    return _current().remind_deadline()
 
 
-def digest() -> None:
+def digest() -> object:
     """The weekly digest in the channel, with its workbook in the thread."""
-    _current().post_digest()
+    return _current().post_digest()
 
 
-def summary() -> None:
+def summary() -> object:
     """New backorders since the last summary, in one channel message."""
-    _current().flush_summaries()
+    return _current().flush_summaries()
 
 
-def buffers() -> None:
+def buffers() -> object:
     """Open proposals follow their buffers; a buffer at its minimum is proposed early."""
-    _current().check_buffers()
+    return _current().check_buffers()
 
 
-JOBS: dict[str, Callable[[], None]] = {
+JOBS: dict[str, Callable[[], object]] = {
     "deadline": deadline,
     "reminder": reminder,
     "digest": digest,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -15,6 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Column, Float, MetaData, Table, Unicode, select
 
 from bot import jobs
 from bot.config import DAYS, AppConfig, WeeklyTime
@@ -126,3 +127,13 @@ def describe(specs: list[JobSpec], stored: dict[str, Any], now: datetime) -> lis
         text = f"{when:%a %Y-%m-%d %H:%M %Z}" if when else "never"
         lines.append(f"{spec.id:<9} {text}{late}   {spec.name} [{spec.trigger}]")
     return lines
+
+
+def stored_runs(database: Database) -> dict[str, datetime]:
+    """Each stored job's pending run, read from the job store's table (no scheduler needed)."""
+    table = Table(
+        "apscheduler_jobs", MetaData(), Column("id", Unicode(191)), Column("next_run_time", Float)
+    )
+    with database.engine.connect() as conn:
+        rows = conn.execute(select(table.c.id, table.c.next_run_time)).all()
+    return {job: datetime.fromtimestamp(at, UTC) for job, at in rows if at is not None}

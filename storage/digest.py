@@ -1,0 +1,224 @@
+"""The weekly digest's numbers, each aggregated in SQL: seven queries, whatever the history.
+
+The backlog reads only waiting lines (the partial index `ix_order_lines_waiting_fifo`); the
+week's figures read only that week's orders and purchase orders, then their lines by order id.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, cast, func, or_, select, true
+
+from domain.purchasing import PoStatus
+from domain.views import AgeBucket, CancelledSku, Digest, SupplierWeek
+from storage.models import (
+    OrderLineRow,
+    OrderRow,
+    PoLineRow,
+    ProductRow,
+    PurchaseOrderRow,
+    SupplierRow,
+)
+from storage.purchasing import ON_ORDER, PROPOSING
+from storage.tx import SqlTx
+
+# label, first day, first day of the next bucket: whole days (24 h) since the order was placed
+BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("0–3 days", 0, 4),
+    ("4–7 days", 4, 8),
+    ("8–14 days", 8, 15),
+    ("15+ days", 15, None),
+)
+COST_SCALE = 10_000  # unit costs keep 4 decimal places: summed as whole 1/10,000ths, exactly
+CENTS = Decimal("0.01")
+_WAITING = OrderLineRow.waiting_qty > 0
+_NOT_CANCELLED = OrderRow.cancelled_at.is_(None)
+_PO = PurchaseOrderRow
+
+
+class SqlDigest:
+    def __init__(self, tx: SqlTx) -> None:
+        self.tx = tx
+
+    def build(self, week_start: datetime, week_end: datetime, now: datetime) -> Digest:
+        """The backlog as of `now`, and what happened in the week [week_start, week_end)."""
+        buckets, value = self._backlog(now)
+        oldest_order, oldest_placed_at = self._oldest()
+        orders_in, backordered = self._orders_in(week_start, week_end)
+        return Digest(
+            week_start=week_start,
+            week_end=week_end,
+            open_lines=sum(bucket.lines for bucket in buckets),  # the buckets cover every line
+            open_units=sum(bucket.units for bucket in buckets),
+            open_value=value,
+            buckets=buckets,
+            oldest_order=oldest_order,
+            oldest_placed_at=oldest_placed_at,
+            suppliers=self._suppliers(now),
+            orders_in=orders_in,
+            units_backordered=backordered,
+            pos_sent=self._pos_sent(week_start, week_end),
+            units_received=_units_received(self.tx, week_start, week_end),
+            cancelled=self._cancelled(week_start, week_end),
+        )
+
+    def _backlog(self, now: datetime) -> tuple[tuple[AgeBucket, ...], Decimal]:
+        """Lines and units per age bucket, and the value at cost, in one pass."""
+        columns: list[ColumnElement[Any]] = []
+        for _, first_day, next_day in BUCKETS:
+            inside = _placed_between(now, first_day, next_day)
+            columns.append(func.count(case((inside, 1))))
+            columns.append(func.coalesce(func.sum(case((inside, OrderLineRow.waiting_qty))), 0))
+        cost = cast(func.round(ProductRow.unit_cost * COST_SCALE), BigInteger)
+        columns.append(func.coalesce(func.sum(OrderLineRow.waiting_qty * cost), 0))
+        stmt = _waiting_lines(*columns).join(ProductRow, ProductRow.id == OrderLineRow.product_id)
+        row = [int(n) for n in self.tx.conn.execute(stmt).one()]
+        buckets = tuple(
+            AgeBucket(label, row[2 * i], row[2 * i + 1]) for i, (label, _, _) in enumerate(BUCKETS)
+        )
+        value = Decimal(row[-1]) / COST_SCALE
+        return buckets, value.quantize(CENTS, rounding=ROUND_HALF_UP)
+
+    def _oldest(self) -> tuple[str | None, datetime | None]:
+        """The order of the longest-waiting line (placed first; on a tie, the first line)."""
+        stmt = (
+            _waiting_lines(OrderRow.number, OrderLineRow.placed_at)
+            .order_by(OrderLineRow.placed_at, OrderLineRow.id)
+            .limit(1)
+        )
+        found = self.tx.conn.execute(stmt).first()
+        return (found[0], found[1]) if found else (None, None)
+
+    def _suppliers(self, now: datetime) -> tuple[SupplierWeek, ...]:
+        """Suppliers with units waiting, an open proposal or POs on their way; most waiting first."""
+        waiting, proposal, flight = _waiting_by_supplier(), _proposals(), _in_flight(now)
+        units = func.coalesce(waiting.c.units, 0)
+        stmt = (
+            select(
+                SupplierRow.name,
+                units,
+                proposal.c.units,
+                func.coalesce(flight.c.pos, 0),
+                func.coalesce(flight.c.late, 0),
+            )
+            .outerjoin(waiting, waiting.c.supplier_id == SupplierRow.id)
+            .outerjoin(proposal, proposal.c.supplier_id == SupplierRow.id)
+            .outerjoin(flight, flight.c.supplier_id == SupplierRow.id)
+            .where(
+                or_(
+                    waiting.c.supplier_id.is_not(None),
+                    proposal.c.supplier_id.is_not(None),
+                    flight.c.supplier_id.is_not(None),
+                )
+            )
+            .order_by(units.desc(), SupplierRow.name)
+        )
+        return tuple(
+            SupplierWeek(name, int(units_), None if open_ is None else int(open_), int(pos), int(late))
+            for name, units_, open_, pos, late in self.tx.conn.execute(stmt)
+        )
+
+    def _orders_in(self, week_start: datetime, week_end: datetime) -> tuple[int, int]:
+        """Orders received in the week, and the units of theirs that ever had to wait."""
+        stmt = (
+            select(
+                func.count(func.distinct(OrderRow.id)),
+                func.coalesce(func.sum(OrderLineRow.backordered_qty), 0),
+            )
+            .select_from(OrderRow)
+            .outerjoin(OrderLineRow, OrderLineRow.order_id == OrderRow.id)
+            .where(OrderRow.received_at >= week_start, OrderRow.received_at < week_end)
+        )
+        orders, units = self.tx.conn.execute(stmt).one()
+        return int(orders), int(units)
+
+    def _pos_sent(self, week_start: datetime, week_end: datetime) -> int:
+        stmt = select(func.count()).where(_PO.sent_at >= week_start, _PO.sent_at < week_end)
+        return int(self.tx.conn.execute(stmt).scalar_one())
+
+    def _cancelled(self, week_start: datetime, week_end: datetime) -> tuple[CancelledSku, ...]:
+        """Backordered lines of the orders cancelled in the week, per SKU, most units first."""
+        units = func.sum(OrderLineRow.quantity)
+        stmt = (
+            select(OrderLineRow.sku, func.count(), units)
+            .select_from(OrderRow)
+            .join(OrderLineRow, OrderLineRow.order_id == OrderRow.id)
+            .where(
+                OrderRow.cancelled_at >= week_start,
+                OrderRow.cancelled_at < week_end,
+                OrderLineRow.backordered_qty > 0,
+            )
+            .group_by(OrderLineRow.sku)
+            .order_by(units.desc(), OrderLineRow.sku)
+        )
+        return tuple(
+            CancelledSku(sku, int(lines), int(n)) for sku, lines, n in self.tx.conn.execute(stmt)
+        )
+
+
+def _units_received(tx: SqlTx, week_start: datetime, week_end: datetime) -> int:
+    """Units received against POs in the week.
+
+    Receiving is not built yet: nothing records a receipt, so this is 0. When receipts are
+    stored, sum their units with a received time in [week_start, week_end) here.
+    """
+    return 0
+
+
+def _waiting_lines(*columns: Any) -> Select[Any]:
+    """`columns` over the waiting lines of orders not cancelled."""
+    return (
+        select(*columns)
+        .select_from(OrderLineRow)
+        .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
+        .where(_WAITING, _NOT_CANCELLED)
+    )
+
+
+def _placed_between(now: datetime, first_day: int, next_day: int | None) -> ColumnElement[bool]:
+    """Placed `first_day` whole days ago or more, and fewer than `next_day` (None: no end)."""
+    placed = OrderLineRow.placed_at
+    old_enough = placed <= now - timedelta(days=first_day) if first_day else true()
+    young_enough = placed > now - timedelta(days=next_day) if next_day is not None else true()
+    return and_(old_enough, young_enough)
+
+
+def _waiting_by_supplier() -> Any:
+    return (
+        _waiting_lines(
+            ProductRow.supplier_id.label("supplier_id"),
+            func.sum(OrderLineRow.waiting_qty).label("units"),
+        )
+        .join(ProductRow, ProductRow.id == OrderLineRow.product_id)
+        .group_by(ProductRow.supplier_id)
+        .subquery()
+    )
+
+
+def _proposals() -> Any:
+    """Units on each supplier's open proposal (proposed or held; at most one per supplier)."""
+    return (
+        select(_PO.supplier_id, func.coalesce(func.sum(PoLineRow.quantity), 0).label("units"))
+        .outerjoin(PoLineRow, PoLineRow.po_id == _PO.id)
+        .where(_PO.status.in_(PROPOSING))
+        .group_by(_PO.supplier_id)
+        .subquery()
+    )
+
+
+def _in_flight(now: datetime) -> Any:
+    """POs approved or sent per supplier, and the sent ones already past their expected date."""
+    late = and_(_PO.status == PoStatus.SENT.value, _PO.expected_at < now)
+    return (
+        select(
+            _PO.supplier_id,
+            func.count().label("pos"),
+            func.count(case((late, 1))).label("late"),
+        )
+        .where(_PO.status.in_(ON_ORDER))
+        .group_by(_PO.supplier_id)
+        .subquery()
+    )
