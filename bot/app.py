@@ -148,7 +148,11 @@ def _outbox_worker(bot: Bot, settings: Settings, clock: Clock, pace_s: float) ->
     assert bot.slack is not None
 
     def build_file(builder: str) -> bytes:
-        return desk.export_workbook() if builder == EXPORT_BUILDER else desk.po_file(builder)[1]
+        if builder == EXPORT_BUILDER:
+            return desk.export_workbook()
+        if builder.startswith("digest:"):
+            return desk.digest_file(builder)
+        return desk.po_file(builder)[1]
 
     def first_failure(message: QueuedMessage, error: str) -> None:
         if message.kind == EMAIL:

@@ -143,7 +143,10 @@ class EmailDelivery:
         if payload.get("reply_to"):
             message["Reply-To"] = payload["reply_to"]
         message["Date"] = format_datetime(datetime.now(UTC))
-        message["Message-ID"] = make_msgid(domain=self.settings.sender.rpartition("@")[2])
+        domain = self.settings.sender.rpartition("@")[2]
+        key = payload.get("message_key")
+        # A stable Message-ID per PO lets mail systems drop the copy a retry may send.
+        message["Message-ID"] = f"<{key}@{domain}>" if key else make_msgid(domain=domain)
         message.set_content(payload["body"])
         filename, content = self.attachments(payload["attachment"])
         message.add_attachment(content, *XLSX_TYPE, filename=filename)

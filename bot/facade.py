@@ -8,22 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.calendar import iso_week, last_weekly, next_weekly
 from bot.config import AppConfig, parse_config
-from domain import deadline, services
+from domain import deadline, digest, services
 from domain import purchase_orders as po
 from domain.errors import NotFound
 from domain.model import Catalog, Delivery
 from domain.purchase_orders import PurchasingSetup
 from domain.purchasing import PurchaseOrderView
-from domain.views import BackorderSummary, OrderStatus, Overview, SkuStatus, SupplierStatus
+from domain.views import BackorderSummary, Digest, OrderStatus, Overview, SkuStatus, SupplierStatus
+from handlers.blocks.digest import digest_message
 from handlers.blocks.purchasing import po_thread_note, proposal_message
 from handlers.blocks.reminders import reminder_message
 from handlers.blocks.summaries import summary_message
 from storage.db import Database
+from storage.digest_workbook import digest_workbook
 from storage.po_workbook import po_workbook
 from storage.unit_of_work import SqlUnitOfWork
 from storage.workbooks import open_backorders_workbook
@@ -184,6 +186,26 @@ class Backorders:
 
         period = iso_week(upcoming, self.zone)
         return deadline.remind_deadline(self._writer(), period, upcoming, now, self.channel, render)
+
+    def post_digest(self, scheduled: bool = True) -> bool:
+        """The digest of the week to the last `digest.schedule` moment (or to now, on demand)."""
+        now = self.clock()
+        end = last_weekly(now, self.config.digest_schedule, self.zone) if scheduled else now
+        key = f"digest:{iso_week(end, self.zone)}" if scheduled else f"digest:asked:{now:%s%f}"
+
+        def render(d: Digest) -> dict[str, Any]:
+            return asdict(digest_message(d, now, self.zone))
+
+        week = (end - timedelta(days=7), end)
+        return digest.post_digest(self._writer(), key, week, now, self.channel, render, scheduled)
+
+    def digest_file(self, builder: str) -> bytes:
+        """The digest workbook for `digest:<start>/<end>`, built when it is sent."""
+        start, end = (datetime.fromisoformat(part) for part in builder[7:].split("/"))
+        now = self.clock()
+        with self._reader() as uow:
+            report = uow.digest.build(start, end, now)
+            return digest_workbook(report, uow.queries.open_lines(), now, self.zone)
 
     def is_empty(self) -> bool:
         """No catalog yet: a newcomer's first start."""

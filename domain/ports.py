@@ -13,6 +13,7 @@ from domain.po_rules import BufferState, DemandLine, SupplierTerms
 from domain.purchasing import PoLine, PurchaseOrderView
 from domain.views import (
     BackorderSummary,
+    Digest,
     OpenLine,
     OrderStatus,
     Overview,
@@ -157,6 +158,10 @@ class Periods(Protocol):
         """True the first time `key` is claimed: the effect is done once per period."""
 
 
+class DigestSource(Protocol):
+    def build(self, week_start: datetime, week_end: datetime, now: datetime) -> Digest: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolls back on exit unless `commit()` was called."""
 
@@ -170,6 +175,7 @@ class UnitOfWork(Protocol):
     events: SlackEvents
     purchasing: Purchasing
     periods: Periods
+    digest: DigestSource
 
     def __enter__(self) -> Self: ...
 

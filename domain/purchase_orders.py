@@ -219,6 +219,7 @@ def _email(po: PurchaseOrderView) -> dict[str, Any]:
         "subject": f"Purchase order {po.number}",
         "body": body,
         "attachment": f"po:{po.po_id}",
+        "message_key": f"{po.number}.po{po.po_id}",
     }
 
 

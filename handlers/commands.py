@@ -106,6 +106,13 @@ def _pos(desk: Desk, ask: Ask) -> Message:
     return po_list_message(desk.open_pos(), desk.now(), desk.zone)
 
 
+def _digest(desk: Desk, ask: Ask) -> Message:
+    desk.post_digest(scheduled=False)
+    return Message(
+        f"The digest is on its way to <#{desk.channel}>, its workbook in the thread.", []
+    )
+
+
 def _help(desk: Desk, ask: Ask) -> Message:
     return usage_message(AVAILABLE)
 
@@ -119,12 +126,12 @@ ANSWERS: dict[str, Callable[[Desk, Ask], Message]] = {
     "export": _export,
     "raise": _raise,
     "pos": _pos,
+    "digest": _digest,
 }
 AVAILABLE = frozenset(ANSWERS)
 COMING = {
     "receive": "Receiving arrives in a coming release; `pos` shows what is expected.",
     "cancel": "Until then, cancel the order in the store: the bot follows.",
-    "digest": "The weekly digest arrives in a coming release.",
 }
 SHAREABLE = frozenset({"status", "sku", "order", "supplier", "pos"})
 

@@ -18,11 +18,9 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from domain.purchasing import PoLine, PurchaseOrderView
@@ -147,11 +145,8 @@ class _Styles:
 
 
 def _text(sheet: WriteOnlyWorksheet, value: str) -> WriteOnlyCell:
-    """A text cell; control characters Excel cannot store are shown as U+FFFD, not refused."""
-    try:
-        return text_cell(sheet, value)
-    except IllegalCharacterError:
-        return text_cell(sheet, ILLEGAL_CHARACTERS_RE.sub("\ufffd", value))
+    """A text cell (control characters become U+FFFD; see `text_cell`)."""
+    return text_cell(sheet, value)
 
 
 def _date_cell(sheet: WriteOnlyWorksheet, day: date) -> WriteOnlyCell:

@@ -8,6 +8,7 @@ from typing import Self
 
 from storage.catalog_store import SqlCatalogStore
 from storage.db import Database
+from storage.digest import SqlDigest
 from storage.events import SqlSlackEvents
 from storage.outbox import SqlOutbox
 from storage.periods import SqlPeriods
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
         self.events = SqlSlackEvents(self.tx)
         self.purchasing = SqlPurchasing(self.tx)
         self.periods = SqlPeriods(self.tx)
+        self.digest = SqlDigest(self.tx)
         return self
 
     def __exit__(

@@ -13,6 +13,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -22,7 +23,13 @@ BOLD = Font(bold=True)
 
 
 def text_cell(sheet: WriteOnlyWorksheet, value: str | None, bold: bool = False) -> WriteOnlyCell:
-    """A cell that holds `value` as text, whatever characters it starts with."""
+    """A cell that holds `value` as text, whatever characters it starts with.
+
+    Control characters Excel cannot store are shown as U+FFFD rather than refused, so one odd
+    product name never stops a workbook from being sent.
+    """
+    if value is not None and ILLEGAL_CHARACTERS_RE.search(value):
+        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
     cell = WriteOnlyCell(sheet, value=value)
     if value is not None:
         cell.data_type = "s"  # openpyxl would otherwise read "=..." as a formula
