@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 import openpyxl
@@ -136,3 +137,19 @@ def test_export_posts_a_workbook_of_open_backorders_to_the_channel(
 
 def test_the_summary_ages_come_from_the_bot_clock(slack_bot: RunningBot) -> None:
     assert slack_bot.bot.backorders.now() == T0 + minutes(1)
+
+
+def test_digest_posts_the_weekly_digest_with_its_workbook_in_the_thread(
+    slack_bot: RunningBot, local_slack: LocalSlack
+) -> None:
+    order_in(slack_bot, "1001", ("CHAIN", 4))
+    answer = ask(slack_bot, local_slack, "digest", name="digest")
+    assert "on its way" in answer["text"]
+    slack_bot.bot.worker.wake()  # type: ignore[union-attr]
+    local_slack.wait_for(lambda calls: any(c.method.startswith("files.complete") for c in calls))
+    [digest] = [m for m in local_slack.messages("C0PURCHASE") if "digest" in m.params["text"]]
+    assert "4 units" in json.dumps(digest.params["blocks"])
+    [upload] = local_slack.uploads.values()
+    assert upload.thread_ts == digest.response["ts"]
+    book = openpyxl.load_workbook(io.BytesIO(upload.content))
+    assert "Open lines" in book.sheetnames
