@@ -25,7 +25,7 @@ def run_deadline(
     """
     done: list[str] = []
     with uow:
-        demand = uow.purchasing.all_demand()
+        demand, served = uow.purchasing.all_demand(), uow.purchasing.served()
         for buffer in uow.purchasing.buffers():
             sid = buffer.terms.supplier_id
             if buffer.uncovered <= 0 and buffer.open_status is None:
@@ -33,8 +33,16 @@ def run_deadline(
             if not uow.periods.claim(f"deadline:{period}:supplier:{sid}", now):
                 continue
             try:
+                known = served.get(sid, (0, None)) if buffer.open_po_id is None else None
                 view = propose(
-                    uow, buffer.terms, "deadline", BOT, now, setup, demand=demand.get(sid, [])
+                    uow,
+                    buffer.terms,
+                    "deadline",
+                    BOT,
+                    now,
+                    setup,
+                    demand=demand.get(sid, []),
+                    served=known,
                 )
             except DomainError:
                 continue  # nothing left to order: the claim still says this week is done

@@ -16,7 +16,7 @@ from domain.po_rules import (
     due_at_minimum,
 )
 from domain.ports import UnitOfWork
-from domain.purchasing import PoLine, PoStatus, PurchaseOrderView
+from domain.purchasing import PoDecision, PoLine, PoStatus, PurchaseOrderView
 
 BOT = "bot"
 
@@ -81,9 +81,14 @@ def propose(
     setup: PurchasingSetup,
     period_key: str | None = None,
     demand: list[DemandLine] | None = None,
+    served: tuple[int, datetime | None] | None = None,
 ) -> PurchaseOrderView:
-    """A proposal for the buffer, or the open one brought up to date."""
-    existing = uow.purchasing.open_proposal(terms.supplier_id)
+    """A proposal for the buffer, or the open one brought up to date.
+
+    The deadline passes what it read for every supplier at once (`demand`, `served`: orders
+    waiting and the oldest), so a new proposal costs a few inserts and no further reads.
+    """
+    existing = None if served is not None else uow.purchasing.open_proposal(terms.supplier_id)
     if existing is not None:
         return refresh(uow, existing.id, now, setup, release_hold=trigger != "minimum")
     if demand is None:
@@ -94,13 +99,43 @@ def propose(
     po_id = uow.purchasing.create_proposal(terms.supplier_id, trigger, now, period_key)
     if po_id is None:  # another replica proposed at the same moment: use theirs
         return refresh(uow, uow.purchasing.open_proposal(terms.supplier_id).id, now, setup)
-    uow.purchasing.replace_lines(po_id, [(pid, line, False) for pid, line in lines])
+    uow.purchasing.replace_lines(po_id, [(pid, line, False) for pid, line in lines], new=True)
     uow.purchasing.record(po_id, "raised", actor, now, note=trigger)
-    view = uow.purchasing.view(po_id)
+    if served is None:
+        view = uow.purchasing.view(po_id)
+    else:
+        view = _new_view(po_id, terms, [line for _, line in lines], served, trigger, actor, now)
     uow.outbox.add(
         Outbound(SLACK_POST, setup.channel, setup.present.proposal(view), message_key(po_id)), now
     )
     return view
+
+
+def _new_view(
+    po_id: int,
+    terms: SupplierTerms,
+    lines: list[PoLine],
+    served: tuple[int, datetime | None],
+    trigger: str,
+    actor: str,
+    now: datetime,
+) -> PurchaseOrderView:
+    """A just-created proposal as people will see it, without reading it back."""
+    return PurchaseOrderView(
+        po_id=po_id,
+        version=1,
+        status=PoStatus.PROPOSED,
+        supplier=terms.name,
+        supplier_email=terms.email,
+        lead_time_days=terms.lead_time_days,
+        number=None,
+        lines=tuple(lines),
+        orders_served=served[0],
+        oldest_placed_at=served[1],
+        trigger=trigger,
+        proposed_at=now,
+        decisions=(PoDecision("raised", actor, now, trigger),),
+    )
 
 
 def refresh(

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from domain.views import Digest, OpenLine
@@ -51,7 +49,9 @@ MONEY_FORMAT = "#,##0.00"
 NO_VALUE = "—"
 
 
-def digest_workbook(d: Digest, open_lines: Iterable[OpenLine], now: datetime, tz: ZoneInfo) -> bytes:
+def digest_workbook(
+    d: Digest, open_lines: Iterable[OpenLine], now: datetime, tz: ZoneInfo
+) -> bytes:
     """Sheets "Summary", "Suppliers", "Cancelled" and "Open lines" (oldest first), as .xlsx."""
     book = Workbook(write_only=True)
     summary = book.create_sheet("Summary")
@@ -61,10 +61,18 @@ def digest_workbook(d: Digest, open_lines: Iterable[OpenLine], now: datetime, tz
     suppliers = _table(book, "Suppliers", SUPPLIER_COLUMNS)
     for s in d.suppliers:
         proposal = s.open_proposal_units
-        suppliers.append([_text(suppliers, s.supplier), s.waiting_units, proposal, s.pos_in_flight, s.late_pos])
+        suppliers.append(
+            [
+                text_cell(suppliers, s.supplier),
+                s.waiting_units,
+                proposal,
+                s.pos_in_flight,
+                s.late_pos,
+            ]
+        )
     cancelled = _table(book, "Cancelled", CANCELLED_COLUMNS)
     for c in d.cancelled:
-        cancelled.append([_text(cancelled, c.sku), c.lines, c.units])
+        cancelled.append([text_cell(cancelled, c.sku), c.lines, c.units])
     columns = (("Order", 12), (f"Placed ({tz.key})", 20), *OPEN_LINE_COLUMNS[2:])
     _append_open_lines(_table(book, "Open lines", columns), open_lines, now, tz)
     buffer = io.BytesIO()
@@ -81,15 +89,18 @@ def _summary_rows(
     last_day = max(d.week_end - timedelta(microseconds=1), d.week_start)
     oldest = d.oldest_placed_at
     labelled: list[tuple[str, Any]] = [
-        ("Week from", cell(local(d.week_start), DATE_FORMAT)),
-        ("Week to", cell(local(last_day), DATE_FORMAT)),
+        ("Week from", cell(local(d.week_start).date(), DATE_FORMAT)),
+        ("Week to", cell(local(last_day).date(), DATE_FORMAT)),
         (f"Made at ({tz.key})", cell(local(now), TIME_FORMAT)),
         ("", None),
         ("Open lines", d.open_lines),
         ("Open units", d.open_units),
         ("Value at cost", cell(d.open_value, MONEY_FORMAT)),
-        ("Oldest waiting order", _text(sheet, d.oldest_order or NO_VALUE)),
-        ("Oldest placed", cell(local(oldest), TIME_FORMAT) if oldest else _text(sheet, NO_VALUE)),
+        ("Oldest waiting order", text_cell(sheet, d.oldest_order or NO_VALUE)),
+        (
+            "Oldest placed",
+            cell(local(oldest), TIME_FORMAT) if oldest else text_cell(sheet, NO_VALUE),
+        ),
         ("", None),
         ("Orders in", d.orders_in),
         ("Units backordered", d.units_backordered),
@@ -101,7 +112,9 @@ def _summary_rows(
     ]
     rows: list[list[Any]] = [[text_cell(sheet, "Weekly backorder digest", bold=True)]]
     rows += [[text_cell(sheet, label), value] if label else [] for label, value in labelled]
-    rows.append([text_cell(sheet, title, bold=True) for title in ("Days waiting", "Lines", "Units")])
+    rows.append(
+        [text_cell(sheet, title, bold=True) for title in ("Days waiting", "Lines", "Units")]
+    )
     rows += [[text_cell(sheet, b.label), b.lines, b.units] for b in d.buckets]
     return rows
 
@@ -114,12 +127,12 @@ def _append_open_lines(
     for line in lines:
         sheet.append(
             [
-                _text(sheet, line.order_number),
+                text_cell(sheet, line.order_number),
                 placed(local(line.placed_at)),
-                _text(sheet, line.customer),
-                _text(sheet, line.sku),
-                _text(sheet, line.name),
-                _text(sheet, line.supplier),
+                text_cell(sheet, line.customer),
+                text_cell(sheet, line.sku),
+                text_cell(sheet, line.name),
+                text_cell(sheet, line.supplier),
                 line.quantity,
                 line.allocated,
                 line.waiting,
@@ -140,7 +153,7 @@ class _Styled:
         style = model._style
         return lambda value: Cell(self.sheet, row=1, column=1, value=value, style_array=style)
 
-    def __call__(self, value: datetime | Decimal, number_format: str) -> Cell:
+    def __call__(self, value: date | Decimal, number_format: str) -> Cell:
         return self.maker(number_format)(value)
 
 
@@ -161,11 +174,3 @@ def _table(book: Workbook, title: str, columns: Sequence[tuple[str, int]]) -> Wr
 def _columns(sheet: WriteOnlyWorksheet, columns: Sequence[tuple[str, int]]) -> None:
     for index, (_, width) in enumerate(columns, 1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-
-
-def _text(sheet: WriteOnlyWorksheet, value: str | None) -> WriteOnlyCell:
-    """A text cell; control characters Excel cannot store are shown as U+FFFD, not refused."""
-    try:
-        return text_cell(sheet, value)
-    except IllegalCharacterError:
-        return text_cell(sheet, ILLEGAL_CHARACTERS_RE.sub("\ufffd", value or ""))

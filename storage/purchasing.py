@@ -107,6 +107,20 @@ class SqlPurchasing:
             demand.setdefault(supplier_id, []).append(DemandLine(*fields))
         return demand
 
+    def served(self) -> dict[int, tuple[int, datetime | None]]:
+        """Per supplier: how many orders wait, and since when the oldest (one aggregate)."""
+        stmt = (
+            select(
+                ProductRow.supplier_id,
+                func.count(func.distinct(OrderLineRow.order_id)),
+                func.min(OrderLineRow.placed_at),
+            )
+            .join(ProductRow, ProductRow.id == OrderLineRow.product_id)
+            .where(OrderLineRow.waiting_qty > 0)
+            .group_by(ProductRow.supplier_id)
+        )
+        return {sid: (int(n), oldest) for sid, n, oldest in self.tx.session.execute(stmt)}
+
     def buffers(self) -> list[BufferState]:
         """Every supplier's uncovered demand and open proposal, from two aggregates."""
         waiting, on_order = self._waiting(), self._on_order()
@@ -167,9 +181,11 @@ class SqlPurchasing:
         stmt = select(PoLineRow).where(PoLineRow.po_id == po_id).order_by(PoLineRow.sku)
         return list(self.tx.session.execute(stmt).scalars())
 
-    def replace_lines(self, po_id: int, lines: list[tuple[int, PoLine, bool]]) -> None:
+    def replace_lines(
+        self, po_id: int, lines: list[tuple[int, PoLine, bool]], new: bool = False
+    ) -> None:
         """The PO's lines become exactly these (product id, line, adjusted by hand)."""
-        existing = {row.product_id: row for row in self.lines(po_id)}
+        existing = {} if new else {row.product_id: row for row in self.lines(po_id)}
         if not existing:  # a new PO: one bulk insert (the deadline raises hundreds at once)
             rows = [_line_values(po_id, pid, line, adjusted) for pid, line, adjusted in lines]
             if rows:
