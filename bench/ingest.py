@@ -132,8 +132,8 @@ def measure_all(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     floor_port, bot_port = servers.free_port(), servers.free_port()
     profile = RESULTS / "bot.prof" if args.profile else None
     floor_cmd, bot_cmd = servers.floor_command(floor_port), servers.bot_command(profile)
-    # Slack mode (without a bot token `python -m bot run` is the console): Bolt calls
-    # auth.test at start, so a local Slack Web API answers for the bot's whole life.
+    # Slack mode over HTTP (without a bot token `python -m bot run` is the console), so a
+    # local Slack Web API answers whatever the bot calls (auth.test, the outbox) all along.
     with LocalSlack() as slack:
         env = servers.bot_env(url, bot_port) | servers.slack_env(slack.api_url)
         with (

@@ -28,17 +28,38 @@ RESULTS = servers.ROOT / "bench" / "results"
 MAX_ORDERS = 100_000
 MAX_DRAIN_S = 600.0
 POLL_S = 0.2
+MAX_THINK_MS = 10_000
+
+
+def verb_list(text: str) -> tuple[str, ...]:
+    """`status,help` as verbs the load cycles through (a subset of the default five)."""
+    verbs = tuple(v.strip() for v in text.split(",") if v.strip())
+    if not verbs or not set(verbs) <= set(slack_load.VERBS):
+        raise argparse.ArgumentTypeError(f"a comma-separated subset of {slack_load.VERBS}")
+    return verbs
+
+
+def drain_seconds(text: str) -> float:
+    """Seconds to wait for the answers after a level, within the bench's bound."""
+    value = float(text)
+    if not 0 <= value <= MAX_DRAIN_S:
+        raise argparse.ArgumentTypeError(f"between 0 and {MAX_DRAIN_S:g}")
+    return value
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line, with `--quick` applied and every count and time bounded."""
     parser = argparse.ArgumentParser(prog="python -m bench.slack_ack", description=__doc__)
     parser.add_argument("--levels", type=positive_levels, default=[1, 20], help="users at once")
     parser.add_argument("--seconds", type=bounded_seconds, default=10.0, help="measured, per level")
     parser.add_argument("--warmup", type=bounded_seconds, default=2.0, help="unmeasured, per level")
     parser.add_argument("--orders", type=int, default=ORDERS, help="seeded, 3 lines each")
-    parser.add_argument("--drain", type=bounded_seconds, default=120.0, help="max wait for answers")
+    parser.add_argument("--drain", type=drain_seconds, default=120.0, help="max wait for answers")
+    parser.add_argument("--verbs", type=verb_list, default=slack_load.VERBS, help="under load")
+    parser.add_argument("--think-ms", type=int, default=0, help="each user's pause after an ack")
     parser.add_argument("--probe", type=int, default=10, help="idle answers timed, per verb")
-    parser.add_argument("--quick", action="store_true", help="smoke run: 3,400 orders, 2 s levels")
+    quick = "smoke run: 3,400 orders, 2 s levels, 3 probes a verb"
+    parser.add_argument("--quick", action="store_true", help=quick)
     parser.add_argument("--profile", action="store_true", help="cProfile the bot's request threads")
     parser.add_argument("--output", type=Path, default=RESULTS / "slack_ack.json")
     args = parser.parse_args(argv)
@@ -46,6 +67,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         args.orders, args.seconds, args.warmup, args.probe = 3_400, 2.0, 1.0, 3
     if not 0 < args.orders <= MAX_ORDERS:
         parser.error(f"--orders must be 1..{MAX_ORDERS}")
+    if not 0 <= args.think_ms <= MAX_THINK_MS:
+        parser.error(f"--think-ms must be 0..{MAX_THINK_MS}")
+    if not 0 <= args.probe <= slack_probe.MAX_PER_VERB:
+        parser.error(f"--probe must be 0..{slack_probe.MAX_PER_VERB}")
     return args
 
 
@@ -71,6 +96,8 @@ def level_for(
         skus=seeded.skus,
         suppliers=seeded.suppliers,
         order_numbers=seeded.order_numbers,
+        verbs=args.verbs,
+        think_s=args.think_ms / 1000,
     )
 
 
@@ -123,6 +150,7 @@ def run_levels(
 
 
 def machine() -> dict[str, Any]:
+    """Where the numbers come from."""
     return {
         "cpu_count": os.cpu_count(),
         "python": platform.python_version(),
@@ -166,6 +194,7 @@ def measure_all(args: argparse.Namespace, slack: LocalSlack, tmp: Path) -> dict[
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the bench, print the table and the verdict, write the JSON."""
     args = parse_args(argv)
     RESULTS.mkdir(parents=True, exist_ok=True)
     # The Slack Web API (auth.test at start) and the response URLs, for the bot's whole life.

@@ -41,6 +41,8 @@ class SlashLevel:
     skus: tuple[str, ...]
     suppliers: tuple[str, ...]
     order_numbers: tuple[int, int]  # first and last seeded order number
+    verbs: tuple[str, ...] = VERBS  # cycled through, each user from its own offset
+    think_s: float = 0.0  # a user's pause after each ack (0: closed loop on the ack)
 
 
 @dataclass
@@ -81,7 +83,7 @@ def user_loop(level: SlashLevel, user: int, window: tuple[float, float]) -> User
     conn = http.client.HTTPConnection(HOST, level.port, timeout=REQUEST_TIMEOUT)
     try:
         for n in range(MAX_PER_USER):
-            verb = VERBS[(user + n) % len(VERBS)]
+            verb = level.verbs[(user + n) % len(level.verbs)]
             name = f"{level.tag}-{user}-{n}"
             request = signed_command(level, user, command_text(verb, level, rng), name)
             sent = time.monotonic()  # LocalSlack stamps answers on this clock too
@@ -94,6 +96,8 @@ def user_loop(level: SlashLevel, user: int, window: tuple[float, float]) -> User
                 log.sent.append((name, sent, verb))
             if done >= end:
                 break
+            if level.think_s:
+                time.sleep(min(level.think_s, max(0.0, end - done)))
     finally:
         conn.close()
     return log

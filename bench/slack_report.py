@@ -78,7 +78,8 @@ def markdown(results: dict[str, Any]) -> str:
         f"{m['cpu_count']} CPUs, Python {m['python']}, SQLite {m['sqlite']}, slack_bolt "
         f"{m['slack_bolt']}; {s['seconds']:g} s per level after {s['warmup']:g} s warm-up; "
         "ack req/s counts 200s only; answers: commands sent in the window, answered by the end "
-        "of the drain.",
+        f"of the drain. Users cycle through {', '.join(s['verbs'])}"
+        + (f", pausing {s['think_ms']} ms after each ack." if s["think_ms"] else ", no pause."),
         f"Database: {seed['waiting_lines']} open backorder lines ({seed['waiting_units']} units); "
         f"seeded in {seed['import_s']:.1f} s (catalog import) + {seed['ingest_s']:.1f} s "
         f"({seed['orders']} orders through Backorders.ingest, "

@@ -197,7 +197,14 @@ class Backorders:
             return asdict(digest_message(d, now, self.zone))
 
         week = (end - timedelta(days=7), end)
-        return digest.post_digest(self._writer(), key, week, now, self.channel, render, scheduled)
+
+        def build() -> Digest:
+            with self._reader() as uow:
+                return uow.digest.build(week[0], week[1], now)
+
+        return digest.post_digest(
+            self._writer(), key, week, now, self.channel, render, build, scheduled
+        )
 
     def digest_file(self, builder: str) -> bytes:
         """The digest workbook for `digest:<start>/<end>`, built when it is sent."""

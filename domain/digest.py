@@ -18,13 +18,18 @@ def post_digest(
     now: datetime,
     channel: str,
     render: Callable[[Digest], dict[str, Any]],
+    build: Callable[[], Digest],
     once: bool = True,
 ) -> bool:
-    """Queue the digest of `week` (start, end) under `key`; with `once`, only once per key."""
+    """Queue the digest of `week` (start, end) under `key`; with `once`, only once per key.
+
+    `build` reads the numbers before the writing transaction starts, so SQLite's single
+    writer is not held while a large history is aggregated.
+    """
+    digest = build()
     with uow:
         if once and not uow.periods.claim(key, now):
             return False
-        digest = uow.digest.build(week[0], week[1], now)
         uow.outbox.add(Outbound(SLACK_POST, channel, render(digest), key), now)
         workbook = {
             "builder": f"digest:{week[0].isoformat()}/{week[1].isoformat()}",

@@ -6,11 +6,24 @@ week's figures read only that week's orders and purchase orders, then their line
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Select, and_, case, cast, func, or_, select, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    RowMapping,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    select,
+    true,
+)
 
 from domain.purchasing import PoStatus
 from domain.views import AgeBucket, CancelledSku, Digest, SupplierWeek
@@ -39,25 +52,50 @@ _NOT_CANCELLED = OrderRow.cancelled_at.is_(None)
 _PO = PurchaseOrderRow
 
 
+@dataclass(frozen=True)
+class _Backlog:
+    """The waiting lines summed up: per age bucket, at cost, the oldest, units per supplier."""
+
+    buckets: tuple[AgeBucket, ...]
+    value: Decimal
+    oldest: datetime | None
+    waiting: dict[int, int]
+
+    @classmethod
+    def of(cls, rows: Sequence[RowMapping]) -> _Backlog:
+        """Totals of the per-supplier rows (a few hundred, already aggregated by the database)."""
+
+        def total(name: str) -> int:
+            return sum(int(row[name]) for row in rows)
+
+        buckets = tuple(
+            AgeBucket(label, total(f"lines{i}"), total(f"units{i}"))
+            for i, (label, _, _) in enumerate(BUCKETS)
+        )
+        value = (Decimal(total("cost")) / COST_SCALE).quantize(CENTS, rounding=ROUND_HALF_UP)
+        oldest = min((row["oldest"] for row in rows), default=None)
+        waiting = {row["supplier_id"]: int(row["units"]) for row in rows}
+        return cls(buckets, value, oldest, waiting)
+
+
 class SqlDigest:
     def __init__(self, tx: SqlTx) -> None:
         self.tx = tx
 
     def build(self, week_start: datetime, week_end: datetime, now: datetime) -> Digest:
         """The backlog as of `now`, and what happened in the week [week_start, week_end)."""
-        buckets, value, oldest_placed_at = self._backlog(now)
-        oldest_order = self._oldest(oldest_placed_at)
+        backlog = self._backlog(now)
         orders_in, backordered = self._orders_in(week_start, week_end)
         return Digest(
             week_start=week_start,
             week_end=week_end,
-            open_lines=sum(bucket.lines for bucket in buckets),  # the buckets cover every line
-            open_units=sum(bucket.units for bucket in buckets),
-            open_value=value,
-            buckets=buckets,
-            oldest_order=oldest_order,
-            oldest_placed_at=oldest_placed_at,
-            suppliers=self._suppliers(now),
+            open_lines=sum(bucket.lines for bucket in backlog.buckets),  # they cover every line
+            open_units=sum(bucket.units for bucket in backlog.buckets),
+            open_value=backlog.value,
+            buckets=backlog.buckets,
+            oldest_order=self._oldest(backlog.oldest),
+            oldest_placed_at=backlog.oldest,
+            suppliers=self._suppliers(now, backlog.waiting),
             orders_in=orders_in,
             units_backordered=backordered,
             pos_sent=self._pos_sent(week_start, week_end),
@@ -65,24 +103,28 @@ class SqlDigest:
             cancelled=self._cancelled(week_start, week_end),
         )
 
-    def _backlog(self, now: datetime) -> tuple[tuple[AgeBucket, ...], Decimal, datetime | None]:
-        """Lines and units per age bucket, the value at cost and the oldest placed time."""
-        columns: list[ColumnElement[Any]] = []
-        for _, first_day, next_day in BUCKETS:
+    def _backlog(self, now: datetime) -> _Backlog:
+        """One pass over the waiting lines, per supplier; the totals add up those few rows."""
+        columns: list[ColumnElement[Any]] = [ProductRow.supplier_id]
+        for index, (_, first_day, next_day) in enumerate(BUCKETS):
             inside = _placed_between(now, first_day, next_day)
-            columns.append(func.count(case((inside, 1))))
-            columns.append(func.coalesce(func.sum(case((inside, OrderLineRow.waiting_qty))), 0))
+            units = func.coalesce(func.sum(case((inside, OrderLineRow.waiting_qty))), 0)
+            columns += [
+                func.count(case((inside, 1))).label(f"lines{index}"),
+                units.label(f"units{index}"),
+            ]
         cost = cast(func.round(ProductRow.unit_cost * COST_SCALE), BigInteger)
-        columns.append(func.coalesce(func.sum(OrderLineRow.waiting_qty * cost), 0))
-        columns.append(func.min(OrderLineRow.placed_at))
-        stmt = _waiting_lines(*columns).join(ProductRow, ProductRow.id == OrderLineRow.product_id)
-        *counts, value, oldest = self.tx.conn.execute(stmt).one()
-        buckets = tuple(
-            AgeBucket(label, int(counts[2 * i]), int(counts[2 * i + 1]))
-            for i, (label, _, _) in enumerate(BUCKETS)
+        columns += [
+            func.sum(OrderLineRow.waiting_qty).label("units"),
+            func.sum(OrderLineRow.waiting_qty * cost).label("cost"),
+            func.min(OrderLineRow.placed_at).label("oldest"),
+        ]
+        stmt = (
+            _waiting_lines(*columns)
+            .join(ProductRow, ProductRow.id == OrderLineRow.product_id)
+            .group_by(ProductRow.supplier_id)
         )
-        cost_total = (Decimal(int(value)) / COST_SCALE).quantize(CENTS, rounding=ROUND_HALF_UP)
-        return buckets, cost_total, oldest
+        return _Backlog.of(self.tx.conn.execute(stmt).mappings().all())
 
     def _oldest(self, placed_at: datetime | None) -> str | None:
         """The order of the longest-waiting line: placed at `placed_at`; on a tie, the first line.
@@ -99,36 +141,26 @@ class SqlDigest:
         )
         return self.tx.conn.execute(stmt).scalar_one_or_none()
 
-    def _suppliers(self, now: datetime) -> tuple[SupplierWeek, ...]:
+    def _suppliers(self, now: datetime, waiting: dict[int, int]) -> tuple[SupplierWeek, ...]:
         """Suppliers with units waiting, an open proposal or POs on the way; most waiting first."""
-        waiting, proposal, flight = _waiting_by_supplier(), _proposals(), _in_flight(now)
-        units = func.coalesce(waiting.c.units, 0)
+        proposal, flight = _proposals(), _in_flight(now)
         stmt = (
             select(
+                SupplierRow.id,
                 SupplierRow.name,
-                units,
                 proposal.c.units,
                 func.coalesce(flight.c.pos, 0),
                 func.coalesce(flight.c.late, 0),
             )
-            .outerjoin(waiting, waiting.c.supplier_id == SupplierRow.id)
             .outerjoin(proposal, proposal.c.supplier_id == SupplierRow.id)
             .outerjoin(flight, flight.c.supplier_id == SupplierRow.id)
-            .where(
-                or_(
-                    waiting.c.supplier_id.is_not(None),
-                    proposal.c.supplier_id.is_not(None),
-                    flight.c.supplier_id.is_not(None),
-                )
-            )
-            .order_by(units.desc(), SupplierRow.name)
         )
-        return tuple(
-            SupplierWeek(
-                name, int(units_), None if open_ is None else int(open_), int(pos), int(late)
-            )
-            for name, units_, open_, pos, late in self.tx.conn.execute(stmt)
-        )
+        found = [
+            SupplierWeek(name, waiting.get(id_, 0), _int_or_none(units), int(pos), int(late))
+            for id_, name, units, pos, late in self.tx.conn.execute(stmt)
+        ]
+        listed = filter(_worth_listing, found)
+        return tuple(sorted(listed, key=lambda s: (-s.waiting_units, s.supplier)))
 
     def _orders_in(self, week_start: datetime, week_end: datetime) -> tuple[int, int]:
         """Orders received in the week, and the units of theirs that ever had to wait."""
@@ -168,6 +200,15 @@ class SqlDigest:
         )
 
 
+def _worth_listing(s: SupplierWeek) -> bool:
+    """Something waits for the supplier, is proposed to it, or is on its way from it."""
+    return bool(s.waiting_units or s.open_proposal_units is not None or s.pos_in_flight)
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
 def _units_received(tx: SqlTx, week_start: datetime, week_end: datetime) -> int:
     """Units received against POs in the week.
 
@@ -193,18 +234,6 @@ def _placed_between(now: datetime, first_day: int, next_day: int | None) -> Colu
     old_enough = placed <= now - timedelta(days=first_day) if first_day else true()
     young_enough = placed > now - timedelta(days=next_day) if next_day is not None else true()
     return and_(old_enough, young_enough)
-
-
-def _waiting_by_supplier() -> Any:
-    return (
-        _waiting_lines(
-            ProductRow.supplier_id.label("supplier_id"),
-            func.sum(OrderLineRow.waiting_qty).label("units"),
-        )
-        .join(ProductRow, ProductRow.id == OrderLineRow.product_id)
-        .group_by(ProductRow.supplier_id)
-        .subquery()
-    )
 
 
 def _proposals() -> Any:

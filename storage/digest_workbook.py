@@ -60,16 +60,8 @@ def digest_workbook(
         summary.append(row)
     suppliers = _table(book, "Suppliers", SUPPLIER_COLUMNS)
     for s in d.suppliers:
-        proposal = s.open_proposal_units
-        suppliers.append(
-            [
-                text_cell(suppliers, s.supplier),
-                s.waiting_units,
-                proposal,
-                s.pos_in_flight,
-                s.late_pos,
-            ]
-        )
+        numbers = [s.waiting_units, s.open_proposal_units, s.pos_in_flight, s.late_pos]
+        suppliers.append([text_cell(suppliers, s.supplier), *numbers])
     cancelled = _table(book, "Cancelled", CANCELLED_COLUMNS)
     for c in d.cancelled:
         cancelled.append([text_cell(cancelled, c.sku), c.lines, c.units])

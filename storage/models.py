@@ -84,7 +84,15 @@ class ProductRow(Base):
 
 class OrderRow(Base):
     __tablename__ = "orders"
-    __table_args__ = (UniqueConstraint("source", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index(
+            "ix_orders_cancelled_at",
+            "cancelled_at",
+            sqlite_where=text("cancelled_at IS NOT NULL"),
+            postgresql_where=text("cancelled_at IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(20))
@@ -93,7 +101,7 @@ class OrderRow(Base):
     customer: Mapped[str | None] = mapped_column(String(320))
     placed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     source_updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
@@ -105,11 +113,15 @@ class OrderLineRow(Base):
         CheckConstraint("allocated_qty >= 0 AND waiting_qty >= 0", name="parts_not_negative"),
         CheckConstraint("allocated_qty + waiting_qty <= quantity", name="parts_within_quantity"),
         # First-in, first-out ranking of waiting lines per product: order placed, then arrival.
+        # It also covers the backlog aggregates (waiting units, orders), which then never read
+        # the table itself.
         Index(
             "ix_order_lines_waiting_fifo",
             "product_id",
             "placed_at",
             "id",
+            "waiting_qty",
+            "order_id",
             sqlite_where=text("waiting_qty > 0"),
             postgresql_where=text("waiting_qty > 0"),
         ),

@@ -23,6 +23,7 @@ TITLE = "Weekly backorder digest"
 SUPPLIERS_OVERFLOW = "…and {n} more suppliers: the workbook in the thread lists every one."
 WORKBOOK_HINT = "📎 The workbook in this message's thread has every open line, oldest first."
 CANCELLED_SHOWN = 5
+EN_DASH = "\u2013"  # ranges of days, as people write them
 NOTHING_WAITING = "Nothing is waiting: every order line has been filled from stock."
 
 
@@ -31,7 +32,9 @@ def digest_message(d: Digest, now: datetime, tz: tzinfo) -> Message:
     span = week_span(d.week_start, d.week_end, tz)
     body: list[Block] = [header(f"{TITLE} · {span}"), section(_backlog_text(d))]
     if d.open_lines:
-        body += field_sections([(b.label, f"{plural(b.lines, 'line')} · {units(b.units)}") for b in d.buckets])
+        body += field_sections(
+            [(b.label, f"{plural(b.lines, 'line')} · {units(b.units)}") for b in d.buckets]
+        )
     if d.oldest_order is not None and d.oldest_placed_at is not None:
         body.append(section(_oldest_text(d.oldest_order, d.oldest_placed_at, now.astimezone(tz))))
     body += [divider(), *_supplier_blocks(d.suppliers)]
@@ -50,16 +53,16 @@ def digest_message(d: Digest, now: datetime, tz: tzinfo) -> Message:
 
 
 def week_span(week_start: datetime, week_end: datetime, tz: tzinfo) -> str:
-    """The week's days in the team's zone, its end excluded: "9–15 Nov 2026"."""
+    """The week's days in the team's zone, its end excluded: "9-15 Nov 2026" (an en dash)."""
     first = week_start.astimezone(tz).date()
     last = max((week_end - timedelta(microseconds=1)).astimezone(tz).date(), first)
     if first == last:
         return f"{last.day} {last:%b %Y}"
     if (first.year, first.month) == (last.year, last.month):
-        return f"{first.day}–{last.day} {last:%b %Y}"
+        return f"{first.day}{EN_DASH}{last.day} {last:%b %Y}"
     if first.year == last.year:
-        return f"{first.day} {first:%b} – {last.day} {last:%b %Y}"
-    return f"{first.day} {first:%b %Y} – {last.day} {last:%b %Y}"
+        return f"{first.day} {first:%b} {EN_DASH} {last.day} {last:%b %Y}"
+    return f"{first.day} {first:%b %Y} {EN_DASH} {last.day} {last:%b %Y}"
 
 
 def _backlog_text(d: Digest) -> str:
@@ -75,11 +78,13 @@ def _oldest_text(number: str, placed_at: datetime, now: datetime) -> str:
     """Whole days (24 h), as the age buckets count them."""
     waited = (now - placed_at).days
     age = "today" if waited <= 0 else f"{plural(waited, 'day')} ago"
-    return f"*Oldest waiting order:* {bold(order_ref(number))}, placed {day(placed_at, now)} ({age})"
+    return (
+        f"*Oldest waiting order:* {bold(order_ref(number))}, placed {day(placed_at, now)} ({age})"
+    )
 
 
 def supplier_line(s: SupplierWeek) -> str:
-    """ "*Velo Parts Ltd* — 12 units waiting · proposal of 18 units · 2 POs in flight (1 late ⚠️)"."""
+    """One supplier: units waiting, its open proposal, its POs on the way and how many are late."""
     parts = [f"{units(s.waiting_units)} waiting" if s.waiting_units else "nothing waiting"]
     if s.open_proposal_units is not None:
         parts.append(f"proposal of {units(s.open_proposal_units)}")

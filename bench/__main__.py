@@ -1,0 +1,36 @@
+"""`python -m bench [--quick]`: every benchmark in turn, each with its defaults (`make bench`)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from bench import deadline, digest, ingest, po_workbook, slack_ack
+
+BENCHES: dict[str, Callable[[list[str] | None], int | None]] = {
+    "ingest": ingest.main,
+    "slack_ack": slack_ack.main,
+    "po_workbook": po_workbook.main,
+    "deadline": deadline.main,
+    "digest": digest.main,
+}
+QUICK = frozenset({"ingest", "slack_ack", "deadline"})  # the others are quick already
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen benches in order; stop at the first that fails."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="each bench's smoke run")
+    parser.add_argument("--only", choices=list(BENCHES), action="append", help="repeatable")
+    args = parser.parse_args(argv)
+    for name in args.only or list(BENCHES):
+        passed = ["--quick"] if args.quick and name in QUICK else []
+        print(f"\n## bench.{name} {' '.join(passed)}\n", flush=True)
+        code = BENCHES[name](passed)
+        if code:
+            return code
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
