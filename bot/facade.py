@@ -13,15 +13,17 @@ from typing import Any
 
 from bot.calendar import iso_week, last_weekly, next_weekly
 from bot.config import AppConfig, parse_config
-from domain import deadline, digest, services
+from domain import deadline, digest, receiving, services
 from domain import purchase_orders as po
 from domain.errors import NotFound
 from domain.model import Catalog, Delivery
 from domain.purchase_orders import PurchasingSetup
 from domain.purchasing import PurchaseOrderView
+from domain.receiving import ReceiptResult
 from domain.views import BackorderSummary, Digest, OrderStatus, Overview, SkuStatus, SupplierStatus
 from handlers.blocks.digest import digest_message
 from handlers.blocks.purchasing import po_thread_note, proposal_message
+from handlers.blocks.receiving import with_receive_button
 from handlers.blocks.reminders import reminder_message
 from handlers.blocks.summaries import summary_message
 from storage.db import Database
@@ -81,8 +83,55 @@ class Backorders:
     def import_catalog(self, catalog: Catalog) -> services.ImportResult:
         return services.import_catalog(self._writer(), catalog)
 
-    def cancel_order(self, number: str) -> services.CancelResult:
-        return services.cancel_order(self._writer(), number, self.clock())
+    def cancel_order(self, number: str, sku: str | None = None) -> services.CancelResult:
+        result = services.cancel_order(self._writer(), number, self.clock(), sku)
+        self.check_buffers()  # an open proposal shrinks, and its message is updated
+        return result
+
+    def cancel_from_slack(self, number: str, sku: str | None, actor: po.Actor) -> str:
+        """`/backorders cancel`: approvers only; says what happened, and what is on a PO."""
+        if not actor.is_approver:
+            raise po.NotAllowed("Only approvers can cancel orders from Slack.")
+        result = self.cancel_order(number, sku)
+        what = f"{sku} on order #{result.order_number}" if sku else f"Order #{result.order_number}"
+        text = (
+            f"{what} is cancelled: {result.released_units} units back to stock (to the next "
+            f"customers in line), {result.waiting_units_dropped} waiting units dropped."
+        )
+        return text + self._on_order_note()
+
+    def _on_order_note(self) -> str:
+        """Units on sent POs that no customer waits for any more: they will go to stock."""
+        with self._reader() as uow:
+            spare = uow.purchasing.spare_on_order()
+        if not spare:
+            return ""
+        parts = ", ".join(f"{units} {sku} on {number}" for number, sku, units in spare)
+        return (
+            f"\n⚠️ No longer needed by customers: {parts}. They will go to stock on arrival;"
+            " amend the PO with the supplier if you prefer."
+        )
+
+    def receive_po(
+        self, po_id: int, quantities: dict[int, int], close_rest: bool, actor: po.Actor
+    ) -> ReceiptResult:
+        return receiving.receive_po(
+            self._writer(),
+            po_id,
+            quantities,
+            close_rest,
+            actor,
+            self.clock(),
+            self.purchasing,
+            self.config.ship_policy,
+        )
+
+    def po_by_number(self, number: str) -> PurchaseOrderView | None:
+        with self._reader() as uow:
+            found = [
+                v for v in uow.purchasing.open_views() if (v.number or "").lower() == number.lower()
+            ]
+        return found[0] if found else None
 
     def flush_summaries(self) -> BackorderSummary:
         """Post one summary of what started waiting since the last one (through the outbox)."""
@@ -228,7 +277,7 @@ class _Presenter:
 
     def proposal(self, view: PurchaseOrderView) -> dict[str, object]:
         message = proposal_message(view, self.desk.clock(), self.desk.deadline_text, self.desk.zone)
-        return asdict(message)
+        return asdict(with_receive_button(message, view))
 
     def note(self, text: str) -> dict[str, object]:
         return asdict(po_thread_note(text))

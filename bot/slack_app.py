@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from handlers import commands, errors, events, purchasing
+from handlers import commands, errors, events, purchasing, receiving
 from handlers.approvers import Approvers
 from handlers.ports import Desk
 
@@ -58,4 +58,5 @@ def build_slack_app(
     events.register(app)
     commands.register(app)
     purchasing.register(app)
+    receiving.register(app)
     return app

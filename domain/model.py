@@ -99,6 +99,7 @@ class LineState:
     product_id: int | None = None
     name: str = ""
     backordered: int = 0  # units that ever had to wait: the digest's "units backordered"
+    order_id: int | None = None
 
 
 @dataclass

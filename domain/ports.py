@@ -86,6 +86,8 @@ class BackorderQueries(Protocol):
 
     def catalog_size(self) -> int: ...
 
+    def orders_by_ids(self, order_ids: list[int]) -> dict[int, OrderStatus]: ...
+
     def open_lines(self) -> Iterator[OpenLine]:
         """Every waiting line, oldest first, streamed (for the export workbook)."""
 
@@ -136,6 +138,19 @@ class Purchasing(Protocol):
     ) -> None: ...
 
     def served(self) -> dict[int, tuple[int, datetime | None]]: ...
+
+    def receive(
+        self,
+        po_id: int,
+        quantities: dict[int, int],
+        by: str,
+        now: datetime,
+        lead_days: float | None,
+    ) -> dict[int, int]: ...
+
+    def lead_times(self, supplier_id: int, last: int = 20) -> list[tuple[float, bool]]: ...
+
+    def spare_on_order(self) -> list[tuple[str, str, int]]: ...
 
     def update(self, po_id: int, **values: Any) -> None: ...
 

@@ -157,7 +157,7 @@ def refresh(
         values |= {"status": PoStatus.PROPOSED.value, "hold_until": None}
     uow.purchasing.update(po_id, **values)
     uow.purchasing.record(po_id, "updated", BOT, now)
-    return _show(uow, po_id, now, setup)
+    return show(uow, po_id, now, setup)
 
 
 def check_buffers(uow: UnitOfWork, now: datetime, setup: PurchasingSetup) -> list[str]:
@@ -217,7 +217,7 @@ def approve_locked(
     )
     uow.purchasing.record(po_id, "approved", user, now, after={"number": number}, note=note)
     _send(uow, uow.purchasing.view(po_id), now, setup)
-    return _show(uow, po_id, now, setup)
+    return show(uow, po_id, now, setup)
 
 
 def _send(uow: UnitOfWork, po: PurchaseOrderView, now: datetime, setup: PurchasingSetup) -> None:
@@ -238,7 +238,7 @@ def _send(uow: UnitOfWork, po: PurchaseOrderView, now: datetime, setup: Purchasi
         why = f"Email is not set up (SMTP_URL): forward the file above to {po.supplier_email}."
     else:
         why = f"{po.supplier} has no email address in the catalog: forward the file above."
-    _note(uow, po.po_id, why, now, setup)
+    note(uow, po.po_id, why, now, setup)
     _mark_sent(uow, po, now)
 
 
@@ -272,8 +272,8 @@ def po_emailed(uow: UnitOfWork, po_id: int, to: str, now: datetime, setup: Purch
             return  # already marked: a repeated delivery changes nothing
         view = uow.purchasing.view(po_id)
         _mark_sent(uow, view, now)
-        _note(uow, po_id, f"📧 Emailed to {to}.", now, setup)
-        _show(uow, po_id, now, setup)
+        note(uow, po_id, f"📧 Emailed to {to}.", now, setup)
+        show(uow, po_id, now, setup)
         uow.commit()
 
 
@@ -323,7 +323,7 @@ def adjust_po(
         uow.purchasing.replace_lines(po_id, kept)
         uow.purchasing.update(po_id, version=po.version + 1, note=note or None)
         uow.purchasing.record(po_id, "adjusted", actor.user, now, before, after, note)
-        view = _show(uow, po_id, now, setup)
+        view = show(uow, po_id, now, setup)
         uow.commit()
     return view
 
@@ -344,12 +344,12 @@ def hold_po(
             po_id, status=PoStatus.HELD.value, hold_until=until, version=po.version + 1
         )
         uow.purchasing.record(po_id, "held", actor.user, now, after={"until": until})
-        view = _show(uow, po_id, now, setup)
+        view = show(uow, po_id, now, setup)
         uow.commit()
     return view
 
 
-def _show(uow: UnitOfWork, po_id: int, now: datetime, setup: PurchasingSetup) -> PurchaseOrderView:
+def show(uow: UnitOfWork, po_id: int, now: datetime, setup: PurchasingSetup) -> PurchaseOrderView:
     """Update the proposal's message to the PO as it now stands."""
     view = uow.purchasing.view(po_id)
     payload = setup.present.proposal(view) | {"update_of": message_key(po_id)}
@@ -357,7 +357,7 @@ def _show(uow: UnitOfWork, po_id: int, now: datetime, setup: PurchasingSetup) ->
     return view
 
 
-def _note(uow: UnitOfWork, po_id: int, text: str, now: datetime, setup: PurchasingSetup) -> None:
+def note(uow: UnitOfWork, po_id: int, text: str, now: datetime, setup: PurchasingSetup) -> None:
     payload = setup.present.note(text) | {"thread_of": message_key(po_id)}
     uow.outbox.add(Outbound(SLACK_POST, setup.channel, payload), now)
 

@@ -66,6 +66,12 @@ class PoLine:
     case_pack: int
     unit_cost: Decimal
     line_id: int | None = None
+    received: int = 0
+
+    @property
+    def outstanding(self) -> int:
+        """Units still to come from the supplier."""
+        return max(self.quantity - self.received, 0)
 
     @property
     def total(self) -> Decimal:

@@ -63,7 +63,7 @@ def import_catalog(uow: UnitOfWork, catalog: Catalog) -> ImportResult:
     """Insert or update every supplier and product of a checked catalog, in one transaction."""
     with uow:
         added, updated = uow.catalog.upsert(catalog)
-        _fill_from_stock(uow, uow.catalog.product_ids_with_stock())
+        fill_from_stock(uow, uow.catalog.product_ids_with_stock())
         uow.commit()
     return ImportResult(len(catalog.suppliers), added, updated)
 
@@ -85,8 +85,11 @@ def ingest_order(uow: UnitOfWork, delivery: Delivery, received_at: datetime) -> 
     return result
 
 
-def cancel_order(uow: UnitOfWork, number: str, now: datetime) -> CancelResult:
-    """Cancel an order by number: its stock goes to the next in line, its waiting units leave."""
+def cancel_order(
+    uow: UnitOfWork, number: str, now: datetime, sku: str | None = None
+) -> CancelResult:
+    """Cancel an order (or its lines of one SKU) by number: its stock goes to the next in
+    line, its waiting units leave the buffer."""
     with uow:
         matches = uow.orders.find_by_number(number.lstrip("#"))
         if not matches:
@@ -98,11 +101,19 @@ def cancel_order(uow: UnitOfWork, number: str, now: datetime) -> CancelResult:
             raise DomainError(f"Order {number} is already cancelled.")
         stock = uow.stock.lock(line.sku for line in state.lines.values() if line.sku)
         state.lines = uow.orders.lock_lines(order_id)
+        if sku is not None:
+            state.lines = {ref: ln for ref, ln in state.lines.items() if ln.sku == sku}
+            if not state.lines:
+                raise NotFound(f"Order {number} has no line for SKU {sku}.")
         released = sum(line.allocated for line in state.lines.values())
         dropped = sum(line.waiting for line in state.lines.values())
         plan = plan_cancellation(state, stock)
+        if sku is not None:
+            for line in plan.lines:
+                line.quantity = 0  # the line is no longer ordered; the order goes on
         _save_plan(uow, order_id, state.placed_at, plan)
-        uow.orders.mark_cancelled(order_id, now)
+        if sku is None:
+            uow.orders.mark_cancelled(order_id, now)
         uow.commit()
     return CancelResult(state.number, released, dropped)
 
@@ -152,12 +163,12 @@ def _news(lines: Iterable[LineState], waiting_before: dict[str, int]) -> list[tu
 def _save_plan(uow: UnitOfWork, order_id: int, placed_at: datetime, plan: OrderPlan) -> None:
     uow.stock.take(plan.stock_taken)
     uow.orders.save_lines(order_id, placed_at, plan.lines)
-    _fill_from_stock(uow, plan.returned_product_ids)
+    fill_from_stock(uow, plan.returned_product_ids)
 
 
-def _fill_from_stock(uow: UnitOfWork, product_ids: Iterable[int]) -> list[LineState]:
+def fill_from_stock(uow: UnitOfWork, product_ids: Iterable[int]) -> list[tuple[LineState, int]]:
     """Give free stock of these products to their waiting lines, oldest first."""
-    filled: list[LineState] = []
+    filled: list[tuple[LineState, int]] = []
     for level in uow.stock.lock_ids(product_ids).values():
         if level.on_hand <= 0:
             continue
@@ -167,7 +178,7 @@ def _fill_from_stock(uow: UnitOfWork, product_ids: Iterable[int]) -> list[LineSt
             continue
         uow.orders.save_fills(line for line, _ in fills)
         uow.stock.take({level.product_id: sum(units for _, units in fills)})
-        filled.extend(line for line, _ in fills)
+        filled.extend(fills)
     return filled
 
 

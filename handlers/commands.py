@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
@@ -17,6 +18,7 @@ from slack_sdk.models.blocks import (
 )
 
 from domain.errors import DomainError
+from domain.purchase_orders import Actor
 from handlers.blocks.message import Message
 from handlers.blocks.purchasing import po_list_message
 from handlers.blocks.queries import (
@@ -48,6 +50,7 @@ class Ask:
     text: str
     user: str
     channel: str
+    approver: bool = False
 
     @classmethod
     def parse(cls, text: str, user: str = "", channel: str = "") -> Ask:
@@ -113,6 +116,14 @@ def _digest(desk: Desk, ask: Ask) -> Message:
     )
 
 
+def _cancel(desk: Desk, ask: Ask) -> Message:
+    """`cancel <order> [SKU]`: approvers only (the desk checks)."""
+    words = _argument(ask, "order", "1001 [SKU]").split()
+    actor = Actor(ask.user, ask.approver)
+    sku = words[1] if len(words) > 1 else None
+    return Message(desk.cancel_from_slack(words[0], sku, actor), [])
+
+
 def _help(desk: Desk, ask: Ask) -> Message:
     return usage_message(AVAILABLE)
 
@@ -127,12 +138,10 @@ ANSWERS: dict[str, Callable[[Desk, Ask], Message]] = {
     "raise": _raise,
     "pos": _pos,
     "digest": _digest,
+    "cancel": _cancel,
 }
-AVAILABLE = frozenset(ANSWERS)
-COMING = {
-    "receive": "Receiving arrives in a coming release; `pos` shows what is expected.",
-    "cancel": "Until then, cancel the order in the store: the bot follows.",
-}
+AVAILABLE = frozenset(ANSWERS) | {"receive"}  # receive opens a modal: see answer_command
+COMING: dict[str, str] = {}
 SHAREABLE = frozenset({"status", "sku", "order", "supplier", "pos"})
 
 
@@ -168,8 +177,15 @@ def ack_at_once(ack: Ack) -> None:
 
 
 @politely
-def answer_command(body: dict[str, Any], respond: Respond, context: dict[str, Any]) -> None:
+def answer_command(
+    body: dict[str, Any], respond: Respond, context: dict[str, Any], client: WebClient
+) -> None:
     ask = Ask.parse(body.get("text", ""), body.get("user_id", ""), body.get("channel_id", ""))
+    if ask.verb in ("cancel", "receive"):
+        ask = replace(ask, approver=context["approvers"].allows(ask.user, client))
+    if ask.verb == "receive":
+        _receive(context["desk"], ask, body, client)
+        return
     message = with_share_button(answer(context["desk"], ask), ask)
     respond(**reply_kwargs(message, in_channel=False))
 
@@ -184,6 +200,19 @@ def share_reply(body: dict[str, Any], respond: Respond, context: dict[str, Any])
     blocks = [*message.blocks[: MAX_BLOCKS - 1], note] if message.blocks else []
     shared = Message(f"{message.text} (shared by <@{user}>)", blocks)
     respond(**reply_kwargs(shared, in_channel=True))
+
+
+def _receive(desk: Desk, ask: Ask, body: dict[str, Any], client: WebClient) -> None:
+    """`receive PO-0001` opens the receive modal for approvers."""
+    from handlers.receiving import open_receive
+
+    number = _argument(ask, "purchase order", "PO-0001")
+    if not ask.approver:
+        raise DomainError("Only approvers can receive purchase orders.")
+    view = desk.po_by_number(number)
+    if view is None:
+        raise DomainError(f"No open purchase order {number}. `/backorders pos` lists them.")
+    open_receive(desk, view.po_id, ask.channel, body["trigger_id"], client)
 
 
 def register(app: App) -> None:

@@ -10,16 +10,21 @@ class Action(enum.StrEnum):
     APPROVE_PO = "approve_po"
     ADJUST_PO = "adjust_po"
     HOLD_PO = "hold_po"
+    RECEIVE_PO = "receive_po"
+    CLOSE_REST = "close_rest"
     QUANTITY = "quantity"  # a line's input in the adjust modal
     NOTE = "note"  # the note input in the adjust modal
 
 
 class Callback(enum.StrEnum):
     ADJUST_PO = "adjust_po"
+    RECEIVE_PO = "receive_po"
 
 
 class BlockId(enum.StrEnum):
     PO_ACTIONS = "po_actions"
+    RECEIVE_ACTIONS = "receive_actions"
+    CLOSE_REST = "close_rest"
     NOTE = "note"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from domain.purchase_orders import Actor
@@ -35,6 +35,14 @@ class Desk(Protocol):
     def raise_po(self, supplier: str, user: str) -> PurchaseOrderView: ...
 
     def post_digest(self, scheduled: bool = True) -> bool: ...
+
+    def cancel_from_slack(self, number: str, sku: str | None, actor: Actor) -> str: ...
+
+    def po_by_number(self, number: str) -> PurchaseOrderView | None: ...
+
+    def receive_po(
+        self, po_id: int, quantities: dict[int, int], close_rest: bool, actor: Actor
+    ) -> Any: ...
 
     def open_pos(self) -> list[PurchaseOrderView]: ...
 

@@ -271,6 +271,7 @@ class PoLineRow(Base):
     case_pack: Mapped[int]
     unit_cost: Mapped[Decimal] = mapped_column(Numeric(12, 4))
     adjusted: Mapped[bool] = mapped_column(default=False)
+    received_qty: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class PoEventRow(Base):
@@ -304,3 +305,25 @@ class PeriodMarkRow(Base):
 
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     done_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ReceiptRow(Base):
+    """Goods that arrived against a PO, on one day; its lines say how many of each."""
+
+    __tablename__ = "receipts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    po_id: Mapped[int] = mapped_column(ForeignKey("purchase_orders.id"), index=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_by: Mapped[str] = mapped_column(String(50))
+    lead_time_days: Mapped[float | None]
+
+
+class ReceiptLineRow(Base):
+    __tablename__ = "receipt_lines"
+    __table_args__ = (CheckConstraint("quantity >= 0", name="quantity_not_negative"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("receipts.id"), index=True)
+    po_line_id: Mapped[int] = mapped_column(ForeignKey("po_lines.id"))
+    quantity: Mapped[int]

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 
 from domain.po_rules import BufferState, DemandLine, SupplierTerms
 from domain.purchasing import OPEN_STATUSES, PoDecision, PoLine, PoStatus, PurchaseOrderView
@@ -17,6 +17,8 @@ from storage.models import (
     PoLineRow,
     ProductRow,
     PurchaseOrderRow,
+    ReceiptLineRow,
+    ReceiptRow,
     SupplierRow,
 )
 from storage.outbox import dialect_insert
@@ -46,8 +48,15 @@ class SqlPurchasing:
 
     def _on_order(self) -> Any:
         """Units per product on approved or sent POs: they will cover the oldest waiting lines."""
+        outstanding = case(
+            (
+                PoLineRow.quantity > PoLineRow.received_qty,
+                PoLineRow.quantity - PoLineRow.received_qty,
+            ),
+            else_=0,
+        )
         return (
-            select(PoLineRow.product_id, func.sum(PoLineRow.quantity).label("units"))
+            select(PoLineRow.product_id, func.sum(outstanding).label("units"))
             .join(PurchaseOrderRow, PurchaseOrderRow.id == PoLineRow.po_id)
             .where(PurchaseOrderRow.status.in_(ON_ORDER))
             .group_by(PoLineRow.product_id)
@@ -210,6 +219,74 @@ class SqlPurchasing:
             update(PurchaseOrderRow).where(PurchaseOrderRow.id == po_id).values(**values)
         )
 
+    def receive(
+        self,
+        po_id: int,
+        quantities: dict[int, int],
+        by: str,
+        now: datetime,
+        lead_days: float | None,
+    ) -> dict[int, int]:
+        """Record a receipt; returns units received per product id."""
+        receipt = ReceiptRow(po_id=po_id, received_at=now, received_by=by, lead_time_days=lead_days)
+        self.tx.session.add(receipt)
+        self.tx.session.flush()
+        per_product: dict[int, int] = {}
+        for row in self.lines(po_id):
+            units = quantities.get(row.id, 0)
+            if units:
+                row.received_qty += units
+                per_product[row.product_id] = per_product.get(row.product_id, 0) + units
+                self.tx.session.add(
+                    ReceiptLineRow(receipt_id=receipt.id, po_line_id=row.id, quantity=units)
+                )
+        self.tx.session.flush()
+        return per_product
+
+    def spare_on_order(self) -> list[tuple[str, str, int]]:
+        """(PO number, SKU, units) on approved or sent POs beyond what customers still wait for."""
+        waiting = self._waiting()
+        outstanding = PoLineRow.quantity - PoLineRow.received_qty
+        stmt = (
+            select(
+                PurchaseOrderRow.number,
+                PoLineRow.sku,
+                outstanding,
+                func.coalesce(waiting.c.units, 0),
+            )
+            .join(PurchaseOrderRow, PurchaseOrderRow.id == PoLineRow.po_id)
+            .outerjoin(waiting, waiting.c.product_id == PoLineRow.product_id)
+            .where(PurchaseOrderRow.status.in_(ON_ORDER), outstanding > 0)
+            .order_by(PurchaseOrderRow.id)
+        )
+        spare, claimed = [], {}
+        for number, sku, units, wanted in self.tx.session.execute(stmt):
+            left = max(int(wanted) - claimed.get(sku, 0), 0)
+            claimed[sku] = claimed.get(sku, 0) + int(units)
+            if units > left:
+                spare.append((number, sku, int(units) - left))
+        return spare
+
+    def lead_times(self, supplier_id: int, last: int = 20) -> list[tuple[float, bool]]:
+        """The supplier's last first-receipts: (days from sent to received, on time?)."""
+        first = (
+            select(ReceiptRow.po_id, func.min(ReceiptRow.received_at).label("at"))
+            .group_by(ReceiptRow.po_id)
+            .subquery()
+        )
+        stmt = (
+            select(PurchaseOrderRow.sent_at, first.c.at, PurchaseOrderRow.expected_at)
+            .join(first, first.c.po_id == PurchaseOrderRow.id)
+            .where(PurchaseOrderRow.supplier_id == supplier_id)
+            .where(PurchaseOrderRow.sent_at.is_not(None))
+            .order_by(first.c.at.desc())
+            .limit(last)
+        )
+        return [
+            ((at - sent).total_seconds() / 86400, expected is None or at <= expected)
+            for sent, at, expected in self.tx.session.execute(stmt)
+        ]
+
     def next_number(self, prefix: str) -> str:
         """The next PO number; the counter row's lock makes it unique across replicas."""
         table = CounterRow.__table__
@@ -310,7 +387,16 @@ def po_view(tx: SqlTx, row: PurchaseOrderRow) -> PurchaseOrderView:
         lead_time_days=terms.lead_time_days,
         number=row.number,
         lines=tuple(
-            PoLine(r.sku, r.name, r.demand, r.quantity, r.case_pack, r.unit_cost, r.id)
+            PoLine(
+                r.sku,
+                r.name,
+                r.demand,
+                r.quantity,
+                r.case_pack,
+                r.unit_cost,
+                r.id,
+                received=r.received_qty,
+            )
             for r in rows
         ),
         orders_served=orders,

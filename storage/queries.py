@@ -77,6 +77,13 @@ class SqlBackorderQueries:
         ).scalars()
         return [self._order_status(order) for order in orders]
 
+    def orders_by_ids(self, order_ids: list[int]) -> dict[int, OrderStatus]:
+        if not order_ids:
+            return {}
+        stmt = select(OrderRow).where(OrderRow.id.in_(order_ids)).order_by(OrderRow.placed_at)
+        rows = self.tx.session.execute(stmt).scalars()
+        return {order.id: self._order_status(order) for order in rows}
+
     def _order_status(self, order: OrderRow) -> OrderStatus:
         rows = self.tx.session.execute(
             select(OrderLineRow, SupplierRow.name)

@@ -61,6 +61,7 @@ def _line_state(row: object) -> LineState:
         line_id=r["id"],
         product_id=r["product_id"],
         name=r["name"],
+        order_id=r["order_id"],
     )
 
 
