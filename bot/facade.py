@@ -13,9 +13,10 @@ from typing import Any
 
 from bot.calendar import iso_week, last_weekly, next_weekly
 from bot.config import AppConfig, parse_config
-from domain import deadline, digest, receiving, services
+from domain import deadline, digest, lead_times, receiving, services
 from domain import purchase_orders as po
 from domain.errors import NotFound
+from domain.lead_times import Coverage, LeadTimes
 from domain.model import Catalog, Delivery
 from domain.purchase_orders import PurchasingSetup
 from domain.purchasing import PurchaseOrderView
@@ -125,6 +126,19 @@ class Backorders:
             self.purchasing,
             self.config.ship_policy,
         )
+
+    def order_etas(self, number: str) -> dict[str, Coverage]:
+        now = self.clock()
+        deadline_at = next_weekly(now, self.config.purchasing.deadline, self.zone)
+        default = self.config.purchasing.default_lead_time_days
+        return lead_times.order_etas(self._reader(), number, now, deadline_at, default)
+
+    def lead_times(self, supplier: str) -> LeadTimes:
+        with self._reader() as uow:
+            terms = uow.purchasing.supplier(supplier)
+            if terms is None:
+                raise NotFound(f"No supplier called {supplier} is in the catalog.")
+            return lead_times.supplier_lead_times(uow, terms.supplier_id, terms.lead_time_days)
 
     def po_by_number(self, number: str) -> PurchaseOrderView | None:
         with self._reader() as uow:

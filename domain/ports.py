@@ -181,6 +181,15 @@ class DigestSource(Protocol):
     def build(self, week_start: datetime, week_end: datetime, now: datetime) -> Digest: ...
 
 
+class EtaFacts(Protocol):
+    def order_ids(self, number: str) -> list[int]: ...
+
+    def waiting_lines(self, order_id: int) -> list[Any]:
+        """Records with line_ref, product_id, supplier_id, waiting, ahead (units before it)."""
+
+    def on_order(self, product_id: int, fallback: datetime) -> list[tuple[str, datetime, int]]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolls back on exit unless `commit()` was called."""
 
@@ -195,6 +204,7 @@ class UnitOfWork(Protocol):
     purchasing: Purchasing
     periods: Periods
     digest: DigestSource
+    eta: EtaFacts
 
     def __enter__(self) -> Self: ...
 

@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 
 from domain.errors import DomainError
 from domain.purchase_orders import Actor
+from handlers.blocks.journey import journey_line, lead_time_text, with_section
 from handlers.blocks.message import Message
 from handlers.blocks.purchasing import po_list_message
 from handlers.blocks.queries import (
@@ -75,13 +76,29 @@ def _sku(desk: Desk, ask: Ask) -> Message:
 
 
 def _order(desk: Desk, ask: Ask) -> Message:
-    return order_message(desk.order(_argument(ask, "order", "1001")), desk.now())
+    """Each line from stock or waiting; each waiting line's PO and expected date."""
+    number = _argument(ask, "order", "1001")
+    statuses = desk.order(number)
+    message = order_message(statuses, desk.now())
+    etas = desk.order_etas(number)
+    if not etas:
+        return message
+    lines = [
+        journey_line(line, etas[line.line_ref], status.placed_at, desk.zone)
+        for status in statuses
+        for line in status.lines
+        if line.line_ref in etas
+    ]
+    return with_section(message, "*When*\n" + "\n".join(lines))
 
 
 def _supplier(desk: Desk, ask: Ask) -> Message:
     """The terms and buffer, then any open proposal and the POs in flight."""
     status = desk.supplier(_argument(ask, "supplier", "Velo Parts Ltd"))
-    message = supplier_message(status, desk.now(), desk.deadline_text)
+    message = with_section(
+        supplier_message(status, desk.now(), desk.deadline_text),
+        lead_time_text(desk.lead_times(status.name)),
+    )
     pos = [po for po in desk.open_pos() if po.supplier == status.name]
     if not pos:
         return message

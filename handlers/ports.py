@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from domain.lead_times import Coverage, LeadTimes
 from domain.purchase_orders import Actor
 from domain.purchasing import PurchaseOrderView
 from domain.views import OrderStatus, Overview, SkuStatus, SupplierStatus
@@ -39,6 +40,10 @@ class Desk(Protocol):
     def cancel_from_slack(self, number: str, sku: str | None, actor: Actor) -> str: ...
 
     def po_by_number(self, number: str) -> PurchaseOrderView | None: ...
+
+    def order_etas(self, number: str) -> dict[str, Coverage]: ...
+
+    def lead_times(self, supplier: str) -> LeadTimes: ...
 
     def receive_po(
         self, po_id: int, quantities: dict[int, int], close_rest: bool, actor: Actor

@@ -153,3 +153,13 @@ def test_digest_posts_the_weekly_digest_with_its_workbook_in_the_thread(
     assert upload.thread_ts == digest.response["ts"]
     book = openpyxl.load_workbook(io.BytesIO(upload.content))
     assert "Open lines" in book.sheetnames
+
+
+def test_an_order_answer_shows_each_waiting_lines_journey_and_expected_date(
+    slack_bot: RunningBot, local_slack: LocalSlack
+) -> None:
+    order_in(slack_bot, "1001", ("CHAIN", 4), ("TUBE", 1))
+    blocks = json.dumps(ask(slack_bot, local_slack, "order 1001", name="journey")["blocks"])
+    assert "CHAIN" in blocks and "backordered" in blocks and "expected about" in blocks
+    supplier = json.dumps(ask(slack_bot, local_slack, "supplier acme", name="lead")["blocks"])
+    assert "Lead time" in supplier and "as configured" in supplier

@@ -1,0 +1,95 @@
+"""Lead times learned from receipts, and the expected date of every waiting line."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from domain.ports import UnitOfWork
+
+MIN_SAMPLES = 3
+
+
+@dataclass(frozen=True)
+class LeadTimes:
+    """A supplier's lead time: learned (p50, p90, on-time rate) or, until then, configured."""
+
+    p50_days: float
+    p90_days: float
+    on_time_rate: float | None
+    samples: int
+
+    @property
+    def learned(self) -> bool:
+        return self.samples >= MIN_SAMPLES
+
+
+def learn(samples: list[tuple[float, bool]], configured_days: int) -> LeadTimes:
+    """p50/p90 of (sent → first received) days and the on-time rate over recent receipts."""
+    if len(samples) < MIN_SAMPLES:
+        days = float(configured_days)
+        return LeadTimes(days, days, None, len(samples))
+    days_list = sorted(days for days, _ in samples)
+    cuts = statistics.quantiles(days_list, n=10, method="inclusive")
+    on_time = sum(1 for _, ok in samples if ok) / len(samples)
+    return LeadTimes(statistics.median(days_list), cuts[8], on_time, len(samples))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Where a waiting line stands: on a PO (and when it is due), or waiting for the next one."""
+
+    po_number: str | None
+    expected_at: datetime
+
+
+def expected_date(
+    ahead: int,
+    waiting: int,
+    pos: list[tuple[str, datetime, int]],
+    next_release: datetime,
+    lead: LeadTimes,
+) -> Coverage:
+    """First in, first out: the line is covered by the PO whose outstanding units, added in
+    order of expected arrival, first reach the units waiting ahead of it plus its own."""
+    needed, covered = ahead + waiting, 0
+    for number, expected_at, outstanding in sorted(pos, key=lambda po: po[1]):
+        covered += outstanding
+        if covered >= needed:
+            return Coverage(number, expected_at)
+    return Coverage(None, next_release + timedelta(days=lead.p50_days))
+
+
+def supplier_lead_times(uow: UnitOfWork, supplier_id: int, configured_days: int) -> LeadTimes:
+    """What the receipts taught about this supplier (the configured days until enough)."""
+    return learn(uow.purchasing.lead_times(supplier_id), configured_days)
+
+
+def order_etas(
+    uow: UnitOfWork, number: str, now: datetime, next_deadline: datetime, default_days: int
+) -> dict[str, Coverage]:
+    """Every waiting line of the order (by line ref): its PO and expected date."""
+    with uow:
+        etas: dict[str, Coverage] = {}
+        buffers = {b.terms.supplier_id: b for b in uow.purchasing.buffers()}
+        for order_id in uow.eta.order_ids(number.strip().lstrip("#")):
+            for line in uow.eta.waiting_lines(order_id):
+                buffer = buffers[line.supplier_id]
+                lead = supplier_lead_times(
+                    uow, line.supplier_id, buffer.terms.lead_time_days or default_days
+                )
+                release = _next_release(buffer, now, next_deadline)
+                pos = uow.eta.on_order(line.product_id, now + timedelta(days=lead.p50_days))
+                etas[line.line_ref] = expected_date(line.ahead, line.waiting, pos, release, lead)
+        return etas
+
+
+def _next_release(buffer: Any, now: datetime, next_deadline: datetime) -> datetime:
+    """When the buffer will next go out: now if proposed, when the hold ends, or the deadline."""
+    if buffer.open_status == "proposed":
+        return now
+    if buffer.open_status == "held" and buffer.hold_until is not None:
+        return max(buffer.hold_until, now)
+    return next_deadline

@@ -1,0 +1,44 @@
+"""A waiting line's journey and expected date; a supplier's learned lead time."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
+
+from domain.lead_times import Coverage, LeadTimes
+from domain.views import OrderLineStatus
+from handlers.blocks.formatting import code, escape
+from handlers.blocks.message import MAX_BLOCKS, Message, clip
+from handlers.blocks.purchasing import weekday
+
+
+def journey_line(line: OrderLineStatus, eta: Coverage, placed_at: datetime, tz: tzinfo) -> str:
+    """`CHAIN` 2 waiting: ordered Mon 2 Nov → backordered → on PO-0001 → expected Sat 7 Nov."""
+    steps = [f"ordered {weekday(placed_at, tz)}", "backordered"]
+    if eta.po_number:
+        steps += [f"on {escape(eta.po_number)}", f"expected {weekday(eta.expected_at, tz)}"]
+    else:
+        steps += ["next PO", f"expected about {weekday(eta.expected_at, tz)}"]
+    return f"{code(line.sku or line.name)} {line.waiting} waiting: " + " → ".join(steps)
+
+
+def lead_time_text(lead: LeadTimes) -> str:
+    if not lead.learned:
+        return (
+            f"*Lead time:* {lead.p50_days:g} days (as configured; learned from "
+            f"{3 - lead.samples} more receipts)"
+        )
+    rate = f"{lead.on_time_rate:.0%}" if lead.on_time_rate is not None else "—"
+    return (
+        f"*Lead time:* {lead.p50_days:.1f} days typically (p50), {lead.p90_days:.1f} at worst "
+        f"(p90), {rate} on time, over the last {lead.samples} receipts"
+    )
+
+
+def with_section(message: Message, text: str) -> Message:
+    """The message with one more section at the end (within Slack's 50 blocks)."""
+    if len(message.blocks) >= MAX_BLOCKS:
+        return message
+    block = SectionBlock(text=MarkdownTextObject(text=clip(text, 3000))).to_dict()
+    return Message(message.text, [*message.blocks, block])
