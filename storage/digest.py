@@ -33,6 +33,8 @@ from storage.models import (
     PoLineRow,
     ProductRow,
     PurchaseOrderRow,
+    ReceiptLineRow,
+    ReceiptRow,
     SupplierRow,
 )
 from storage.purchasing import ON_ORDER, PROPOSING
@@ -210,12 +212,13 @@ def _int_or_none(value: Any) -> int | None:
 
 
 def _units_received(tx: SqlTx, week_start: datetime, week_end: datetime) -> int:
-    """Units received against POs in the week.
-
-    Receiving is not built yet: nothing records a receipt, so this is 0. When receipts are
-    stored, sum their units with a received time in [week_start, week_end) here.
-    """
-    return 0
+    """Units received against POs in the week (receipt lines of receipts in the week)."""
+    stmt = (
+        select(func.coalesce(func.sum(ReceiptLineRow.quantity), 0))
+        .join(ReceiptRow, ReceiptRow.id == ReceiptLineRow.receipt_id)
+        .where(ReceiptRow.received_at >= week_start, ReceiptRow.received_at < week_end)
+    )
+    return int(tx.conn.execute(stmt).scalar_one())
 
 
 def _waiting_lines(*columns: Any) -> Select[Any]:

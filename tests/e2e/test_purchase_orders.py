@@ -291,3 +291,35 @@ def test_an_smtp_outage_delays_the_email_and_the_thread_says_so(
             m for m in local_slack.messages() if "could not be sent" in json.dumps(m.params)
         )
         assert note.params["thread_ts"]  # in the proposal's thread
+
+
+def test_receive_from_the_button_fills_the_oldest_orders_and_the_channel_hears_who_ships(
+    shop: RunningBot, local_slack: LocalSlack, inbox: tuple[Inbox, str]
+) -> None:
+    order_in(shop, "1001", ("CHAIN", 2))
+    order_in(shop, "1002", ("CHAIN", 3))
+    value = buttons(proposal(shop, local_slack))[Action.APPROVE_PO]
+    click(shop, local_slack, Action.APPROVE_PO, value, APPROVER, "approve")
+    answer(local_slack, "approve")
+    inbox[0].wait_for(1)
+    eventually(lambda: shop.bot.backorders.open_pos()[0].status == "sent")
+    deliver(shop)
+    receive = buttons(proposal(shop, local_slack))[Action.RECEIVE_PO]
+    click(shop, local_slack, Action.RECEIVE_PO, receive, APPROVER, "receive")
+    local_slack.wait_for(lambda calls: any(c.method == "views.open" for c in calls))
+    modal = local_slack.calls("views.open")[-1].params["view"]
+    [block] = [b["block_id"] for b in modal["blocks"] if b.get("block_id", "").startswith("line:")]
+    payload = fixture("view_submission.json")
+    payload["user"]["id"] = APPROVER
+    payload["view"] |= {
+        "callback_id": Callback.RECEIVE_PO,
+        "private_metadata": modal["private_metadata"],
+        "state": {"values": {block: {Action.QUANTITY: {"type": "plain_text_input", "value": "3"}}}},
+    }
+    assert post_to_slack_events(shop.url, interactive_body(payload)).status == 200
+    eventually(lambda: shop.bot.backorders.order("1002")[0].waiting_units == 2)
+    assert shop.bot.backorders.order("1001")[0].waiting_units == 0  # oldest first
+    deliver(shop)
+    texts = [json.dumps(m.params) for m in local_slack.messages()]
+    assert any("#1001 is ready to ship" in t for t in texts)
+    assert any("went to #1001 (2), #1002 (1)" in t for t in texts)

@@ -116,3 +116,11 @@ def test_only_approvers_receive_or_cancel(desk: Backorders) -> None:
         desk.receive_po(po_id, {chain_line(desk, po_id): 1}, False, Actor("U9", False))
     with pytest.raises(Exception, match="Only approvers"):
         desk.cancel_from_slack("1001", None, Actor("U9", False))
+
+
+def test_the_digest_counts_the_units_received_in_the_week(desk: Backorders) -> None:
+    po_id = sent_po(desk)
+    desk.receive_po(po_id, {chain_line(desk, po_id): 4}, False, BOSS)
+    with desk._reader() as uow:
+        week = uow.digest.build(T - timedelta(days=1), T + timedelta(days=6), T)
+    assert week.units_received == 4
