@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -15,7 +15,6 @@ from handlers.ports import Desk
 
 log = logging.getLogger(__name__)
 WEB_API_TIMEOUT_S = 10
-ANSWER_THREADS = 2
 
 
 def web_client(token: str, api_url: str | None, timeout_s: float = WEB_API_TIMEOUT_S) -> WebClient:
@@ -38,9 +37,6 @@ def build_slack_app(
 ) -> App:
     """Listeners ack first and answer lazily (process_before_response): no 10 ms ack polling."""
     client = web_client(token, api_url, timeout_s)
-    # Few answer threads: under a burst, acknowledgements (Slack's 3 s limit) keep the CPU
-    # and the GIL; answers queue a little longer (a response URL stays valid 30 minutes).
-    executor = listener_executor or ThreadPoolExecutor(ANSWER_THREADS, "slack-answers")
     app = App(
         client=client,
         signing_secret=signing_secret,
@@ -48,7 +44,7 @@ def build_slack_app(
         # auth.test runs on the first request instead of at start: a Slack outage at start
         # must not stop the bot (store webhooks keep arriving over HTTP).
         token_verification_enabled=False,
-        listener_executor=executor,
+        listener_executor=listener_executor,
         logger=logging.getLogger("slack_bolt"),
     )
 
