@@ -76,7 +76,9 @@ def ingest_order(uow: UnitOfWork, delivery: Delivery, received_at: datetime) -> 
         if delivery_id is None:
             return IngestResult(Outcome.DUPLICATE, order.number)
         order_id, existing = uow.orders.claim(order, received_at)
-        if existing is not None and is_stale(order, existing):
+        # A cancelled order stays cancelled (in Slack or in the store): later versions of it
+        # change nothing, so its stock, once given to others, is never taken back.
+        if existing is not None and (existing.cancelled or is_stale(order, existing)):
             uow.deliveries.set_outcome(delivery_id, Outcome.STALE)
             uow.commit()
             return IngestResult(Outcome.STALE, order.number)

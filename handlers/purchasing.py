@@ -10,10 +10,9 @@ from slack_sdk import WebClient
 from domain.errors import NotFound
 from domain.purchase_orders import Actor, NotAllowed, PoChanged
 from handlers.blocks.message import Message
+from handlers.blocks.po_modal import adjust_modal, parse_adjust_submission
 from handlers.blocks.purchasing import (
-    adjust_modal,
     not_allowed_message,
-    parse_adjust_submission,
     stale_click_message,
 )
 from handlers.commands import ack_at_once, reply_kwargs

@@ -76,25 +76,13 @@ class SqlPurchasing:
 
     def demand(self, supplier_id: int) -> list[DemandLine]:
         """Each product's uncovered demand for this supplier, in SQL over the waiting index."""
-        waiting, on_order = self._waiting(), self._on_order()
-        uncovered = waiting.c.units - func.coalesce(on_order.c.units, 0)
-        stmt = (
-            select(
-                ProductRow.id,
-                ProductRow.sku,
-                ProductRow.name,
-                uncovered,
-                ProductRow.case_pack,
-                ProductRow.unit_cost,
-            )
-            .join(waiting, waiting.c.product_id == ProductRow.id)
-            .outerjoin(on_order, on_order.c.product_id == ProductRow.id)
-            .where(ProductRow.supplier_id == supplier_id)
-            .order_by(ProductRow.sku)
-        )
-        return [DemandLine(*row) for row in self.tx.session.execute(stmt)]
+        return self._demand(ProductRow.supplier_id == supplier_id).get(supplier_id, [])
 
     def all_demand(self) -> dict[int, list[DemandLine]]:
+        return self._demand()
+
+    def _demand(self, *where: Any) -> dict[int, list[DemandLine]]:
+        """Uncovered demand (waiting units less units on order) per product, by supplier."""
         waiting, on_order = self._waiting(), self._on_order()
         uncovered = waiting.c.units - func.coalesce(on_order.c.units, 0)
         stmt = (
@@ -109,6 +97,7 @@ class SqlPurchasing:
             )
             .join(waiting, waiting.c.product_id == ProductRow.id)
             .outerjoin(on_order, on_order.c.product_id == ProductRow.id)
+            .where(*where)
             .order_by(ProductRow.supplier_id, ProductRow.sku)
         )
         demand: dict[int, list[DemandLine]] = {}

@@ -5,17 +5,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
-from typing import Any
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    InputBlock,
-    PlainTextInputElement,
-    PlainTextObject,
 )
-from slack_sdk.models.views import View
 
 from domain.purchasing import OPEN_STATUSES, PoDecision, PoLine, PoStatus, PurchaseOrderView
 from handlers.blocks.formatting import (
@@ -41,13 +36,9 @@ from handlers.blocks.message import (
     header,
     section,
 )
-from handlers.ids import Action, BlockId, Callback
+from handlers.ids import Action, BlockId
 
-MAX_MODAL_BLOCKS = 100
-MAX_LABEL = 2000
-MAX_QUANTITY = 1_000_000
 SHOWN_DECISIONS = 10
-LINE_BLOCK = "line:"
 BOT = "bot"
 TRIGGERS = {
     "minimum": "The buffer reached its minimum order.",
@@ -71,10 +62,6 @@ PAST = {"held": "hold", "sent": "send", "canceled": "cancel", "cancelled": "canc
 VERBS = {Action.APPROVE_PO: "approve", Action.ADJUST_PO: "adjust", Action.HOLD_PO: "hold"}
 MORE_PO_LINES = "…and {n} more lines."
 MORE_POS = "…and {n} more purchase orders."
-EMPTY = "Enter a quantity (0 drops the line)."
-NEGATIVE = "A quantity can't be below zero."
-TOO_MANY = f"That is more than {MAX_QUANTITY:,} units: check the number."
-_WHOLE = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)")
 _USER = re.compile(r"[UW][A-Z0-9]{2,}")
 
 
@@ -334,93 +321,6 @@ def not_allowed_message(action: str) -> Message:
         "(or the approvers' user group) to do it, or an admin to add you in `app.yaml`."
     )
     return build(text, [section(text)])
-
-
-# the adjust modal
-
-
-def _quantity_input(line: PoLine) -> InputBlock:
-    """One line's quantity, with what customers wait for as the hint."""
-    label = " · ".join(part for part in (line.sku, line.name.strip()) if part) or "—"
-    hint = [f"{line.demand:,} waiting"]
-    if line.case_pack > 1:
-        hint.append(f"case of {line.case_pack:,} (rounded up to whole cases)")
-    if line.demand:
-        hint.append(f"less than {line.demand:,} leaves the rest for the next cycle")
-    return InputBlock(
-        block_id=f"{LINE_BLOCK}{line.line_id}",
-        label=PlainTextObject(text=clip(label, MAX_LABEL)),
-        hint=PlainTextObject(text=" · ".join(hint)),
-        element=PlainTextInputElement(
-            action_id=str(Action.QUANTITY), initial_value=str(line.quantity)
-        ),
-    )
-
-
-def adjust_modal(po: PurchaseOrderView) -> dict[str, Any]:
-    """The Adjust modal: a quantity per line and a note; it remembers the version it showed."""
-    if any(line.line_id is None for line in po.lines):
-        raise ValueError("adjust_modal needs stored lines: every line must have its line_id")
-    intro = section(
-        f"{bold(_title(po))} · version {po.version}\n{units(po.units)} · {money(po.total)}\n"
-        "Change a quantity, or enter 0 to drop a line."
-    )
-    room = MAX_MODAL_BLOCKS - 2  # the intro and the note
-    shown: list[Block] = [_quantity_input(line) for line in po.lines[:room]]
-    if len(po.lines) > room:
-        shown = shown[: room - 1]
-        left = len(po.lines) - len(shown)
-        shown.append(context(f"…and {plural(left, 'more line')}: they keep their quantities."))
-    note = InputBlock(
-        block_id=str(BlockId.NOTE),
-        label="Note",
-        optional=True,
-        hint="Why you changed it: kept in the PO's history.",
-        element=PlainTextInputElement(action_id=str(Action.NOTE), multiline=True),
-    )
-    view = View(
-        type="modal",
-        callback_id=str(Callback.ADJUST_PO),
-        private_metadata=po_ref(po),
-        title="Adjust PO",
-        submit="Save",
-        close="Cancel",
-        blocks=[intro, *shown, note],
-    )
-    return view.to_dict()
-
-
-def parse_quantity(raw: str | None) -> tuple[int | None, str | None]:
-    """(quantity, None) for a whole number ≥ 0 ("1,200" and spaces allowed), else (None, why)."""
-    text = "".join((raw or "").split()).replace("\u2212", "-")  # a typographic minus too
-    if not text:
-        return None, EMPTY
-    if not _WHOLE.fullmatch(text):
-        return None, f"“{clip((raw or '').strip(), 40)}” is not a whole number."
-    quantity = int(text.replace(",", ""))
-    if quantity < 0:
-        return None, NEGATIVE
-    return (quantity, None) if quantity <= MAX_QUANTITY else (None, TOO_MANY)
-
-
-def parse_adjust_submission(
-    view: dict[str, Any],
-) -> tuple[dict[int, int], str | None, dict[str, str]]:
-    """(quantity by line id, note, error by block_id) from a submitted adjust modal."""
-    values: dict[str, Any] = view.get("state", {}).get("values", {})
-    quantities: dict[int, int] = {}
-    errors: dict[str, str] = {}
-    for block_id, inputs in values.items():
-        line_id = block_id.removeprefix(LINE_BLOCK)
-        if not block_id.startswith(LINE_BLOCK) or not line_id.isdigit():
-            continue
-        quantity, error = parse_quantity((inputs.get(Action.QUANTITY) or {}).get("value"))
-        if error:
-            errors[block_id] = error
-        elif quantity is not None:
-            quantities[int(line_id)] = quantity
-    note = ((values.get(BlockId.NOTE) or {}).get(Action.NOTE) or {}).get("value") or ""
-    return quantities, note.strip() or None, errors
 
 
 # `/backorders pos` and the PO's thread

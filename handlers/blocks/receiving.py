@@ -20,7 +20,7 @@ from slack_sdk.models.views import View
 from domain.purchasing import PoStatus, PurchaseOrderView
 from handlers.blocks.formatting import escape
 from handlers.blocks.message import Message
-from handlers.blocks.purchasing import LINE_BLOCK, parse_quantity
+from handlers.blocks.quantities import LINE_BLOCK, line_quantities
 from handlers.ids import Action, BlockId, Callback
 
 RECEIVABLE = (PoStatus.APPROVED, PoStatus.SENT)
@@ -91,17 +91,8 @@ def parse_receive_submission(
 ) -> tuple[dict[int, int], bool, dict[str, str]]:
     """(units by PO line id, cancel the rest?, field errors) from the submitted modal."""
     values: dict[str, Any] = view.get("state", {}).get("values", {})
-    quantities: dict[int, int] = {}
-    errors: dict[str, str] = {}
-    for block_id, inputs in values.items():
-        line_id = block_id.removeprefix(LINE_BLOCK)
-        if not block_id.startswith(LINE_BLOCK) or not line_id.isdigit():
-            continue
-        units, error = parse_quantity((inputs.get(Action.QUANTITY) or {}).get("value"))
-        if error:
-            errors[block_id] = error
-        elif units:
-            quantities[int(line_id)] = units
+    quantities, errors = line_quantities(values)
+    quantities = {line: units for line, units in quantities.items() if units}
     chosen = (values.get(BlockId.CLOSE_REST) or {}).get(Action.CLOSE_REST) or {}
     close = any(o.get("value") == "close" for o in chosen.get("selected_options") or [])
     return quantities, close, errors

@@ -17,10 +17,9 @@ from slack_sdk.models.views import View
 
 from domain.purchasing import PoDecision, PoLine, PoStatus, PurchaseOrderView
 from handlers.blocks.message import Message
+from handlers.blocks.po_modal import adjust_modal, parse_adjust_submission
 from handlers.blocks.purchasing import (
-    adjust_modal,
     not_allowed_message,
-    parse_adjust_submission,
     parse_po_ref,
     po_list_message,
     po_ref,
