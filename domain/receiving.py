@@ -108,21 +108,37 @@ def _close_if_done(uow: UnitOfWork, po_id: int, close_rest: bool, user: str, now
         uow.purchasing.record(po_id, action, user, now)
 
 
+MAX_LISTED = 30  # orders named in one message; the rest are counted
+
+
 def _announce(
     uow: UnitOfWork, result: ReceiptResult, now: datetime, setup: PurchasingSetup
 ) -> None:
-    """The PO's thread says where the goods went; the channel hears who can ship."""
+    """The PO's thread says where the goods went; the channel hears, in one message, which
+    orders can ship and what to pack."""
     parts = [f"{sku} x{units}" for sku, units in result.received.items()]
     text = f"📦 Received {', '.join(parts) or 'nothing'}."
     for sku, orders in result.went_to.items():
-        text += f"\n{sku} went to " + ", ".join(f"#{number} ({units})" for number, units in orders)
+        text += f"\n{sku} went to " + _listed([f"#{n} ({units})" for n, units in orders])
     for sku, units in result.over.items():
         text += f"\n⚠️ {sku}: {units} more than ordered went to stock."
     note(uow, result.po.po_id, text, now, setup)
     show(uow, result.po.po_id, now, setup)
-    for order in result.ready:
-        pack = ", ".join(
-            f"{line.sku or line.name} x{line.allocated}" for line in order.lines if line.allocated
-        )
-        message = setup.present.note(f"🚚 Order #{order.number} is ready to ship: pack {pack}.")
+    if result.ready:
+        lines = [_to_pack(order) for order in result.ready]
+        heading = f"🚚 {len(result.ready)} order(s) ready to ship:"
+        message = setup.present.note(heading + "\n" + _listed(lines, "\n"))
         uow.outbox.add(Outbound(SLACK_POST, setup.channel, message), now)
+
+
+def _to_pack(order: OrderStatus) -> str:
+    pack = ", ".join(
+        f"{line.sku or line.name} x{line.allocated}" for line in order.lines if line.allocated
+    )
+    return f"Order #{order.number} is ready to ship: pack {pack}."
+
+
+def _listed(items: list[str], sep: str = ", ") -> str:
+    shown = sep.join(items[:MAX_LISTED])
+    more = len(items) - MAX_LISTED
+    return shown + (f"{sep}…and {more} more" if more > 0 else "")

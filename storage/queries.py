@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -78,42 +79,32 @@ class SqlBackorderQueries:
         return [self._order_status(order) for order in orders]
 
     def orders_by_ids(self, order_ids: list[int]) -> dict[int, OrderStatus]:
-        if not order_ids:
-            return {}
-        stmt = select(OrderRow).where(OrderRow.id.in_(order_ids)).order_by(OrderRow.placed_at)
-        rows = self.tx.session.execute(stmt).scalars()
-        return {order.id: self._order_status(order) for order in rows}
+        """Orders by id with their lines, in two queries per chunk (a receipt may fill 20,000)."""
+        found: dict[int, OrderStatus] = {}
+        for start in range(0, len(order_ids), CHUNK):
+            chunk = order_ids[start : start + CHUNK]
+            orders = self.tx.session.execute(select(OrderRow).where(OrderRow.id.in_(chunk)))
+            lines = self._lines_of(OrderLineRow.order_id.in_(chunk))
+            for order in orders.scalars():
+                found[order.id] = _order_status(order, lines.get(order.id, ()))
+        return found
 
-    def _order_status(self, order: OrderRow) -> OrderStatus:
+    def _lines_of(self, where: Any) -> dict[int, tuple[OrderLineStatus, ...]]:
         rows = self.tx.session.execute(
             select(OrderLineRow, SupplierRow.name)
             .outerjoin(ProductRow, ProductRow.id == OrderLineRow.product_id)
             .outerjoin(SupplierRow, SupplierRow.id == ProductRow.supplier_id)
-            .where(OrderLineRow.order_id == order.id)
-            .order_by(OrderLineRow.id)
+            .where(where)
+            .order_by(OrderLineRow.order_id, OrderLineRow.id)
         )
-        lines = tuple(
-            OrderLineStatus(
-                line_ref=line.line_ref,
-                sku=line.sku,
-                name=line.name,
-                quantity=line.quantity,
-                allocated=line.allocated_qty,
-                waiting=line.waiting_qty,
-                issue=LineIssue(line.issue) if line.issue else None,
-                supplier=supplier,
-            )
-            for line, supplier in rows
-        )
-        return OrderStatus(
-            source=order.source,
-            external_id=order.external_id,
-            number=order.number,
-            customer=order.customer,
-            placed_at=order.placed_at,
-            cancelled=order.cancelled_at is not None,
-            lines=lines,
-        )
+        grouped: dict[int, list[OrderLineStatus]] = {}
+        for line, supplier in rows:
+            grouped.setdefault(line.order_id, []).append(_line_status(line, supplier))
+        return {order_id: tuple(lines) for order_id, lines in grouped.items()}
+
+    def _order_status(self, order: OrderRow) -> OrderStatus:
+        lines = self._lines_of(OrderLineRow.order_id == order.id)
+        return _order_status(order, lines.get(order.id, ()))
 
     def supplier(self, name: str) -> SupplierStatus | None:
         supplier = self.tx.session.execute(
@@ -199,3 +190,31 @@ class SqlBackorderQueries:
         ).scalar_one()
         backlog = tuple(SupplierBacklog(*row) for row in rows)
         return Overview(suppliers=backlog, unplaced_lines=int(unplaced))
+
+
+CHUNK = 5000  # ids per IN list: well inside SQLite's and PostgreSQL's parameter limits
+
+
+def _line_status(line: OrderLineRow, supplier: str | None) -> OrderLineStatus:
+    return OrderLineStatus(
+        line_ref=line.line_ref,
+        sku=line.sku,
+        name=line.name,
+        quantity=line.quantity,
+        allocated=line.allocated_qty,
+        waiting=line.waiting_qty,
+        issue=LineIssue(line.issue) if line.issue else None,
+        supplier=supplier,
+    )
+
+
+def _order_status(order: OrderRow, lines: tuple[OrderLineStatus, ...]) -> OrderStatus:
+    return OrderStatus(
+        source=order.source,
+        external_id=order.external_id,
+        number=order.number,
+        customer=order.customer,
+        placed_at=order.placed_at,
+        cancelled=order.cancelled_at is not None,
+        lines=lines,
+    )
