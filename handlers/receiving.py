@@ -63,8 +63,9 @@ def save_receive(
     except DomainError as error:
         client.chat_postEphemeral(channel=channel, user=user, text=reply_for(error))
         return
-    ready = ", ".join(f"#{order.number}" for order in result.ready) or "none yet"
-    text = f"Received. Orders ready to ship: {ready}."
+    numbers = [f"#{order.number}" for order in result.ready]
+    more = f" …and {len(numbers) - 30} more" if len(numbers) > 30 else ""
+    text = f"Received. Orders ready to ship: {', '.join(numbers[:30]) or 'none yet'}{more}."
     client.chat_postEphemeral(channel=channel, user=user, text=text)
 
 

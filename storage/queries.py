@@ -83,23 +83,23 @@ class SqlBackorderQueries:
         found: dict[int, OrderStatus] = {}
         for start in range(0, len(order_ids), CHUNK):
             chunk = order_ids[start : start + CHUNK]
-            orders = self.tx.session.execute(select(OrderRow).where(OrderRow.id.in_(chunk)))
+            orders = self.tx.session.execute(select(*_ORDER_COLUMNS).where(OrderRow.id.in_(chunk)))
             lines = self._lines_of(OrderLineRow.order_id.in_(chunk))
-            for order in orders.scalars():
+            for order in orders:
                 found[order.id] = _order_status(order, lines.get(order.id, ()))
         return found
 
     def _lines_of(self, where: Any) -> dict[int, tuple[OrderLineStatus, ...]]:
         rows = self.tx.session.execute(
-            select(OrderLineRow, SupplierRow.name)
+            select(*_LINE_COLUMNS, SupplierRow.name.label("supplier"))
             .outerjoin(ProductRow, ProductRow.id == OrderLineRow.product_id)
             .outerjoin(SupplierRow, SupplierRow.id == ProductRow.supplier_id)
             .where(where)
             .order_by(OrderLineRow.order_id, OrderLineRow.id)
         )
         grouped: dict[int, list[OrderLineStatus]] = {}
-        for line, supplier in rows:
-            grouped.setdefault(line.order_id, []).append(_line_status(line, supplier))
+        for line in rows:
+            grouped.setdefault(line.order_id, []).append(_line_status(line, line.supplier))
         return {order_id: tuple(lines) for order_id, lines in grouped.items()}
 
     def _order_status(self, order: OrderRow) -> OrderStatus:
@@ -193,9 +193,29 @@ class SqlBackorderQueries:
 
 
 CHUNK = 5000  # ids per IN list: well inside SQLite's and PostgreSQL's parameter limits
+# Plain columns, not ORM entities: a receipt may read 20,000 orders at once.
+_ORDER_COLUMNS = (
+    OrderRow.id,
+    OrderRow.source,
+    OrderRow.external_id,
+    OrderRow.number,
+    OrderRow.customer,
+    OrderRow.placed_at,
+    OrderRow.cancelled_at,
+)
+_LINE_COLUMNS = (
+    OrderLineRow.order_id,
+    OrderLineRow.line_ref,
+    OrderLineRow.sku,
+    OrderLineRow.name,
+    OrderLineRow.quantity,
+    OrderLineRow.allocated_qty,
+    OrderLineRow.waiting_qty,
+    OrderLineRow.issue,
+)
 
 
-def _line_status(line: OrderLineRow, supplier: str | None) -> OrderLineStatus:
+def _line_status(line: Any, supplier: str | None) -> OrderLineStatus:
     return OrderLineStatus(
         line_ref=line.line_ref,
         sku=line.sku,
@@ -208,7 +228,7 @@ def _line_status(line: OrderLineRow, supplier: str | None) -> OrderLineStatus:
     )
 
 
-def _order_status(order: OrderRow, lines: tuple[OrderLineStatus, ...]) -> OrderStatus:
+def _order_status(order: Any, lines: tuple[OrderLineStatus, ...]) -> OrderStatus:
     return OrderStatus(
         source=order.source,
         external_id=order.external_id,

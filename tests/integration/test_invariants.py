@@ -21,6 +21,7 @@ does the same on PostgreSQL (skipped without a server, a failure in CI).
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import sqlite3
@@ -101,7 +102,9 @@ def shop_catalog(on_hand: dict[str, int]) -> Catalog:
 @cache
 def sqlite_template() -> Path:
     """One migrated SQLite file, checkpointed so that a plain copy is the whole database."""
-    path = Path(tempfile.mkdtemp(prefix="bb-invariants-")) / "template.db"
+    folder = tempfile.mkdtemp(prefix="bb-invariants-")
+    atexit.register(shutil.rmtree, folder, True)
+    path = Path(folder) / "template.db"
     database = connect(f"sqlite:///{path}")
     upgrade(database)
     database.dispose()
