@@ -23,6 +23,7 @@ from domain.purchasing import PurchaseOrderView
 from domain.receiving import ReceiptResult
 from domain.views import BackorderSummary, Digest, OrderStatus, Overview, SkuStatus, SupplierStatus
 from handlers.blocks.digest import digest_message
+from handlers.blocks.journey import slips_text, with_section
 from handlers.blocks.purchasing import po_thread_note, proposal_message
 from handlers.blocks.receiving import with_receive_button
 from handlers.blocks.reminders import reminder_message
@@ -255,9 +256,11 @@ class Backorders:
         now = self.clock()
         end = last_weekly(now, self.config.digest_schedule, self.zone) if scheduled else now
         key = f"digest:{iso_week(end, self.zone)}" if scheduled else f"digest:asked:{now:%s%f}"
+        slips = self.refresh_etas()
 
         def render(d: Digest) -> dict[str, Any]:
-            return asdict(digest_message(d, now, self.zone))
+            message = digest_message(d, now, self.zone)
+            return asdict(with_section(message, slips_text(slips, self.zone)) if slips else message)
 
         week = (end - timedelta(days=7), end)
 
@@ -268,6 +271,13 @@ class Backorders:
         return digest.post_digest(
             self._writer(), key, week, now, self.channel, render, build, scheduled
         )
+
+    def refresh_etas(self) -> list[lead_times.EtaSlip]:
+        """Every waiting line's expected date: the first is remembered, slips are reported."""
+        now = self.clock()
+        deadline_at = next_weekly(now, self.config.purchasing.deadline, self.zone)
+        default = self.config.purchasing.default_lead_time_days
+        return lead_times.refresh_etas(self._writer(), now, deadline_at, default)
 
     def digest_file(self, builder: str) -> bytes:
         """The digest workbook for `digest:<start>/<end>`, built when it is sent."""

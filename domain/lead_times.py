@@ -93,3 +93,47 @@ def _next_release(buffer: Any, now: datetime, next_deadline: datetime) -> dateti
     if buffer.open_status == "held" and buffer.hold_until is not None:
         return max(buffer.hold_until, now)
     return next_deadline
+
+
+SLIP = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class EtaSlip:
+    """A waiting line now expected later than first expected."""
+
+    order_number: str
+    sku: str
+    first_expected_at: datetime
+    expected_at: datetime
+
+
+def refresh_etas(
+    uow: UnitOfWork, now: datetime, next_deadline: datetime, default_days: int
+) -> list[EtaSlip]:
+    """Every waiting line's expected date: remembered the first time, and compared after."""
+    with uow:
+        buffers = {b.terms.supplier_id: b for b in uow.purchasing.buffers()}
+        leads: dict[int, LeadTimes] = {}
+        pos = uow.etas.on_order(now)
+        firsts, slips = [], []
+        for line in uow.etas.queue():
+            buffer = buffers[line.supplier_id]
+            if line.supplier_id not in leads:
+                days = buffer.terms.lead_time_days or default_days
+                leads[line.supplier_id] = supplier_lead_times(uow, line.supplier_id, days)
+            release = _next_release(buffer, now, next_deadline)
+            eta = expected_date(
+                line.ahead,
+                line.waiting,
+                pos.get(line.product_id, []),
+                release,
+                leads[line.supplier_id],
+            ).expected_at
+            if line.first_expected_at is None:
+                firsts.append((line.line_id, eta))
+            elif eta > line.first_expected_at + SLIP:
+                slips.append(EtaSlip(line.order_number, line.sku, line.first_expected_at, eta))
+        uow.etas.remember_first(firsts)
+        uow.commit()
+    return sorted(slips, key=lambda s: (s.first_expected_at, s.order_number))

@@ -190,6 +190,16 @@ class EtaFacts(Protocol):
     def on_order(self, product_id: int, fallback: datetime) -> list[tuple[str, datetime, int]]: ...
 
 
+class QueuedEtas(Protocol):
+    def queue(self) -> list[Any]:
+        """Waiting lines with line_id, order_number, sku, product_id, supplier_id, waiting,
+        ahead (units before it in its product's queue) and first_expected_at."""
+
+    def on_order(self, fallback: datetime) -> dict[int, list[tuple[str, datetime, int]]]: ...
+
+    def remember_first(self, firsts: list[tuple[int, datetime]]) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolls back on exit unless `commit()` was called."""
 
@@ -205,6 +215,7 @@ class UnitOfWork(Protocol):
     periods: Periods
     digest: DigestSource
     eta: EtaFacts
+    etas: QueuedEtas
 
     def __enter__(self) -> Self: ...
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import bindparam, func, select, tuple_
 
 from domain.purchasing import PoStatus
 from storage.models import OrderLineRow, OrderRow, PoLineRow, ProductRow, PurchaseOrderRow
@@ -70,3 +70,78 @@ class SqlEta:
     def order_ids(self, number: str) -> list[int]:
         stmt = select(OrderRow.id).where(OrderRow.number == number).order_by(OrderRow.id)
         return list(self.tx.session.execute(stmt).scalars())
+
+
+@dataclass(frozen=True)
+class QueuedLine:
+    """A waiting line in its product's first-in, first-out queue."""
+
+    line_id: int
+    order_number: str
+    sku: str
+    product_id: int
+    supplier_id: int
+    waiting: int
+    ahead: int
+    first_expected_at: datetime | None
+
+
+class SqlEtaAll:
+    """Every waiting line's queue position and every product's POs, in two queries."""
+
+    def __init__(self, tx: SqlTx) -> None:
+        self.tx = tx
+
+    def queue(self) -> list[QueuedLine]:
+        running = func.sum(OrderLineRow.waiting_qty).over(
+            partition_by=OrderLineRow.product_id,
+            order_by=(OrderLineRow.placed_at, OrderLineRow.id),
+        )
+        stmt = (
+            select(
+                OrderLineRow.id,
+                OrderRow.number,
+                OrderLineRow.sku,
+                OrderLineRow.product_id,
+                ProductRow.supplier_id,
+                OrderLineRow.waiting_qty,
+                running,
+                OrderLineRow.first_expected_at,
+            )
+            .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
+            .join(ProductRow, ProductRow.id == OrderLineRow.product_id)
+            .where(OrderLineRow.waiting_qty > 0)
+        )
+        return [
+            QueuedLine(lid, number, sku, pid, sid, waiting, int(total) - waiting, first)
+            for lid, number, sku, pid, sid, waiting, total, first in self.tx.session.execute(stmt)
+        ]
+
+    def on_order(self, fallback: datetime) -> dict[int, list[tuple[str, datetime, int]]]:
+        outstanding = PoLineRow.quantity - PoLineRow.received_qty
+        stmt = (
+            select(
+                PoLineRow.product_id,
+                PurchaseOrderRow.number,
+                PurchaseOrderRow.expected_at,
+                outstanding,
+            )
+            .join(PurchaseOrderRow, PurchaseOrderRow.id == PoLineRow.po_id)
+            .where(PurchaseOrderRow.status.in_(ON_ORDER), outstanding > 0)
+        )
+        pos: dict[int, list[tuple[str, datetime, int]]] = {}
+        for pid, number, expected, units in self.tx.session.execute(stmt):
+            pos.setdefault(pid, []).append((number or "PO", expected or fallback, int(units)))
+        return pos
+
+    def remember_first(self, firsts: list[tuple[int, datetime]]) -> None:
+        """Store the first expected date of lines that had none."""
+        rows = [{"line_id": line, "at": at} for line, at in firsts]
+        if rows:
+            table = OrderLineRow.__table__
+            stmt = (
+                table.update()
+                .where(table.c.id == bindparam("line_id"))
+                .values(first_expected_at=bindparam("at"))
+            )
+            self.tx.conn.execute(stmt, rows)

@@ -143,6 +143,7 @@ class OrderLineRow(Base):
     allocated_qty: Mapped[int]
     waiting_qty: Mapped[int]
     backordered_qty: Mapped[int] = mapped_column(default=0, server_default="0")
+    first_expected_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     issue: Mapped[str | None] = mapped_column(String(20))
     placed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -9,7 +9,7 @@ from typing import Self
 from storage.catalog_store import SqlCatalogStore
 from storage.db import Database
 from storage.digest import SqlDigest
-from storage.eta import SqlEta
+from storage.eta import SqlEta, SqlEtaAll
 from storage.events import SqlSlackEvents
 from storage.outbox import SqlOutbox
 from storage.periods import SqlPeriods
@@ -48,6 +48,7 @@ class SqlUnitOfWork:
         self.periods = SqlPeriods(self.tx)
         self.digest = SqlDigest(self.tx)
         self.eta = SqlEta(self.tx)
+        self.etas = SqlEtaAll(self.tx)
         return self
 
     def __exit__(

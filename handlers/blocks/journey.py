@@ -6,7 +6,7 @@ from datetime import datetime, tzinfo
 
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
-from domain.lead_times import Coverage, LeadTimes
+from domain.lead_times import Coverage, EtaSlip, LeadTimes
 from domain.views import OrderLineStatus
 from handlers.blocks.formatting import code, escape
 from handlers.blocks.message import MAX_BLOCKS, Message, clip
@@ -42,3 +42,14 @@ def with_section(message: Message, text: str) -> Message:
         return message
     block = SectionBlock(text=MarkdownTextObject(text=clip(text, 3000))).to_dict()
     return Message(message.text, [*message.blocks, block])
+
+
+def slips_text(slips: list[EtaSlip], tz: tzinfo, shown: int = 15) -> str:
+    """Orders now expected later than first expected, the longest-waiting first."""
+    lines = [
+        f"#{escape(s.order_number)} {code(s.sku)}: was {weekday(s.first_expected_at, tz)}, "
+        f"now {weekday(s.expected_at, tz)}"
+        for s in slips[:shown]
+    ]
+    more = f"\n…and {len(slips) - shown} more" if len(slips) > shown else ""
+    return "*Expected dates that slipped*\n" + "\n".join(lines) + more

@@ -6,12 +6,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import select
 
 from bot.config import parse_config
 from bot.facade import Backorders
 from domain.model import Catalog, Product, Supplier
 from domain.purchase_orders import Actor
 from storage.db import Database
+from storage.models import OutboxRow
 from tests.support.builders import delivery, order
 
 MON = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -83,3 +85,30 @@ def test_a_waiting_line_expects_the_po_that_covers_it_then_the_next_release(
     # not on a PO: the next deadline (Fri 6 Nov 15:00 UTC) plus the configured 5 days
     assert uncovered.po_number is None
     assert uncovered.expected_at == datetime(2026, 11, 11, 15, 0, tzinfo=UTC)
+
+
+def test_the_digest_lists_a_line_whose_expected_date_slipped(
+    desk: Backorders, clock: Clock
+) -> None:
+    desk.ingest(delivery(order("3001", ("CHAIN", 2), placed=MON)))
+    po = desk.raise_po("Acme", "U1")
+    po = desk.approve_po(po.po_id, po.version, BOSS)  # covered: expected MON + 5 days
+    assert desk.refresh_etas() == []  # first expected date remembered
+    line = po.lines[0].line_id
+    assert line is not None
+    desk.receive_po(po.po_id, {line: 0}, True, BOSS)  # nothing came; the rest is cancelled
+    [slip] = desk.refresh_etas()
+    # now uncovered: the next deadline (Fri 6 Nov 15:00) + 5 days, not MON + 5 days
+    assert (slip.order_number, slip.sku) == ("3001", "CHAIN")
+    assert (slip.first_expected_at, slip.expected_at) == (
+        MON + timedelta(days=5),
+        datetime(2026, 11, 11, 15, 0, tzinfo=UTC),
+    )
+    desk.post_digest(scheduled=False)
+    with desk.database.engine.connect() as conn:
+        payload = conn.execute(
+            select(OutboxRow.payload)
+            .where(OutboxRow.dedupe_key.like("digest:asked:%"))
+            .where(OutboxRow.kind == "slack.post")
+        ).scalar_one()
+    assert "Expected dates that slipped" in payload and "#3001" in payload
