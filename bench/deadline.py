@@ -10,12 +10,8 @@ import argparse
 import cProfile
 import inspect
 import json
-import os
 import pickle
-import platform
-import pstats
 import random
-import resource
 import shutil
 import sqlite3
 import subprocess
@@ -33,6 +29,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Table, func, select, text
 
 from bench import servers
+from bench.common import bounded, machine, machine_line, peak_rss_mib, profile_table, top_functions
 from bot.config import parse_config
 from bot.facade import Backorders
 from bot.outbox_worker import OutboxWorker
@@ -63,20 +60,7 @@ CHILD_TIMEOUT_S = 600.0
 MAX_SUPPLIERS, MAX_PRODUCTS_EACH, MAX_LINES = 5_000, 200, 1_000_000
 PG_SCHEMA = "bench_deadline"
 LOCAL_DB_HOSTS = ("", "127.0.0.1", "localhost", "::1")
-OWN_CODE = ("bot", "domain", "storage", "handlers")
 PO_TABLES: tuple[Table, ...] = (PurchaseOrderRow.__table__, PoLineRow.__table__)  # type: ignore[assignment]
-
-
-def bounded(low: int, high: int) -> Any:
-    """An argparse type: an integer within [low, high]."""
-
-    def parse(value: str) -> int:
-        number = int(value.replace("_", "").replace(",", ""))
-        if not low <= number <= high:
-            raise argparse.ArgumentTypeError(f"between {low} and {high}")
-        return number
-
-    return parse
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -280,11 +264,6 @@ class Databases:
 # The measured children, each in a fresh interpreter.
 
 
-def peak_rss_mib() -> float:
-    """This process's peak resident set so far (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def deadline_clock() -> datetime:
     """The clock of the measured run: just after the Friday deadline."""
     return NOW
@@ -393,23 +372,6 @@ def export_po_rows(url: str, path: Path) -> None:
 # Reading the results.
 
 
-def top_functions(path: Path, count: int = 10) -> list[dict[str, Any]]:
-    """The project's own functions (bot, domain, storage, handlers) by cumulative time."""
-    stats = pstats.Stats(str(path)).stats  # type: ignore[attr-defined]
-    prefixes = tuple(str(servers.ROOT / part) + "/" for part in OWN_CODE)
-    own = [(key, value) for key, value in stats.items() if key[0].startswith(prefixes)]
-    own.sort(key=lambda item: item[1][3], reverse=True)
-    return [
-        {
-            "function": f"{Path(file).relative_to(servers.ROOT)}:{line} {name}",
-            "calls": calls,
-            "cumulative_s": cumulative,
-            "own_s": own_time,
-        }
-        for (file, line, name), (_cc, calls, own_time, cumulative, _callers) in own[:count]
-    ]
-
-
 def pacing(run: dict[str, Any]) -> dict[str, Any]:
     """How long the outbox needs to deliver what was queued, at one message per channel-pace."""
     pace = inspect.signature(OutboxWorker).parameters["pace_s"].default
@@ -468,38 +430,6 @@ def outbox_line(p: dict[str, Any]) -> str:
         f"OutboxWorker's pace of {p['pace_s']:g} s per channel take ~{p['seconds']:,.0f} s "
         f"({minutes:.1f} min) to reach Slack."
     )
-
-
-def machine_line(m: dict[str, Any]) -> str:
-    """The database and machine the numbers come from."""
-    sqlite = f", SQLite {m['sqlite']}" if m["database"] == "sqlite" else ""
-    return (
-        f"{m['database']}, {m['cpu_count']} CPUs, Python {m['python']}{sqlite}, load average "
-        f"{m['loadavg_before'][0]:.1f} before; each measurement in a fresh interpreter on a "
-        "fresh, identically seeded database."
-    )
-
-
-def profile_table(top: list[dict[str, Any]]) -> str:
-    """The profile's top functions as a Markdown table."""
-    lines = ["| cumulative s | own s | calls | function |", "|---:|---:|---:|---|"]
-    lines += [
-        f"| {t['cumulative_s']:.2f} | {t['own_s']:.2f} | {t['calls']:,} | {t['function']} |"
-        for t in top
-    ]
-    return "\n".join(lines)
-
-
-def machine(args: argparse.Namespace) -> dict[str, Any]:
-    """CPU count, versions and load, taken before anything runs."""
-    return {
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "platform": platform.platform(),
-        "database": "postgresql" if args.database_url else "sqlite",
-        "loadavg_before": os.getloadavg(),
-    }
 
 
 def measure(args: argparse.Namespace, tmp: Path, databases: Databases) -> dict[str, Any]:

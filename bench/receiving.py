@@ -9,11 +9,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
-import os
-import platform
-import pstats
 import random
-import resource
 import shutil
 import sqlite3
 import subprocess
@@ -30,6 +26,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import event, text
 
 from bench import servers
+from bench.common import bounded, machine, machine_line, peak_rss_mib, profile_table, top_functions
 from bot.config import parse_config
 from bot.facade import Backorders
 from domain.model import (
@@ -58,23 +55,10 @@ CHILD_TIMEOUT_S = 600.0
 MAX_LINES = 200_000
 PG_SCHEMA = "bench_receiving"
 LOCAL_DB_HOSTS = ("", "127.0.0.1", "localhost", "::1")
-OWN_CODE = ("bot", "domain", "storage", "handlers")
 FIFO_SQL = """
 SELECT l.id, o.number FROM order_lines l JOIN orders o ON o.id = l.order_id
 WHERE l.product_id = (SELECT id FROM products WHERE sku = :sku)
 ORDER BY l.placed_at, l.id"""
-
-
-def bounded(low: int, high: int) -> Any:
-    """An argparse type: an integer within [low, high]."""
-
-    def parse(value: str) -> int:
-        number = int(value.replace("_", "").replace(",", ""))
-        if not low <= number <= high:
-            raise argparse.ArgumentTypeError(f"between {low} and {high}")
-        return number
-
-    return parse
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -231,11 +215,6 @@ class Databases:
 # The measured children, each in a fresh interpreter.
 
 
-def peak_rss_mib() -> float:
-    """This process's peak resident set so far (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def count_commits(database: Database) -> dict[str, int]:
     """Transactions begun and committed on the engine from now on."""
     counts = {"begin": 0, "commit": 0}
@@ -389,23 +368,6 @@ def verify(url: str, run: dict[str, Any], ranking: list[tuple[int, str]]) -> dic
 # Reading the results.
 
 
-def top_functions(path: Path, count: int = 12) -> list[dict[str, Any]]:
-    """The project's own functions (bot, domain, storage, handlers) by cumulative time."""
-    stats = pstats.Stats(str(path)).stats  # type: ignore[attr-defined]
-    prefixes = tuple(str(servers.ROOT / part) + "/" for part in OWN_CODE)
-    own = [(key, value) for key, value in stats.items() if key[0].startswith(prefixes)]
-    own.sort(key=lambda item: item[1][3], reverse=True)
-    return [
-        {
-            "function": f"{Path(file).relative_to(servers.ROOT)}:{line} {name}",
-            "calls": calls,
-            "cumulative_s": cumulative,
-            "own_s": own_time,
-        }
-        for (file, line, name), (_cc, calls, own_time, cumulative, _callers) in own[:count]
-    ]
-
-
 def markdown(results: dict[str, Any]) -> str:
     """The table, then the goal, the checks and the machine."""
     run, floor, seeding = results["run"], results["floor"], results["seeding"]
@@ -458,38 +420,6 @@ def checks_line(c: dict[str, Any]) -> str:
     )
 
 
-def machine_line(m: dict[str, Any]) -> str:
-    """The database and machine the numbers come from."""
-    sqlite = f", SQLite {m['sqlite']}" if m["database"] == "sqlite" else ""
-    return (
-        f"{m['database']}, {m['cpu_count']} CPUs, Python {m['python']}{sqlite}, load average "
-        f"{m['loadavg_before'][0]:.1f} before; each measurement in a fresh interpreter on a "
-        "fresh, identically seeded database."
-    )
-
-
-def profile_table(top: list[dict[str, Any]]) -> str:
-    """The profile's top functions as a Markdown table."""
-    lines = ["| cumulative s | own s | calls | function |", "|---:|---:|---:|---|"]
-    lines += [
-        f"| {t['cumulative_s']:.3f} | {t['own_s']:.3f} | {t['calls']:,} | {t['function']} |"
-        for t in top
-    ]
-    return "\n".join(lines)
-
-
-def machine(args: argparse.Namespace) -> dict[str, Any]:
-    """CPU count, versions and load, taken before anything runs."""
-    return {
-        "cpu_count": os.cpu_count(),
-        "python": platform.python_version(),
-        "sqlite": sqlite3.sqlite_version,
-        "platform": platform.platform(),
-        "database": "postgresql" if args.database_url else "sqlite",
-        "loadavg_before": os.getloadavg(),
-    }
-
-
 def receipt(po: dict[str, Any], units: int) -> dict[str, Any]:
     """What the child receives: every unit of the seeded PO's one line."""
     return {"po_id": po["po_id"], "po_line_id": po["po_line_id"], "units": units}
@@ -523,7 +453,7 @@ def measure(args: argparse.Namespace, tmp: Path, databases: Databases) -> dict[s
         profile_url = databases.fresh("profile")
         given = receipt(databases.po("profile"), args.lines)
         profiled = in_child("run", profile_url, tmp / "profile.json", given, prof)
-        results["profile"] = {"wall_s": profiled["wall_s"], "top": top_functions(prof)}
+        results["profile"] = {"wall_s": profiled["wall_s"], "top": top_functions(prof, count=12)}
     return results
 
 
@@ -548,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
             f"\ncProfile of a second run ({results['profile']['wall_s']:.2f} s under the "
             "profiler), project functions by cumulative time (bench/results/receiving.prof):\n"
         )
-        print(profile_table(results["profile"]["top"]))
+        print(profile_table(results["profile"]["top"], digits=3))
     print(f"\nRaw numbers: {args.output}")
     return 0 if results["checks"]["ok"] else 1
 
