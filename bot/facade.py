@@ -19,7 +19,7 @@ from domain.errors import NotFound
 from domain.lead_times import Coverage, LeadTimes
 from domain.model import Catalog, Delivery
 from domain.purchase_orders import PurchasingSetup
-from domain.purchasing import PurchaseOrderView
+from domain.purchasing import OPEN_STATUSES, PurchaseOrderView
 from domain.receiving import ReceiptResult
 from domain.views import BackorderSummary, Digest, OrderStatus, Overview, SkuStatus, SupplierStatus
 from handlers.blocks.digest import digest_message
@@ -143,10 +143,9 @@ class Backorders:
 
     def po_by_number(self, number: str) -> PurchaseOrderView | None:
         with self._reader() as uow:
-            found = [
-                v for v in uow.purchasing.open_views() if (v.number or "").lower() == number.lower()
-            ]
-        return found[0] if found else None
+            po_id = uow.purchasing.id_of(number.strip())
+            view = uow.purchasing.view(po_id) if po_id is not None else None
+        return view if view is not None and view.status in OPEN_STATUSES else None
 
     def flush_summaries(self) -> BackorderSummary:
         """Post one summary of what started waiting since the last one (through the outbox)."""

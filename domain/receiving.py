@@ -86,13 +86,13 @@ def _result(
     went_to: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for line, units in filled:
         went_to[line.sku or ""].append((orders[line.order_id].number, units))  # type: ignore[index]
-    ready = tuple(order for order in orders.values() if _ready(order, ship_policy, filled))
+    ready = tuple(order for order in orders.values() if _ready(order, ship_policy))
     return ReceiptResult(
         before, {k: v for k, v in received.items() if v}, over, dict(went_to), ready
     )
 
 
-def _ready(order: OrderStatus, policy: str, filled: list[tuple[LineState, int]]) -> bool:
+def _ready(order: OrderStatus, policy: str) -> bool:
     """`complete`: nothing of the order waits any more; `partial`: a line of it was filled."""
     if order.cancelled:
         return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, tuple_
 
@@ -55,17 +56,8 @@ class SqlEta:
 
     def on_order(self, product_id: int, fallback: datetime) -> list[tuple[str, datetime, int]]:
         """(PO number, expected arrival, units still to come) of approved or sent POs."""
-        outstanding = PoLineRow.quantity - PoLineRow.received_qty
-        stmt = (
-            select(PurchaseOrderRow.number, PurchaseOrderRow.expected_at, outstanding)
-            .join(PurchaseOrderRow, PurchaseOrderRow.id == PoLineRow.po_id)
-            .where(PoLineRow.product_id == product_id, PurchaseOrderRow.status.in_(ON_ORDER))
-            .where(outstanding > 0)
-        )
-        return [
-            (number or "PO", expected or fallback, int(units))
-            for number, expected, units in self.tx.session.execute(stmt)
-        ]
+        where = PoLineRow.product_id == product_id
+        return _on_order(self.tx, fallback, where).get(product_id, [])
 
     def order_ids(self, number: str) -> list[int]:
         stmt = select(OrderRow.id).where(OrderRow.number == number).order_by(OrderRow.id)
@@ -118,21 +110,7 @@ class SqlEtaAll:
         ]
 
     def on_order(self, fallback: datetime) -> dict[int, list[tuple[str, datetime, int]]]:
-        outstanding = PoLineRow.quantity - PoLineRow.received_qty
-        stmt = (
-            select(
-                PoLineRow.product_id,
-                PurchaseOrderRow.number,
-                PurchaseOrderRow.expected_at,
-                outstanding,
-            )
-            .join(PurchaseOrderRow, PurchaseOrderRow.id == PoLineRow.po_id)
-            .where(PurchaseOrderRow.status.in_(ON_ORDER), outstanding > 0)
-        )
-        pos: dict[int, list[tuple[str, datetime, int]]] = {}
-        for pid, number, expected, units in self.tx.session.execute(stmt):
-            pos.setdefault(pid, []).append((number or "PO", expected or fallback, int(units)))
-        return pos
+        return _on_order(self.tx, fallback)
 
     def remember_first(self, firsts: list[tuple[int, datetime]]) -> None:
         """Store the first expected date of lines that had none."""
@@ -145,3 +123,22 @@ class SqlEtaAll:
                 .values(first_expected_at=bindparam("at"))
             )
             self.tx.conn.execute(stmt, rows)
+
+
+def _on_order(
+    tx: SqlTx, fallback: datetime, *where: Any
+) -> dict[int, list[tuple[str, datetime, int]]]:
+    """Per product: (PO number, expected arrival, units still to come) of approved or sent
+    POs; `fallback` stands in for an expected date not yet known."""
+    outstanding = PoLineRow.quantity - PoLineRow.received_qty
+    stmt = (
+        select(
+            PoLineRow.product_id, PurchaseOrderRow.number, PurchaseOrderRow.expected_at, outstanding
+        )
+        .join(PurchaseOrderRow, PurchaseOrderRow.id == PoLineRow.po_id)
+        .where(PurchaseOrderRow.status.in_(ON_ORDER), outstanding > 0, *where)
+    )
+    pos: dict[int, list[tuple[str, datetime, int]]] = {}
+    for pid, number, expected, units in tx.session.execute(stmt):
+        pos.setdefault(pid, []).append((number or "PO", expected or fallback, int(units)))
+    return pos

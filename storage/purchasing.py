@@ -286,6 +286,13 @@ class SqlPurchasing:
         value = self.tx.conn.execute(stmt).scalar_one()
         return f"{prefix}{value:04d}"
 
+    def id_of(self, number: str) -> int | None:
+        """The PO numbered `number` (any case), if any."""
+        stmt = select(PurchaseOrderRow.id).where(
+            func.lower(PurchaseOrderRow.number) == number.lower()
+        )
+        return self.tx.session.execute(stmt).scalar_one_or_none()
+
     def view(self, po_id: int) -> PurchaseOrderView | None:
         row = self.tx.session.get(PurchaseOrderRow, po_id)
         return po_view(self.tx, row) if row else None
