@@ -19,7 +19,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.local_slack import Fault, LocalSlack
 from bot.slack_signing import interactive_body, signed_headers, slash_command_body
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "slack"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
 BLOCKS = [
     {"type": "section", "text": {"type": "mrkdwn", "text": "*PO-0001* for Acme: 12 units"}},
     {

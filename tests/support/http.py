@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 SECRET = "test-webhook-secret"
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 @dataclass(frozen=True)

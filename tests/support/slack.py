@@ -1,4 +1,4 @@
-"""Slack requests built from the shared fixtures' real shapes, signed as Slack signs them."""
+"""Slack requests built from the real shapes in tests/fixtures, signed as Slack signs them."""
 
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ from handlers.blocks.text import to_text
 from handlers.ids import Action, Callback
 from tests.support.slack_limits import assert_fits_slack
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "slack"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 27, 14, 5, tzinfo=UTC)  # Friday; London is on UTC in November
 DEADLINE = "Fri 4 Dec 15:00"

@@ -28,8 +28,8 @@ Parser = Callable[[bytes, Mapping[str, str], str | None], Delivery | None]
 
 
 def fixture(*parts: str) -> Path:
-    """A file under the shared fixtures folder, which sits next to the repository."""
-    return Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / Path(*parts)
+    """A file under tests/fixtures: real payloads the platforms publish, kept in the project."""
+    return Path(__file__).resolve().parents[1] / "fixtures" / Path(*parts)
 
 
 def example_headers(folder: str, name: str) -> dict[str, str]:
