@@ -30,7 +30,7 @@ def _get(env: Mapping[str, str], name: str) -> str | None:
 
 
 def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
-    """Read the bot's environment variables (DESIGN.md, "Environment")."""
+    """Read the bot's environment variables (README, "Configuration")."""
     env = os.environ if env is None else env
     port = _get(env, "PORT") or "3000"
     if not port.isdigit() or not 0 < int(port) < 65536:
