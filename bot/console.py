@@ -2,7 +2,8 @@
 
 Like Hubot's shell adapter or Errbot's text mode: no workspace needed. `/backorders ...`
 is sent to the same app Slack would call, signed like Slack signs; what the bot posts (to
-a response URL or through the outbox to the channel) is printed as text.
+a response URL or through the outbox to the channel) is printed as text when it happens,
+above the prompt, and the files it posts are saved where the user can open them.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import threading
-from collections.abc import Iterator
 from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import IO, Any
@@ -22,29 +23,32 @@ from slack_bolt import BoltRequest
 
 from bot.app import Bot, build_bot
 from bot.config import AppConfig
+from bot.console_files import files_folder, posted_files, shown_path
 from bot.console_modal import modal_text, submission
+from bot.console_terminal import Terminal, Watcher
+from bot.console_text import (
+    HELP,
+    NO_FORM,
+    NOT_EMPTY,
+    ack_text,
+    console_help,
+    press_help,
+    render_call,
+)
 from bot.local_slack import Call, LocalSlack
 from bot.server import HttpServer
 from bot.settings import Settings
 from bot.slack_signing import interactive_body, signed_headers, slash_command_body
-from handlers.blocks.message import Message
-from handlers.blocks.text import to_text
 from handlers.webhooks import parse_generic
 from storage.catalog_workbook import read_catalog
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 SECRET = "console-signing-secret"
 USER = "U0CONSOLE"
-BOT_TOKEN = "xoxb-console"
+BOT_TOKEN = "xoxb-console"  # the local Slack takes any token
 POSTS = frozenset({"chat.postMessage", "chat.update"})
-SHOWN = frozenset(
-    {"response_url", "chat.postMessage", "chat.update", "files.completeUploadExternal"}
-)  # the local Slack takes any token
-HELP = (
-    "Type `/backorders help` (or any /backorders command), `press <button>` to press a button "
-    "(on the last reply, else the latest message with it), `submit ...` to save a form, "
-    "`load example` for the example shop, `quit` to leave."
-)
+SHOWN = frozenset({"response_url", "chat.postMessage", "chat.update", "chat.postEphemeral"})
+FILES = "files.completeUploadExternal"
 
 
 class RunNow(Executor):
@@ -63,9 +67,13 @@ class RunNow(Executor):
 class Console:
     bot: Bot
     slack: LocalSlack
-    out: IO[str]
+    terminal: Terminal
+    files: Path = Path("console-files")
     last_reply: dict[str, Any] | None = None
     modal: dict[str, Any] | None = None
+    printed_calls: int = 0
+    # the watcher thread and the main thread both print: each call once, in arrival order
+    printing: threading.RLock = dataclasses.field(default_factory=threading.RLock)
 
     @property
     def user(self) -> str:
@@ -73,32 +81,44 @@ class Console:
         approvers = self.bot.config.slack.approvers
         return approvers[0] if approvers else USER
 
-    printed_calls: int = 0
-    lock: threading.Lock = dataclasses.field(default_factory=threading.Lock)
-
     def say(self, text: str) -> None:
-        with self.lock:
-            print(text, file=self.out, flush=True)
+        self.terminal.say(text)
 
     def handle(self, line: str) -> bool:
         """One line of input; False when the user leaves."""
         line = line.strip()
+        verb, _, rest = line.partition(" ")
         if not line:
             return True
         if line in ("quit", "exit"):
             return False
-        if line.startswith("/backorders"):
-            self.command(line.removeprefix("/backorders").strip())
-        elif line.startswith("press "):
-            self.press(line.removeprefix("press ").strip())
-        elif line.startswith("submit") and self.modal is not None:
-            self.submit(line.removeprefix("submit").strip())
+        if verb == "/backorders":
+            self.command(rest.strip())
+        elif verb in ("help", "?") and not rest:
+            self.help()
+        elif verb == "press":
+            self.press(rest.strip())
+        elif verb == "submit":
+            self.submit(rest.strip())
         elif line == "load example":
-            self.say(load_example(self.bot))
-            self.deliver()
+            self.load_example()
         else:
-            self.say(HELP)
+            self.say(f"“{line}” is not something the console knows. {HELP}")
         return True
+
+    def help(self) -> None:
+        """The console's own verbs, then the bot's `/backorders help`."""
+        history = self.terminal.history if self.terminal.interactive else None
+        self.say(console_help(shown_path(self.files), str(history) if history else None))
+        self.command("help")
+
+    def load_example(self) -> None:
+        """The example shop, only into an empty database: it re-imports the catalog's stock."""
+        if not self.bot.backorders.is_empty():
+            self.say(NOT_EMPTY)
+            return
+        self.say(load_example(self.bot))
+        self.deliver()
 
     def command(self, text: str) -> None:
         body = slash_command_body(
@@ -111,9 +131,9 @@ class Console:
         self._dispatch(body)
 
     def press(self, label: str) -> None:
-        button = self._button(label)
+        button = self._button(label) if label else None
         if button is None:
-            self.say(f"There is no button “{label}” on the last reply.")
+            self.say(press_help(label, self._in_sight()))
             return
         payload = {
             "type": "block_actions",
@@ -126,18 +146,42 @@ class Console:
         }
         self._dispatch(interactive_body(payload))
 
+    def _buttons(self) -> list[dict[str, Any]]:
+        """Buttons on the last reply, then on channel messages, the latest first."""
+        return [
+            dict(element, block_id=block.get("block_id", ""))
+            for message in [self.last_reply or {}, *self._latest_posts()]
+            for block in message.get("blocks") or []
+            if block.get("type") == "actions"
+            for element in block.get("elements", [])
+            if element.get("type", "button") == "button"
+        ]
+
+    def _latest_posts(self) -> list[dict[str, Any]]:
+        """Channel messages as they read now, the latest first: an updated one by its update."""
+        posts: list[dict[str, Any]] = []
+        seen: set[object] = set()
+        for call in reversed(self.slack.calls()):
+            ts = call.params.get("ts") or call.response.get("ts")
+            if call.method in POSTS and call.delivered and ts not in seen:
+                seen.add(ts)
+                posts.append(call.params)
+        return posts
+
     def _button(self, label: str) -> dict[str, Any] | None:
         """The button on the last reply, else on the latest channel message that has it."""
-        posted = [c.params for c in reversed(self.slack.calls()) if c.method in POSTS]
-        for message in [self.last_reply or {}, *posted]:
-            for block in message.get("blocks") or []:
-                for element in block.get("elements", []) if block.get("type") == "actions" else []:
-                    if element.get("text", {}).get("text", "").lower() == label.lower():
-                        return dict(element, block_id=block.get("block_id", ""))
-        return None
+        wanted = label.lower()
+        found = (b for b in self._buttons() if b.get("text", {}).get("text", "").lower() == wanted)
+        return next(found, None)
+
+    def _in_sight(self) -> list[str]:
+        labels = (b.get("text", {}).get("text", "") for b in self._buttons())
+        return list(dict.fromkeys(label for label in labels if label))
 
     def submit(self, text: str) -> None:
-        assert self.modal is not None
+        if self.modal is None:
+            self.say(NO_FORM)
+            return
         body = interactive_body(submission(self.modal, text, self.user))
         self.modal = None
         self._dispatch(body)
@@ -148,7 +192,7 @@ class Console:
             BoltRequest(body=body, headers=signed_headers(SECRET, body))
         )
         if response.body:
-            self.say(_ack_text(response.body))
+            self.say(ack_text(response.body))
         self.print_new()
 
     def deliver(self) -> None:
@@ -158,45 +202,25 @@ class Console:
         self.print_new()
 
     def print_new(self) -> None:
-        """Print what the bot sent since last time: replies, then channel posts and files."""
-        calls = self.slack.calls()
-        for call in calls[self.printed_calls :]:
-            if call.method == "views.open":
-                self.modal = call.params.get("view")
-                self.say(modal_text(self.modal or {}))
-                continue
-            if call.method not in SHOWN or not call.delivered:
-                continue  # auth.test, upload steps, failed attempts: not for the reader
-            self.say(render_call(call, self.bot.config.slack.channel))
+        """Print what the bot sent since last time: replies, channel posts, forms and files."""
+        with self.printing:
+            calls = self.slack.calls()
+            for call in calls[self.printed_calls :]:
+                self._print(call)
+            self.printed_calls = len(calls)
+
+    def _print(self, call: Call) -> None:
+        channel = self.bot.config.slack.channel
+        if call.method == "views.open":
+            self.modal = call.params.get("view")
+            self.say(modal_text(self.modal or {}))
+        elif call.method == FILES and call.delivered:
+            self.say(f"[#{channel}] {posted_files(call.response, self.slack.uploads, self.files)}")
+        elif call.method in SHOWN and call.delivered:
+            self.say(render_call(call, channel))
             if call.name == "console":
                 self.last_reply = call.params
-        self.printed_calls = len(calls)
-
-
-def _ack_text(body: str) -> str:
-    """What an acknowledgement says: usually nothing; a modal's field errors, if any."""
-    try:
-        answer = json.loads(body)
-    except ValueError:
-        return to_text(Message(body, []))
-    errors = answer.get("errors", {}) if isinstance(answer, dict) else {}
-    lines = [f"  {field}: {error}" for field, error in errors.items()]
-    return "The form was not saved:\n" + "\n".join(lines) if lines else body
-
-
-def render_call(call: Call, channel: str) -> str:
-    """A delivered Slack call as the person in the channel would read it."""
-    params = call.params
-    if call.method == "files.completeUploadExternal":
-        titles = ", ".join(f.get("title", "") for f in params.get("files", []))
-        return f"[#{channel}] file posted: {titles}"
-    message = to_text(Message(str(params.get("text", "")), list(params.get("blocks") or [])))
-    where = "(only you)" if params.get("response_type", "ephemeral") == "ephemeral" else ""
-    if call.method == "chat.postMessage" or params.get("response_type") == "in_channel":
-        where = f"[#{channel}, in a thread]" if params.get("thread_ts") else f"[#{channel}]"
-    if call.method == "chat.update":
-        where = f"[#{channel}, message updated]"
-    return f"{where}\n{message}".strip() + "\n"
+        # auth.test, upload steps, failed attempts: not for the reader
 
 
 def load_example(bot: Bot) -> str:
@@ -215,15 +239,11 @@ def load_example(bot: Bot) -> str:
     )
 
 
-def lines(stream: IO[str]) -> Iterator[str]:
-    for line in stream:
-        yield line.rstrip("\n")
-
-
 def run_console(settings: Settings, config: AppConfig, stdin: IO[str], out: IO[str]) -> int:
     """Run until end of input or `quit`; the HTTP server keeps taking webhooks meanwhile."""
     logging.getLogger().setLevel(logging.WARNING)  # the terminal is for the conversation
-    with LocalSlack(token_required=False) as slack:
+    changed = threading.Event()  # set by the local Slack on each call it receives
+    with LocalSlack(token_required=False, on_call=lambda _: changed.set()) as slack:
         settings = dataclasses.replace(
             settings,
             slack_api_url=slack.api_url,
@@ -233,15 +253,18 @@ def run_console(settings: Settings, config: AppConfig, stdin: IO[str], out: IO[s
         bot = build_bot(
             settings, config, slack_token=BOT_TOKEN, listener_executor=RunNow(), outbox_pace_s=0
         )
-        console = Console(bot, slack, out)
-        server = _serve(bot, settings, console)
-        bot.start_background()
-        try:
-            _session(console, stdin)
-        finally:
-            bot.stop_background()
-            if server is not None:
-                server.close()
+        with Terminal(stdin, out) as terminal:
+            console = Console(bot, slack, terminal, files_folder(os.environ))
+            server = _serve(bot, settings, console)
+            watcher = Watcher(console.print_new, changed)
+            bot.start_background()
+            try:
+                _session(console)
+            finally:
+                bot.stop_background()
+                watcher.stop()  # after a last look: the final outbox round is shown
+                if server is not None:
+                    server.close()
     return 0
 
 
@@ -255,22 +278,20 @@ def _serve(bot: Bot, settings: Settings, console: Console) -> HttpServer | None:
     return server
 
 
-def _session(console: Console, stdin: IO[str]) -> None:
+def _session(console: Console) -> None:
+    terminal = console.terminal
     console.say(
         "Backorder Bot console (no SLACK_BOT_TOKEN, so no Slack workspace is used): "
         f"{console.bot.settings.database_url}. {HELP}"
     )
-    inputs = lines(stdin)
     if console.bot.backorders.is_empty():
         console.say("The database is empty. Load the example catalog and a few orders? [Y/n]")
-        first = next(inputs, "n")
-        if first.strip().lower() not in ("n", "no"):
+        first = terminal.read("[Y/n] ", remember=False)
+        if ("n" if first is None else first).strip().lower() not in ("n", "no"):
             console.say(load_example(console.bot))
             console.deliver()
-        if first.startswith("/") and not console.handle(first):
+        if first is not None and first.startswith("/") and not console.handle(first):
             return
-    for line in inputs:
-        if not console.handle(line):
-            break
+    while (line := terminal.read()) is not None and console.handle(line):
         console.deliver()
     console.deliver()

@@ -1,45 +1,104 @@
-"""Modals in the console: shown as text, filled and submitted with `submit SKU=qty ... note`."""
+"""Modals in the console: shown as text, filled and submitted with `submit SKU=qty +tick ... note`.
+
+A checkbox is ticked with `+word`, the first word of its option (`+cancel` for "Cancel what has
+not arrived"); the modal's text prints the exact word, so the user never has to guess it.
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from handlers.blocks.message import Message
 from handlers.blocks.text import readable, to_text
+
+CHECKBOXES = "checkboxes"
 
 
 def _plain(obj: dict[str, Any] | None) -> str:
     return readable(str((obj or {}).get("text", "")))
 
 
+def tick_word(option: dict[str, Any]) -> str:
+    """What ticks an option: `+` and the first word of its text, else of its value."""
+    words = re.findall(r"[a-z0-9]+", _plain(option.get("text")).lower())
+    return "+" + (words[0] if words else str(option.get("value", "")))
+
+
+def _inputs(view: dict[str, Any]) -> list[dict[str, Any]]:
+    return [block for block in view.get("blocks", []) if block.get("type") == "input"]
+
+
+def _tick_words(inputs: list[dict[str, Any]]) -> list[str]:
+    """The tick word of every checkbox option in the form, in order."""
+    return [
+        tick_word(option)
+        for block in inputs
+        if block.get("element", {}).get("type") == CHECKBOXES
+        for option in block["element"].get("options", [])
+    ]
+
+
+def _is_note(block: dict[str, Any]) -> bool:
+    """An optional text field takes the words that are not `SKU=qty` or a tick."""
+    return bool(block.get("optional")) and block.get("element", {}).get("type") != CHECKBOXES
+
+
+def _input_line(block: dict[str, Any]) -> str:
+    element = block.get("element", {})
+    label = _plain(block.get("label"))
+    if element.get("type") == CHECKBOXES:
+        ticked = {o.get("value") for o in element.get("initial_options") or []}
+        boxes = [
+            f"[{'x' if o.get('value') in ticked else ' '}] {_plain(o.get('text'))}"
+            f" (type {tick_word(o)} to tick it)"
+            for o in element.get("options", [])
+        ]
+        return f"  {label}: " + "; ".join(boxes)
+    hint = f"  ({_plain(block.get('hint'))})" if block.get("hint") else ""
+    return f"  {label}: {element.get('initial_value', '')}{hint}"
+
+
+def usage(view: dict[str, Any]) -> str:
+    """The submit syntax this modal takes, with an example built from its own fields."""
+    inputs = _inputs(view)
+    ticks = _tick_words(inputs)
+    skus = [_plain(b.get("label")).split(" ")[0] for b in inputs if not b.get("optional")]
+    form = ["SKU=quantity ..."] + [f"[{t}]" for t in ticks]
+    form += ["[a note]"] if any(_is_note(b) for b in inputs) else []
+    example = " ".join([f"{skus[0]}=1" if skus else "", *ticks[:1]]).strip()
+    line = f"Type `submit {' '.join(form)}` to save"
+    line += f", e.g. `submit {example}`" if example else ""
+    return line + " (fields you leave out keep their values); anything else leaves it open."
+
+
 def modal_text(view: dict[str, Any]) -> str:
     """The modal as a form on screen, each input with its current value."""
     lines = [f"[modal] {_plain(view.get('title'))}"]
     for block in view.get("blocks", []):
-        if block.get("type") != "input":
+        if block.get("type") == "input":
+            lines.append(_input_line(block))
+        else:
             lines.append(to_text(Message("", [block])))
-            continue
-        element = block.get("element", {})
-        value = element.get("initial_value", "")
-        hint = f"  ({_plain(block.get('hint'))})" if block.get("hint") else ""
-        lines.append(f"  {_plain(block.get('label'))}: {value}{hint}")
-    lines.append("Type `submit SKU=quantity ... [a note]` to save, or anything else to leave it.")
+    lines.append(usage(view))
     return "\n".join(lines)
 
 
-def _entries(text: str) -> tuple[dict[str, str], str]:
-    """`CHAIN=5 TUBE=0 only five left` → ({"CHAIN": "5", "TUBE": "0"}, "only five left")."""
-    values, note = {}, []
+def _entries(text: str, ticks: set[str]) -> tuple[dict[str, str], set[str], str]:
+    """`CHAIN=5 +cancel only five` → ({"chain": "5"}, {"+cancel"}, "only five")."""
+    values, ticked, note = {}, set(), []
     for word in text.split():
         key, sep, value = word.partition("=")
         if sep and key:
             values[key.lower()] = value
+        elif word.lower() in ticks:
+            ticked.add(word.lower())
         else:
             note.append(word)
-    return values, " ".join(note)
+    return values, ticked, " ".join(note)
 
 
-def _value(block: dict[str, Any], entries: dict[str, str], note: str) -> str:
+def _text_value(block: dict[str, Any], entries: dict[str, str], note: str) -> str:
     label = _plain(block.get("label")).lower()
     if block.get("optional"):
         return note
@@ -49,18 +108,26 @@ def _value(block: dict[str, Any], entries: dict[str, str], note: str) -> str:
     return str(block.get("element", {}).get("initial_value", ""))
 
 
+def _state(block: dict[str, Any], entries: dict[str, str], ticked: set[str], note: str) -> Any:
+    """One input's state as Slack sends it: a text value, or the options ticked."""
+    element = block["element"]
+    if element.get("type") != CHECKBOXES:
+        return {"type": "plain_text_input", "value": _text_value(block, entries, note)}
+    chosen = [
+        o
+        for o in element.get("options", [])
+        if tick_word(o) in ticked or o in (element.get("initial_options") or [])
+    ]
+    return {"type": CHECKBOXES, "selected_options": chosen}
+
+
 def submission(view: dict[str, Any], text: str, user: str) -> dict[str, Any]:
     """A `view_submission` payload, as Slack sends it when the form is saved."""
-    entries, note = _entries(text)
+    inputs = _inputs(view)
+    entries, ticked, note = _entries(text, set(_tick_words(inputs)))
     values = {
-        block["block_id"]: {
-            block["element"]["action_id"]: {
-                "type": "plain_text_input",
-                "value": _value(block, entries, note),
-            }
-        }
-        for block in view.get("blocks", [])
-        if block.get("type") == "input"
+        block["block_id"]: {block["element"]["action_id"]: _state(block, entries, ticked, note)}
+        for block in inputs
     }
     return {
         "type": "view_submission",
