@@ -10,7 +10,6 @@ import time
 from datetime import UTC, datetime
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
-from sqlalchemy.engine import make_url
 
 from bot.app import Bot, SchemaOutOfDate, SlackSettingsMissing, build_bot, prepare_database
 from bot.config import ConfigError, load_config
@@ -22,7 +21,7 @@ from bot.settings import settings_from_env
 from domain.errors import DomainError
 from domain.services import import_catalog
 from storage.catalog_workbook import read_catalog
-from storage.db import connect
+from storage.db import DatabaseUnavailable, connect, safe_url
 from storage.migrate import schema_state, upgrade
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -39,7 +38,13 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     try:
         return int(args.func(args) or 0)
-    except (ConfigError, SchemaOutOfDate, SlackSettingsMissing, DomainError) as error:
+    except (
+        ConfigError,
+        DatabaseUnavailable,
+        SchemaOutOfDate,
+        SlackSettingsMissing,
+        DomainError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
@@ -83,7 +88,7 @@ def run(_args: argparse.Namespace) -> int:
     log.info(
         "Slack by %s; database %s; HTTP on %s:%s",
         mode,
-        _safe_url(settings.database_url),
+        safe_url(settings.database_url),
         settings.host,
         server.port,
     )
@@ -180,10 +185,6 @@ def db_status(_args: argparse.Namespace) -> int:
     verdict = "up to date" if state.up_to_date else "needs `python -m bot db upgrade`"
     print(f"Schema revision {state.current or 'none'}, code needs {state.head}: {verdict}.")
     return 0 if state.up_to_date else 1
-
-
-def _safe_url(url: str) -> str:
-    return make_url(url).render_as_string(hide_password=True)
 
 
 if __name__ == "__main__":

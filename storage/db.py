@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///backorders.db"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _BEGIN = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN DEFERRED"}
+PG_CONNECT_TIMEOUT_S = 10
+EXAMPLES = "sqlite:///backorders.db or postgresql://user:password@host:5432/name"
+
+
+class DatabaseUnavailable(Exception):
+    """DATABASE_URL names a database the bot cannot use; the message says why and what to do."""
 
 
 @dataclass
@@ -50,18 +59,94 @@ class Database:
 
 
 def connect(url: str = DEFAULT_URL, **engine_options: Any) -> Database:
-    """Open a database by SQLAlchemy URL (a bare `postgresql://` uses psycopg 3)."""
-    sa_url = make_url(url)
+    """Open a database by SQLAlchemy URL (a bare `postgresql://` uses psycopg 3) and reach it."""
+    try:
+        sa_url = make_url(url)
+    except ArgumentError as error:
+        raise DatabaseUnavailable(f"DATABASE_URL is not a database URL: use {EXAMPLES}.") from error
+    try:
+        database = _open(url, sa_url, engine_options)
+    except (ArgumentError, ImportError) as error:  # an unknown `scheme://`, or its driver
+        raise DatabaseUnavailable(_unknown_kind(sa_url)) from error
+    try:
+        with database.engine.connect():
+            pass
+    except OperationalError as error:
+        database.dispose()
+        raise DatabaseUnavailable(explain(sa_url, error)) from error
+    return database
+
+
+def _open(url: str, sa_url: URL, engine_options: dict[str, Any]) -> Database:
     if sa_url.drivername in ("postgresql", "postgres"):
         sa_url = sa_url.set(drivername="postgresql+psycopg")
     if sa_url.get_backend_name() == "sqlite":
         engine = _sqlite_engine(sa_url.render_as_string(hide_password=False), engine_options)
         writer: threading.Lock | None = threading.Lock()
     else:
+        if sa_url.get_backend_name() == "postgresql" and "connect_timeout" not in sa_url.query:
+            args = {"connect_timeout": PG_CONNECT_TIMEOUT_S} | engine_options.get(
+                "connect_args", {}
+            )
+            engine_options = engine_options | {"connect_args": args}
         engine = create_engine(sa_url, pool_pre_ping=True, **engine_options)
         writer = None
     sessions = sessionmaker(engine, expire_on_commit=False, autoflush=False)
     return Database(url=url, engine=engine, sessions=sessions, _writer=writer)
+
+
+def safe_url(url: URL | str) -> str:
+    """The URL as it may be shown: the password replaced by ***."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _unknown_kind(sa_url: URL) -> str:
+    return (
+        f"DATABASE_URL {safe_url(sa_url)}: the bot runs on SQLite or PostgreSQL, "
+        f"not {sa_url.drivername!r}; use {EXAMPLES}."
+    )
+
+
+_FIX_HOST = "start the server, or fix the host and port in DATABASE_URL"
+_PG_PROBLEMS = (
+    (
+        r'database "([^"]+)" does not exist',
+        "has no database {0!r}: create it (createdb {0}) or fix the database name in DATABASE_URL",
+    ),
+    (r'role "([^"]+)" does not exist', "has no user {0!r}: fix the user in DATABASE_URL"),
+    (
+        r"password authentication failed|no password supplied",
+        "refused the login: fix the user and password in DATABASE_URL",
+    ),
+    (r"[Cc]onnection refused", f"is not answering (connection refused): {_FIX_HOST}"),
+    (r"resolve host|translate host name", "is not a known host: fix the host in DATABASE_URL"),
+    (r"timeout expired", f"did not answer in time: {_FIX_HOST}"),
+)
+
+
+def explain(sa_url: URL, error: OperationalError) -> str:
+    """One line: which database could not be opened, why, and what to do about it."""
+    shown = safe_url(sa_url)
+    if sa_url.get_backend_name() == "sqlite":
+        return _explain_sqlite(sa_url, shown, error)
+    where = f"PostgreSQL at {sa_url.host or 'localhost'}:{sa_url.port or 5432}"
+    detail = str(error.orig)
+    for pattern, advice in _PG_PROBLEMS:
+        found = re.search(pattern, detail)
+        if found:
+            return f"DATABASE_URL {shown}: {where} {advice.format(*found.groups())}."
+    reason = detail.strip().splitlines()[-1] if detail.strip() else type(error.orig).__name__
+    return f"DATABASE_URL {shown}: cannot open {where} ({reason}); check DATABASE_URL."
+
+
+def _explain_sqlite(sa_url: URL, shown: str, error: OperationalError) -> str:
+    path = Path(sa_url.database or "")
+    if sa_url.database and not path.parent.is_dir():
+        return (
+            f"DATABASE_URL {shown}: the folder {path.parent} does not exist; create it, "
+            "or point DATABASE_URL at a file in an existing folder."
+        )
+    return f"DATABASE_URL {shown}: cannot open the SQLite file ({error.orig}); check DATABASE_URL."
 
 
 def _sqlite_engine(url: str, options: dict[str, Any]) -> Engine:
