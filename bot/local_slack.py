@@ -87,6 +87,7 @@ class LocalSlack:
         port: int = 0,
         *,
         token_required: bool = True,
+        channel_ids_only: bool = False,
         on_call: Callable[[Call], None] | None = None,
     ) -> None:
         self._address = (_loopback(host), port)
@@ -95,7 +96,7 @@ class LocalSlack:
         self._changed = threading.Condition()
         self._calls: list[Call] = []
         self._faults: defaultdict[str, deque[Fault]] = defaultdict(deque)
-        self._workspace = Workspace(base_url="")
+        self._workspace = Workspace(base_url="", channel_ids_only=channel_ids_only)
         self._stopping = threading.Event()
         self._server: WireServer | None = None
         self._thread: threading.Thread | None = None
@@ -163,6 +164,11 @@ class LocalSlack:
         """Members that `usergroups.users.list` answers for this group."""
         with self._changed:
             self._workspace.set_usergroup(group_id, user_ids)
+
+    def add_channel(self, name: str, **flags: bool) -> str:
+        """A channel (flags: is_private, is_member, is_archived), replacing one so named; its ID."""
+        with self._changed:
+            return self._workspace.channels.add(name, **flags)
 
     def calls(self, method: str | None = None) -> list[Call]:
         """Calls received so far, oldest first, of one method or all."""

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from bot.local_slack_channels import Channels
+
 TEAM_ID = "T111"
 BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
@@ -45,8 +47,9 @@ class Upload:
 class Workspace:
     """What the local Slack remembers between calls. Not thread-safe: LocalSlack locks."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, channel_ids_only: bool = False) -> None:
         self.base_url = base_url
+        self.channels = Channels(ids_only=channel_ids_only)
         self.usergroups: dict[str, list[str]] = {}
         self.uploads: dict[str, Upload] = {}
         self.posted: set[str] = set()
@@ -104,8 +107,8 @@ def auth_test(ws: Workspace, params: Params) -> Answer:
 def chat_post_message(ws: Workspace, params: Params) -> Answer:
     """chat.postMessage: posts, and answers the new message's channel and ts."""
     channel = params.get("channel")
-    if not channel:
-        return error("channel_not_found")
+    if problem := ws.channels.problem(channel):
+        return error(problem)
     if not any(params.get(key) for key in ("text", "blocks", "attachments")):
         return error("no_text")
     ts = ws.next_ts()
@@ -116,8 +119,8 @@ def chat_post_message(ws: Workspace, params: Params) -> Answer:
 def chat_update(ws: Workspace, params: Params) -> Answer:
     """chat.update: only messages this server posted can be updated."""
     channel, ts = params.get("channel"), params.get("ts")
-    if not channel:
-        return error("channel_not_found")
+    if problem := ws.channels.problem(channel):
+        return error(problem)
     if ts not in ws.posted:
         return error("message_not_found")
     return ok(channel=channel, ts=ts, text=params.get("text", ""), message=_message(ws, params, ts))
@@ -134,8 +137,8 @@ def chat_delete(ws: Workspace, params: Params) -> Answer:
 
 def chat_post_ephemeral(ws: Workspace, params: Params) -> Answer:
     """chat.postEphemeral: shown to one user, so Slack answers only a message_ts."""
-    if not params.get("channel"):
-        return error("channel_not_found")
+    if problem := ws.channels.problem(params.get("channel")):
+        return error(problem)
     if not params.get("user"):
         return error("user_not_in_channel")
     return ok(message_ts=ws.next_ts())
@@ -186,12 +189,13 @@ def users_info(ws: Workspace, params: Params) -> Answer:
 
 
 def conversations_info(ws: Workspace, params: Params) -> Answer:
-    """conversations.info: a public channel the bot is a member of."""
-    channel = params.get("channel")
-    if not channel:
-        return error("channel_not_found")
-    name = str(channel).lstrip("#").lower()
-    return ok(channel={"id": channel, "name": name, "is_channel": True, "is_member": True})
+    """conversations.info: a known channel (an unknown one is made up, unless IDs only)."""
+    return ws.channels.info(params)
+
+
+def conversations_list(ws: Workspace, params: Params) -> Answer:
+    """conversations.list: channels of the asked types, a page at a time (cursor)."""
+    return ws.channels.list_page(params)
 
 
 def files_get_upload_url_external(ws: Workspace, params: Params) -> Answer:
@@ -208,6 +212,10 @@ def files_complete_upload_external(ws: Workspace, params: Params) -> Answer:
     files = params.get("files")
     if not isinstance(files, list) or not files:
         return error("invalid_arguments")
+    targets = [params.get("channel_id"), *str(params.get("channels") or "").split(",")]
+    for target in filter(None, targets):
+        if problem := ws.channels.problem(target):
+            return error(problem)
     shared = []
     for item in files:
         upload = ws.uploads.get(str(item.get("id")))
@@ -246,6 +254,7 @@ METHODS: dict[str, Callable[[Workspace, Params], Answer]] = {
     "usergroups.users.list": usergroups_users_list,
     "users.info": users_info,
     "conversations.info": conversations_info,
+    "conversations.list": conversations_list,
     "files.getUploadURLExternal": files_get_upload_url_external,
     "files.completeUploadExternal": files_complete_upload_external,
 }
