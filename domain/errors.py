@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.wording import plural
+
 
 class DomainError(Exception):
     """A rule was broken; `str(error)` is a polite, complete explanation."""
@@ -34,7 +36,7 @@ class CatalogError(DomainError):
         self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
         super().__init__(
-            f"Catalog not imported ({len(problems)} problem(s)); nothing changed:\n{lines}"
+            f"Catalog not imported ({plural(len(problems), 'problem')}); nothing changed:\n{lines}"
         )
 
 

@@ -86,6 +86,12 @@ class BackorderQueries(Protocol):
 
     def catalog_size(self) -> int: ...
 
+    def supplier_names(self) -> list[str]:
+        """Every supplier's name, for suggesting one when a name is mistyped."""
+
+    def skus(self) -> list[str]:
+        """Every SKU in the catalog, for suggesting one when a SKU is mistyped."""
+
     def orders_by_ids(self, order_ids: list[int]) -> dict[int, OrderStatus]: ...
 
     def open_lines(self) -> Iterator[OpenLine]:

@@ -17,6 +17,8 @@ from domain.po_rules import (
 )
 from domain.ports import UnitOfWork
 from domain.purchasing import PoDecision, PoLine, PoStatus, PurchaseOrderView
+from domain.services import unknown_supplier
+from domain.wording import plural
 
 BOT = "bot"
 
@@ -66,7 +68,7 @@ def raise_po(
     with uow:
         terms = uow.purchasing.supplier(supplier)
         if terms is None:
-            raise NotFound(f"No supplier called {supplier} is in the catalog.")
+            raise unknown_supplier(uow, supplier)
         view = propose(uow, terms, "raise", actor, now, setup)
         uow.commit()
     return view
@@ -228,7 +230,7 @@ def _send(uow: UnitOfWork, po: PurchaseOrderView, now: datetime, setup: Purchasi
         "filename": f"{po.number}.xlsx",
         "thread_of": key,
         "title": f"{po.number} — {po.supplier}",
-        "initial_comment": f"📎 {po.number} for {po.supplier}, {po.units} units.",
+        "initial_comment": f"📎 {po.number} for {po.supplier}, {plural(po.units, 'unit')}.",
     }
     uow.outbox.add(Outbound(SLACK_FILE, setup.channel, file, f"{key}:file"), now)
     if po.supplier_email and setup.email_enabled:
@@ -246,7 +248,7 @@ def _email(po: PurchaseOrderView) -> dict[str, Any]:
     lines = "\n".join(f"- {line.sku} {line.name}: {line.quantity}" for line in po.lines)
     body = (
         f"Hello {po.supplier},\n\nPlease find attached purchase order {po.number} "
-        f"({po.units} units).\n\n{lines}\n\nThank you.\n"
+        f"({plural(po.units, 'unit')}).\n\n{lines}\n\nThank you.\n"
     )
     return {
         "po_id": po.po_id,

@@ -14,6 +14,7 @@ from domain.purchase_orders import Actor, NotAllowed, PurchasingSetup, note, sho
 from domain.purchasing import PoStatus, PurchaseOrderView
 from domain.services import fill_from_stock
 from domain.views import OrderStatus
+from domain.wording import plural
 
 RECEIVABLE = (PoStatus.APPROVED, PoStatus.SENT)
 
@@ -121,12 +122,12 @@ def _announce(
     for sku, orders in result.went_to.items():
         text += f"\n{sku} went to " + _listed([f"#{n} ({units})" for n, units in orders])
     for sku, units in result.over.items():
-        text += f"\n⚠️ {sku}: {units} more than ordered went to stock."
+        text += f"\n⚠️ {sku}: {plural(units, 'unit')} more than ordered went to stock."
     note(uow, result.po.po_id, text, now, setup)
     show(uow, result.po.po_id, now, setup)
     if result.ready:
         lines = [_to_pack(order) for order in result.ready]
-        heading = f"🚚 {len(result.ready)} order(s) ready to ship:"
+        heading = f"🚚 {plural(len(result.ready), 'order')} ready to ship:"
         message = setup.present.note(heading + "\n" + _listed(lines, "\n"))
         uow.outbox.add(Outbound(SLACK_POST, setup.channel, message), now)
 

@@ -14,6 +14,7 @@ from domain.model import Catalog, Delivery, IncomingOrder, LineIssue, LineState,
 from domain.notifications import SLACK_FILE, SLACK_POST, Outbound
 from domain.ports import UnitOfWork
 from domain.views import BackorderSummary, OrderStatus, Overview, SkuStatus, SupplierStatus
+from domain.wording import did_you_mean
 
 
 class Outcome(enum.StrEnum):
@@ -104,9 +105,7 @@ def cancel_order(
         stock = uow.stock.lock(line.sku for line in state.lines.values() if line.sku)
         state.lines = uow.orders.lock_lines(order_id)
         if sku is not None:
-            state.lines = {ref: ln for ref, ln in state.lines.items() if ln.sku == sku}
-            if not state.lines:
-                raise NotFound(f"Order {number} has no line for SKU {sku}.")
+            state.lines = _lines_of_sku(state.lines, number, sku)
         released = sum(line.allocated for line in state.lines.values())
         dropped = sum(line.waiting for line in state.lines.values())
         plan = plan_cancellation(state, stock)
@@ -118,6 +117,15 @@ def cancel_order(
             uow.orders.mark_cancelled(order_id, now)
         uow.commit()
     return CancelResult(state.number, released, dropped)
+
+
+def _lines_of_sku(lines: dict[str, LineState], number: str, sku: str) -> dict[str, LineState]:
+    """The order's lines of one SKU; a SKU not on the order gets the order's SKUs suggested."""
+    kept = {ref: line for ref, line in lines.items() if line.sku == sku}
+    if not kept:
+        near = did_you_mean(sku, {line.sku for line in lines.values() if line.sku})
+        raise NotFound(f"Order {number} has no line for SKU {sku}.{near}")
+    return kept
 
 
 def _apply_version(
@@ -232,11 +240,12 @@ def note_event(uow: UnitOfWork, event_id: str, now: datetime) -> bool:
 
 
 def sku_status(uow: UnitOfWork, sku: str) -> SkuStatus:
-    """A SKU's free stock and who waits for it."""
+    """A SKU's free stock and who waits for it; a mistyped SKU gets the near ones suggested."""
     with uow:
         status = uow.queries.sku(sku.strip())
-    if status is None:
-        raise NotFound(f"No product with SKU {sku} is in the catalog.")
+        if status is None:
+            near = did_you_mean(sku, uow.queries.skus())
+            raise NotFound(f"No product with SKU {sku} is in the catalog.{near}")
     return status
 
 
@@ -253,9 +262,15 @@ def supplier_status(uow: UnitOfWork, name: str) -> SupplierStatus:
     """A supplier's terms and buffer."""
     with uow:
         status = uow.queries.supplier(name.strip())
-    if status is None:
-        raise NotFound(f"No supplier called {name} is in the catalog.")
+        if status is None:
+            raise unknown_supplier(uow, name)
     return status
+
+
+def unknown_supplier(uow: UnitOfWork, name: str) -> NotFound:
+    """The refusal for a supplier name nobody knows, with the names it was probably meant as."""
+    near = did_you_mean(name, uow.queries.supplier_names())
+    return NotFound(f"No supplier called {name} is in the catalog.{near}")
 
 
 def backorder_overview(uow: UnitOfWork) -> Overview:

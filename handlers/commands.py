@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 
 from domain.errors import DomainError
 from domain.purchase_orders import Actor
+from handlers.blocks.formatting import units
 from handlers.blocks.journey import journey_line, lead_time_text, with_section
 from handlers.blocks.message import Message
 from handlers.blocks.purchasing import po_list_message
@@ -117,7 +118,7 @@ def _raise(desk: Desk, ask: Ask) -> Message:
     view = desk.raise_po(_argument(ask, "supplier", "Velo Parts Ltd"), ask.user)
     text = (
         f"{view.supplier}'s buffer is proposed in <#{desk.channel}>: "
-        f"{view.units} units, {view.total:,.2f}."
+        f"{units(view.units)}, {view.total:,.2f}."
     )
     return Message(text=text, blocks=[])
 

@@ -140,6 +140,13 @@ class SqlBackorderQueries:
     def catalog_size(self) -> int:
         return int(self.tx.conn.execute(select(func.count()).select_from(ProductRow)).scalar_one())
 
+    def supplier_names(self) -> list[str]:
+        return list(self.tx.session.execute(select(SupplierRow.name)).scalars())
+
+    def skus(self) -> list[str]:
+        # only read after a miss; plain strings, so even a large catalog is one quick query
+        return list(self.tx.session.execute(select(ProductRow.sku)).scalars())
+
     def open_lines(self) -> Iterator[OpenLine]:
         stmt = (
             select(

@@ -20,7 +20,7 @@ from handlers.blocks.message import (
 )
 
 TITLE = "Weekly backorder digest"
-SUPPLIERS_OVERFLOW = "…and {n} more suppliers: the workbook in the thread lists every one."
+SUPPLIERS_OVERFLOW = "…and {n} more supplier{s}: the workbook in the thread lists every one."
 WORKBOOK_HINT = "📎 The workbook in this message's thread has every open line, oldest first."
 CANCELLED_SHOWN = 5
 EN_DASH = "\u2013"  # ranges of days, as people write them

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from domain.model import LineIssue
+from domain.wording import plural
 
 ISSUES: dict[LineIssue, str] = {
     LineIssue.NO_SKU: "no SKU: the team must place this line by hand",
@@ -34,16 +35,6 @@ def code(text: str) -> str:
 def bold(text: str) -> str:
     """Escaped text in bold."""
     return f"*{escape(text)}*"
-
-
-def noun(n: int, singular: str, plural_form: str | None = None) -> str:
-    """The word alone, singular for exactly one: noun(2, "line") == "lines"."""
-    return singular if n == 1 else (plural_form or f"{singular}s")
-
-
-def plural(n: int, singular: str, plural_form: str | None = None) -> str:
-    """A count and its word: "1 line", "3 lines", "1,200 units"."""
-    return f"{n:,} {noun(n, singular, plural_form)}"
 
 
 def units(n: int) -> str:

@@ -8,6 +8,7 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
 from domain.lead_times import Coverage, EtaSlip, LeadTimes
 from domain.views import OrderLineStatus
+from domain.wording import noun, plural
 from handlers.blocks.formatting import code, escape
 from handlers.blocks.message import MAX_BLOCKS, Message, clip
 from handlers.blocks.purchasing import weekday
@@ -26,13 +27,13 @@ def journey_line(line: OrderLineStatus, eta: Coverage, placed_at: datetime, tz: 
 def lead_time_text(lead: LeadTimes) -> str:
     if not lead.learned:
         return (
-            f"*Lead time:* {lead.p50_days:g} days (as configured; learned from "
-            f"{3 - lead.samples} more receipts)"
+            f"*Lead time:* {lead.p50_days:g} {noun(lead.p50_days, 'day')} (as configured; "
+            f"learned from {plural(3 - lead.samples, 'more receipt')})"
         )
     rate = f"{lead.on_time_rate:.0%}" if lead.on_time_rate is not None else "—"
     return (
         f"*Lead time:* {lead.p50_days:.1f} days typically (p50), {lead.p90_days:.1f} at worst "
-        f"(p90), {rate} on time, over the last {lead.samples} receipts"
+        f"(p90), {rate} on time, over the last {plural(lead.samples, 'receipt')}"
     )
 
 

@@ -16,6 +16,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from domain.wording import noun
+
 MAX_BLOCKS = 50
 MAX_TEXT = 3000
 MAX_FIELDS = 10
@@ -53,8 +55,9 @@ def build(
 
 
 def counted(wording: str, n: int) -> str:
-    """`wording` with its "{n}" filled in (plain replace, so other braces are left alone)."""
-    return wording.replace("{n}", f"{n:,}")
+    """`wording` with "{n}" filled in and "{s}" made plural for any count but one:
+    "…and {n} more line{s}." says "…and 1 more line." (plain replace: other braces stay)."""
+    return wording.replace("{n}", f"{n:,}").replace("{s}", noun(n, "", "s"))
 
 
 def clip(text: str, limit: int) -> str:

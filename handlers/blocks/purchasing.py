@@ -60,8 +60,8 @@ DECISIONS = {
 }
 PAST = {"held": "hold", "sent": "send", "canceled": "cancel", "cancelled": "cancel"}
 VERBS = {Action.APPROVE_PO: "approve", Action.ADJUST_PO: "adjust", Action.HOLD_PO: "hold"}
-MORE_PO_LINES = "…and {n} more lines."
-MORE_POS = "…and {n} more purchase orders."
+MORE_PO_LINES = "…and {n} more line{s}."
+MORE_POS = "…and {n} more purchase order{s}."
 _USER = re.compile(r"[UW][A-Z0-9]{2,}")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 
 from domain.purchasing import PoStatus, PurchaseOrderView
-from handlers.blocks.formatting import bold, escape, units
+from handlers.blocks.formatting import bold, escape, plural, units
 from handlers.blocks.message import Message, build, context, fit_lines, header, section
 from handlers.blocks.purchasing import stamp
 
@@ -28,7 +28,10 @@ def reminder_message(
     if not due and not waiting:
         blocks.append(section("Nothing is waiting: the deadline will have nothing to propose."))
     blocks.append(context("Approve, adjust or hold the proposals in their messages above."))
-    text = f"PO deadline {when}: {len(due)} buffers to propose, {len(waiting)} awaiting approval"
+    text = (
+        f"PO deadline {when}: {plural(len(due), 'buffer')} to propose, "
+        f"{len(waiting):,} awaiting approval"
+    )
     return build(text, blocks)
 
 

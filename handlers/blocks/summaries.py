@@ -8,6 +8,7 @@ from itertools import groupby
 from slack_sdk.models.blocks import Block
 
 from domain.views import BackorderSummary, NewBackorder, UnplacedLine
+from domain.wording import noun
 from handlers.blocks.formatting import (
     ISSUES_SHORT,
     TIMES,
@@ -15,7 +16,6 @@ from handlers.blocks.formatting import (
     bold,
     escape,
     item,
-    noun,
     oldest,
     order_ref,
     plural,
@@ -23,7 +23,7 @@ from handlers.blocks.formatting import (
 )
 from handlers.blocks.message import Message, build, context, fit_lines, header, section
 
-SUMMARY_OVERFLOW = "…and {n} more suppliers. Ask `/backorders export` for the full workbook."
+SUMMARY_OVERFLOW = "…and {n} more supplier{s}. Ask `/backorders export` for the full workbook."
 NEXT_STEP = "They wait for each supplier's next purchase order. `/backorders status` for all."
 BY_HAND = "The team must place these lines by hand. `/backorders order <number>` shows the order."
 
@@ -57,7 +57,7 @@ def _supplier_sections(summary: BackorderSummary, now: datetime) -> list[Block]:
     for lines in groups:
         waiting = sum(line.waiting for line in lines)
         heading = f"{bold(lines[0].supplier)} — {units(waiting)}, {oldest(lines[0].placed_at, now)}"
-        body = fit_lines([_new_line(line) for line in lines], 2800, "…and {n} more lines.")
+        body = fit_lines([_new_line(line) for line in lines], 2800, "…and {n} more line{s}.")
         sections.append(section(f"{heading}\n{body}"))
     return sections
 
@@ -73,7 +73,7 @@ def _unplaced_blocks(unplaced: tuple[UnplacedLine, ...]) -> list[Block]:
     """The lines nobody could place, and who has to act on them."""
     if not unplaced:
         return []
-    lines = fit_lines([_unplaced_line(line) for line in unplaced], more="…and {n} more lines.")
+    lines = fit_lines([_unplaced_line(line) for line in unplaced], more="…and {n} more line{s}.")
     return [section(lines), context(escape(BY_HAND))]
 
 
