@@ -11,7 +11,7 @@ from domain.purchasing import PoLine, PurchaseOrderView
 from handlers.blocks.formatting import bold, money, plural, units
 from handlers.blocks.message import clip, context, section
 from handlers.blocks.purchasing import _title, po_ref
-from handlers.blocks.quantities import LINE_BLOCK, line_quantities
+from handlers.blocks.quantities import LINE_BLOCK, line_label, line_quantities
 from handlers.ids import Action, BlockId, Callback
 
 MAX_MODAL_BLOCKS = 100
@@ -20,7 +20,7 @@ MAX_LABEL = 2000
 
 def _quantity_input(line: PoLine) -> InputBlock:
     """One line's quantity, with what customers wait for as the hint."""
-    label = " · ".join(part for part in (line.sku, line.name.strip()) if part) or "—"
+    label = line_label(line.sku, line.name)
     hint = [f"{line.demand:,} waiting"]
     if line.case_pack > 1:
         hint.append(f"case of {line.case_pack:,} (rounded up to whole cases)")
@@ -74,6 +74,6 @@ def parse_adjust_submission(
 ) -> tuple[dict[int, int], str | None, dict[str, str]]:
     """(quantity by line id, note, error by block_id) from a submitted adjust modal."""
     values: dict[str, Any] = view.get("state", {}).get("values", {})
-    quantities, errors = line_quantities(values)
+    quantities, errors = line_quantities(view)
     note = ((values.get(BlockId.NOTE) or {}).get(Action.NOTE) or {}).get("value") or ""
     return quantities, note.strip() or None, errors

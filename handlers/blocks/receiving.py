@@ -18,9 +18,9 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from domain.purchasing import PoStatus, PurchaseOrderView
-from handlers.blocks.formatting import escape
-from handlers.blocks.message import Message
-from handlers.blocks.quantities import LINE_BLOCK, line_quantities
+from handlers.blocks.formatting import escape, plural
+from handlers.blocks.message import Message, clip
+from handlers.blocks.quantities import LINE_BLOCK, line_label, line_quantities
 from handlers.ids import Action, BlockId, Callback
 
 RECEIVABLE = (PoStatus.APPROVED, PoStatus.SENT)
@@ -58,7 +58,7 @@ def receive_modal(po: PurchaseOrderView, channel: str) -> dict[str, Any]:
     )
     more = len([line for line in po.lines if line.line_id]) - len(inputs)
     extra = (
-        [ContextBlock(elements=[MarkdownTextObject(text=f"…and {more} more lines")])]
+        [ContextBlock(elements=[MarkdownTextObject(text=f"…and {plural(more, 'more line')}")])]
         if more > 0
         else []
     )
@@ -75,7 +75,7 @@ def receive_modal(po: PurchaseOrderView, channel: str) -> dict[str, Any]:
 
 
 def _line_input(line: Any) -> InputBlock:
-    label = f"{line.sku} · {line.name}"[:150]
+    label = clip(line_label(line.sku, line.name), 150)
     return InputBlock(
         block_id=f"{LINE_BLOCK}{line.line_id}",
         label=label,
@@ -91,7 +91,7 @@ def parse_receive_submission(
 ) -> tuple[dict[int, int], bool, dict[str, str]]:
     """(units by PO line id, cancel the rest?, field errors) from the submitted modal."""
     values: dict[str, Any] = view.get("state", {}).get("values", {})
-    quantities, errors = line_quantities(values)
+    quantities, errors = line_quantities(view)
     quantities = {line: units for line, units in quantities.items() if units}
     chosen = (values.get(BlockId.CLOSE_REST) or {}).get(Action.CLOSE_REST) or {}
     close = any(o.get("value") == "close" for o in chosen.get("selected_options") or [])

@@ -423,24 +423,24 @@ def test_a_whole_number_is_read_with_spaces_and_thousands_separators(
 @pytest.mark.parametrize(
     ("typed", "error"),
     [
-        (None, "Enter a quantity (0 drops the line)."),
-        ("", "Enter a quantity (0 drops the line)."),
-        ("   ", "Enter a quantity (0 drops the line)."),
-        ("abc", "“abc” is not a whole number."),
-        ("1.5", "“1.5” is not a whole number."),
-        ("-", "“-” is not a whole number."),
-        ("1e3", "“1e3” is not a whole number."),
-        ("12,00", "“12,00” is not a whole number."),
-        ("-3", "A quantity can't be below zero."),
-        ("\u22123", "A quantity can't be below zero."),
-        ("5000000", "That is more than 1,000,000 units: check the number."),
+        (None, "enter a whole number of units, 0 or more."),
+        ("", "enter a whole number of units, 0 or more."),
+        ("   ", "enter a whole number of units, 0 or more."),
+        ("abc", "“abc” is not a whole number: enter a whole number of units, 0 or more."),
+        ("1.5", "“1.5” is not a whole number: enter a whole number of units, 0 or more."),
+        ("-", "“-” is not a whole number: enter a whole number of units, 0 or more."),
+        ("1e3", "“1e3” is not a whole number: enter a whole number of units, 0 or more."),
+        ("12,00", "“12,00” is not a whole number: enter a whole number of units, 0 or more."),
+        ("-3", "below zero: enter a whole number of units, 0 or more."),
+        ("\u22123", "below zero: enter a whole number of units, 0 or more."),
+        ("5000000", "more than 1,000,000 units: check the number."),
     ],
 )
 def test_a_quantity_that_is_not_a_whole_number_from_zero_up_is_refused_on_its_line(
     typed: str | None, error: str
 ) -> None:
     quantities, _, errors = parse_adjust_submission(submitted(PROPOSED, {101: typed, 102: "4"}))
-    assert errors == {"line:101": error}
+    assert errors == {"line:101": f"CHAIN-11: {error}"}  # keyed by block, naming the SKU
     assert quantities == {102: 4}
 
 
