@@ -49,6 +49,11 @@ class OrderLineStatus:
     issue: LineIssue | None
     supplier: str | None
 
+    @property
+    def cancelled(self) -> bool:
+        """Cancelled on its own (in Slack, or dropped by the store): none of it is ordered now."""
+        return self.quantity == 0
+
 
 @dataclass(frozen=True)
 class OrderStatus:

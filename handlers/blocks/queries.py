@@ -63,7 +63,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
 )
 AVAILABLE = frozenset({"help", "status", "sku", "order", "supplier", "export"})
 EMPTY_OVERVIEW = "No open backorders. Every order line has been filled from stock."
-OVERVIEW_OVERFLOW = "…and {n} more suppliers. Ask `/backorders export` for the full workbook."
+OVERVIEW_OVERFLOW = "…and {n} more supplier{s}. Ask `/backorders export` for the full workbook."
 
 
 def usage_text(available: frozenset[str] = AVAILABLE) -> str:
@@ -177,9 +177,13 @@ def sku_message(status: SkuStatus, now: datetime) -> Message:
     return build(text, blocks)
 
 
-def _order_line(line: OrderLineStatus) -> str:
-    """One order line: where its units come from, or why it could not be placed."""
+def _order_line(line: OrderLineStatus, order_cancelled: bool = False) -> str:
+    """One order line: where its units come from, why it could not be placed, or cancelled."""
     what = item(line.sku, line.name)
+    if line.cancelled:
+        return f"{what} — cancelled"
+    if order_cancelled:
+        return f"{what} — {line.quantity:,} ordered, cancelled"
     if line.issue is not None:
         return f"{WARNING} {what} {TIMES}{line.quantity:,} — {ISSUES[line.issue]}"
     parts = [f"{line.allocated:,} from stock"] if line.allocated else []
@@ -194,7 +198,7 @@ def _order_outcome(status: OrderStatus) -> str:
     if status.cancelled:
         return "Cancelled: nothing more will ship."
     outcome = f"{units(status.waiting_units)} still waiting" if status.waiting_units else ""
-    issues = sum(1 for line in status.lines if line.issue is not None)
+    issues = sum(1 for line in status.lines if line.issue is not None and not line.cancelled)
     if not issues:
         return f"*{outcome}.*" if outcome else "*Ready to ship.*"
     by_hand = f"{plural(issues, 'line')} the team must place by hand"
@@ -209,11 +213,12 @@ def _order_blocks(status: OrderStatus, now: datetime) -> list[Block]:
         f"placed {day(status.placed_at, now)} ({ago(status.placed_at, now)})",
         f"from {escape(source_name(status.source))}",
     ]
-    lines = [_order_line(line) for line in status.lines] or ["This order has no lines."]
+    lines = [_order_line(line, status.cancelled) for line in status.lines]
+    lines = lines or ["This order has no lines."]
     return [
         header(title),
         context(*about),
-        section(fit_lines(lines, more="…and {n} more lines.")),
+        section(fit_lines(lines, more="…and {n} more line{s}.")),
         section(_order_outcome(status)),
     ]
 
