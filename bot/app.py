@@ -25,6 +25,7 @@ from bot.scheduler import build_scheduler
 from bot.scheduler import start as start_scheduler
 from bot.settings import Settings
 from bot.slack_app import build_slack_app
+from bot.slack_check import SlackCheck
 from bot.slack_delivery import SlackDelivery
 from domain.notifications import EMAIL
 from domain.services import EXPORT_BUILDER
@@ -57,8 +58,10 @@ class Bot:
     slack: App | None = None
     worker: OutboxWorker | None = None
     scheduler: BackgroundScheduler | None = None
+    slack_check: SlackCheck | None = None
 
     def health(self) -> tuple[bool, dict[str, Any]]:
+        """Serving (HTTP 200) while the database answers; "degraded" says Slack needs a hand."""
         try:
             with self.database.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
@@ -66,16 +69,21 @@ class Bot:
         except Exception as error:  # any failure means "not healthy", and says why
             return False, {"ok": False, "database": f"unreachable: {type(error).__name__}"}
         running = self.scheduler is not None and self.scheduler.running
+        check = self.slack_check
         return True, {
             "ok": True,
+            "status": "degraded" if check is not None and check.degraded else "ok",
             "database": "ok",
             "scheduler": "running" if running else "stopped",
             "outbox_pending": pending,
             "outbox_oldest": oldest.isoformat() if oldest else None,
+            **(check.health() if check is not None else {}),
         }
 
     def start_background(self) -> None:
-        """The outbox worker and the scheduler: what runs besides answering requests."""
+        """Slack's check, the outbox worker and the scheduler: what runs besides requests."""
+        if self.slack_check is not None:
+            self.slack_check.start()
         if self.worker is not None:
             self.worker.start()
         if self.scheduler is not None:
@@ -83,6 +91,8 @@ class Bot:
             start_scheduler(self.scheduler, self.config)
 
     def stop_background(self) -> None:
+        if self.slack_check is not None:
+            self.slack_check.stop()
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         if self.worker is not None:
@@ -136,6 +146,7 @@ def build_bot(
         if slack_token is None and not settings.slack_app_token:
             # Only in HTTP mode: in Socket Mode and the console nothing may arrive this way.
             routes["/slack/events"] = SlackRequestHandler(bot.slack)
+        bot.slack_check = SlackCheck(bot.slack.client, config.slack.channel)
         bot.worker = _outbox_worker(bot, settings, clock, outbox_pace_s)
     bot.scheduler = build_scheduler(database, config)
     bot.http = HttpApp(webhooks, health=bot.health, metrics=metrics.render, extra_routes=routes)
@@ -145,7 +156,8 @@ def build_bot(
 def _outbox_worker(bot: Bot, settings: Settings, clock: Clock, pace_s: float) -> OutboxWorker:
     """The worker, with Slack, email (when SMTP_URL is set) and the files they carry."""
     desk = bot.backorders
-    assert bot.slack is not None
+    assert bot.slack is not None and bot.slack_check is not None
+    check = bot.slack_check
 
     def build_file(builder: str) -> bytes:
         if builder == EXPORT_BUILDER:
@@ -159,7 +171,7 @@ def _outbox_worker(bot: Bot, settings: Settings, clock: Clock, pace_s: float) ->
             desk.email_delayed(int(message.payload["po_id"]), error)
 
     email = EmailDelivery(_smtp(settings), desk.po_file) if settings.smtp_url else None
-    slack = SlackDelivery(bot.slack.client, bot.outbox, build_file)
+    slack = SlackDelivery(bot.slack.client, bot.outbox, build_file, check.channel_for)
     return OutboxWorker(
         bot.outbox,
         Deliveries(slack, email, desk.po_emailed),
@@ -168,6 +180,7 @@ def _outbox_worker(bot: Bot, settings: Settings, clock: Clock, pace_s: float) ->
         home_channel=bot.config.slack.channel,
         permanent=(EmailRejected, EmailNotConfigured),
         on_first_failure=first_failure,
+        ready=check.ready,
     )
 
 

@@ -59,6 +59,7 @@ class OutboxWorker:
         home_channel: str | None = None,
         permanent: tuple[type[BaseException], ...] = (),
         on_first_failure: Callable[[QueuedMessage, str], None] | None = None,
+        ready: Callable[[str], bool] = lambda _channel: True,
     ) -> None:
         self.store = store
         self.deliver = deliver
@@ -70,6 +71,7 @@ class OutboxWorker:
         self.home_channel = home_channel
         self.permanent = permanent
         self.on_first_failure = on_first_failure
+        self.ready = ready  # False while a channel's ID is not known: its messages wait
         self.sent = 0
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -106,7 +108,9 @@ class OutboxWorker:
         for message in self.store.due(self.clock()):
             if self._stop.is_set():
                 break
-            if self.store.claim(message, self.clock(), self.lease_s, self.pace_s):
+            if self.ready(message.channel) and self.store.claim(
+                message, self.clock(), self.lease_s, self.pace_s
+            ):
                 self._send(message)
                 tried += 1
         return tried

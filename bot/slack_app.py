@@ -17,13 +17,12 @@ log = logging.getLogger(__name__)
 WEB_API_TIMEOUT_S = 10
 
 
-def web_client(token: str, api_url: str | None, timeout_s: float = WEB_API_TIMEOUT_S) -> WebClient:
-    """A Web API client; `api_url` (SLACK_API_URL) points it at another server, e.g. in tests."""
-    base = api_url if api_url is None or api_url.endswith("/") else api_url + "/"
-    kwargs: dict[str, Any] = {"token": token, "timeout": timeout_s}
-    if base:
-        kwargs["base_url"] = base
-    return WebClient(**kwargs)
+def point_at(client: WebClient, api_url: str | None, timeout_s: int) -> WebClient:
+    """`api_url` (SLACK_API_URL) points the client at another server, e.g. in tests."""
+    if api_url:
+        client.base_url = api_url if api_url.endswith("/") else api_url + "/"
+    client.timeout = timeout_s
+    return client
 
 
 def build_slack_app(
@@ -33,20 +32,22 @@ def build_slack_app(
     signing_secret: str,
     api_url: str | None = None,
     listener_executor: Executor | None = None,
-    timeout_s: float = WEB_API_TIMEOUT_S,
+    timeout_s: int = WEB_API_TIMEOUT_S,
 ) -> App:
     """Listeners ack first and answer lazily (process_before_response): no 10 ms ack polling."""
-    client = web_client(token, api_url, timeout_s)
     app = App(
-        client=client,
+        # The token, not a client: Bolt warns "token will be unused" when given a client
+        # while SLACK_BOT_TOKEN is set. Its client is then pointed at SLACK_API_URL.
+        token=token,
         signing_secret=signing_secret,
         process_before_response=True,
-        # auth.test runs on the first request instead of at start: a Slack outage at start
-        # must not stop the bot (store webhooks keep arriving over HTTP).
+        # No auth.test here: a Slack outage at start must not stop the bot (store webhooks
+        # keep arriving over HTTP). bot.slack_check asks once in the background instead.
         token_verification_enabled=False,
         listener_executor=listener_executor,
         logger=logging.getLogger("slack_bolt"),
     )
+    point_at(app.client, api_url, timeout_s)
 
     @app.middleware
     def put_desk_in_context(context: BoltContext, next: Any) -> Any:

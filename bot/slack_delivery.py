@@ -23,15 +23,20 @@ class SlackDelivery:
     """Sends posts, updates and files; returns what later messages may refer to."""
 
     def __init__(
-        self, client: WebClient, store: OutboxStore, files: Callable[[str], bytes]
+        self,
+        client: WebClient,
+        store: OutboxStore,
+        files: Callable[[str], bytes],
+        channel_id: Callable[[str], str] = str,
     ) -> None:
         self.client = client
         self.store = store
         self.files = files
+        self.channel_id = channel_id  # the configured channel (maybe a #name) to its ID
 
     def __call__(self, message: QueuedMessage) -> dict[str, Any]:
         send = {SLACK_POST: self._post, SLACK_UPDATE: self._update, SLACK_FILE: self._file}
-        return send[message.kind](message.channel, message.payload)
+        return send[message.kind](self.channel_id(message.channel), message.payload)
 
     def _sent(self, key: str) -> dict[str, Any]:
         result = self.store.result_of(key)

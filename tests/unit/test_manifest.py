@@ -24,6 +24,9 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     "chat_postMessage": frozenset({"chat:write"}),
     "chat_update": frozenset({"chat:write"}),
     "chat_postEphemeral": frozenset({"chat:write"}),
+    # The bot looks up `slack.channel` in public and private channels alike: both scopes.
+    "conversations_list": frozenset({"channels:read", "groups:read"}),
+    "conversations_info": frozenset({"channels:read", "groups:read"}),
     "files_upload_v2": frozenset({"files:write"}),
     "files_getUploadURLExternal": frozenset({"files:write"}),
     "files_completeUploadExternal": frozenset({"files:write"}),
@@ -35,10 +38,19 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
 EVENT_SCOPES = {"app_mention": "app_mentions:read"}
 
 # What the bot needs: the slash command, posting and updating, files v2, the approvers'
-# user group, and mentions. Least privilege: nothing else may be requested. Widening this
-# set (chat:write.public, channels:read, ...) needs a reason written in manifest.yaml.
+# user group, mentions, and finding `slack.channel` (a #name or an ID) at start. Least
+# privilege: nothing else may be requested. Widening this set (chat:write.public, ...)
+# needs a reason written in manifest.yaml.
 REQUIRED_SCOPES = frozenset(
-    {"commands", "chat:write", "files:write", "usergroups:read", "app_mentions:read"}
+    {
+        "commands",
+        "chat:write",
+        "files:write",
+        "usergroups:read",
+        "app_mentions:read",
+        "channels:read",
+        "groups:read",
+    }
 )
 ALLOWED_SCOPES = REQUIRED_SCOPES
 
