@@ -1,16 +1,24 @@
-"""Starting with a wrong setting says, in one line, what is wrong and what to do."""
+"""Starting with a wrong setting says, in one line, what is wrong and what to do; Slack's
+answer to the token is awaited by nothing."""
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from bot.local_slack import Fault, LocalSlack
+from storage.db import Database
+from tests.e2e.conftest import serving_slack_bot
 from tests.support.databases import POSTGRES_URL, require_postgres
+from tests.support.http import generic_order, request, signed_generic
+from tests.support.slack import SIGNING_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = (
@@ -95,3 +103,74 @@ def test_an_unreachable_postgresql_says_where_and_never_shows_the_password(
     line = assert_refused_in_one_line(start_with(url, *args), f"127.0.0.1:{port}")
     assert "connection refused" in line and "start the server" in line
     assert "s3cr3t-pw" not in line and "***" in line
+
+
+def serve_in_slack_mode(slack: LocalSlack, tmp_path: Path) -> tuple[subprocess.Popen[str], str]:
+    """`python -m bot` with a bot token, Slack calls going to `slack`; the process and its URL."""
+    port = closed_port()
+    env = os.environ | {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "SLACK_BOT_TOKEN": "xoxb-revoked",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True
+    )
+    return process, f"http://127.0.0.1:{port}"
+
+
+def health_once(url: str, process: subprocess.Popen[str], key: str, pending: str) -> dict:
+    """/healthz as soon as `key` is no longer `pending` (the background check is done)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            answer = request(f"{url}/healthz")
+            if answer.status == 200 and answer.json().get(key) != pending:
+                return dict(answer.json())
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"/healthz never settled {key}")
+
+
+def test_a_rejected_slack_token_is_said_in_one_log_line_and_in_healthz(tmp_path: Path) -> None:
+    with LocalSlack() as slack:
+        slack.fail_next("auth.test", Fault.error("invalid_auth"))
+        process, url = serve_in_slack_mode(slack, tmp_path)
+        try:
+            health = health_once(url, process, "slack", "checking")
+            process.send_signal(signal.SIGTERM)
+            _, err = process.communicate(timeout=20)
+        finally:
+            process.kill()
+    assert health["ok"] is True and health["database"] == "ok"  # the webhooks are still taken
+    assert health["status"] == "degraded"
+    assert health["slack"] == "token rejected: invalid_auth"
+    [line] = [line for line in err.splitlines() if "SLACK_BOT_TOKEN" in line]
+    assert "Slack rejected SLACK_BOT_TOKEN (invalid_auth)" in line
+    assert "https://api.slack.com/apps" in line and "restart" in line
+    assert "Traceback" not in err
+    assert "will be unused" not in err  # Bolt's warning about a token next to a client
+
+
+def test_a_slow_slack_holds_up_neither_start_nor_webhooks(
+    database: Database, local_slack: LocalSlack
+) -> None:
+    local_slack.fail_next("auth.test", Fault.timeout(5))  # Slack answers in 5 s
+    with serving_slack_bot(database, local_slack) as bot:
+        started = time.monotonic()
+        first = request(f"{bot.url}/healthz")
+        body = generic_order("1001", ("TUBE", 1))
+        stored = request(f"{bot.url}/webhooks/orders", body, signed_generic(body))
+        assert time.monotonic() - started < 4
+        assert first.status == 200 and first.json()["slack"] == "checking"
+        assert stored.status == 200
+        local_slack.wait_for(lambda calls: any(c.method == "auth.test" for c in calls), 15)
+        deadline = time.monotonic() + 15
+        while request(f"{bot.url}/healthz").json()["slack"] != "ok":
+            assert time.monotonic() < deadline, "the token check never finished"
+            time.sleep(0.1)
