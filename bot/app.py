@@ -134,15 +134,7 @@ def build_bot(
     token = slack_token or settings.slack_bot_token
     routes = {}
     if token:
-        approvers = Approvers(frozenset(config.slack.approvers), config.slack.approvers_group)
-        bot.slack = build_slack_app(
-            backorders,
-            approvers,
-            token,
-            _signing_secret(settings),
-            settings.slack_api_url,
-            listener_executor,
-        )
+        bot.slack = _slack_app(bot, token, listener_executor)
         if slack_token is None and not settings.slack_app_token:
             # Only in HTTP mode: in Socket Mode and the console nothing may arrive this way.
             routes["/slack/events"] = SlackRequestHandler(bot.slack)
@@ -151,6 +143,18 @@ def build_bot(
     bot.scheduler = build_scheduler(database, config)
     bot.http = HttpApp(webhooks, health=bot.health, metrics=metrics.render, extra_routes=routes)
     return bot
+
+
+def _slack_app(bot: Bot, token: str, listener_executor: Executor | None) -> App:
+    slack = bot.config.slack
+    return build_slack_app(
+        bot.backorders,
+        Approvers(frozenset(slack.approvers), slack.approvers_group),
+        token,
+        _signing_secret(bot.settings),
+        bot.settings.slack_api_url,
+        listener_executor,
+    )
 
 
 def _outbox_worker(bot: Bot, settings: Settings, clock: Clock, pace_s: float) -> OutboxWorker:

@@ -207,15 +207,20 @@ def files_get_upload_url_external(ws: Workspace, params: Params) -> Answer:
     return ok(upload_url=f"{ws.base_url}upload/{file_id}", file_id=file_id)
 
 
+def _share_problem(ws: Workspace, params: Params) -> str | None:
+    """Why a file cannot be shared where asked (channel_id, channels), or None."""
+    targets = [params.get("channel_id"), *str(params.get("channels") or "").split(",")]
+    problems = (ws.channels.problem(target) for target in targets if target)
+    return next((problem for problem in problems if problem), None)
+
+
 def files_complete_upload_external(ws: Workspace, params: Params) -> Answer:
     """files.completeUploadExternal: titles the uploaded files and shares them."""
     files = params.get("files")
     if not isinstance(files, list) or not files:
         return error("invalid_arguments")
-    targets = [params.get("channel_id"), *str(params.get("channels") or "").split(",")]
-    for target in filter(None, targets):
-        if problem := ws.channels.problem(target):
-            return error(problem)
+    if problem := _share_problem(ws, params):
+        return error(problem)
     shared = []
     for item in files:
         upload = ws.uploads.get(str(item.get("id")))
