@@ -260,6 +260,8 @@ def run_console(settings: Settings, config: AppConfig, stdin: IO[str], out: IO[s
             bot.start_background()
             try:
                 _session(console)
+            except KeyboardInterrupt:
+                console.say("")  # Ctrl-C while the bot works: leave without a traceback
             finally:
                 bot.stop_background()
                 watcher.stop()  # after a last look: the final outbox round is shown
