@@ -74,6 +74,7 @@ class Terminal:
         try:
             line = input(prompt)
         except EOFError:
+            print(file=self.out, flush=True)  # Ctrl-D: the shell's prompt starts on a new line
             return None
         except KeyboardInterrupt:
             line = ""  # Ctrl-C drops the line being typed, as in Python's own prompt

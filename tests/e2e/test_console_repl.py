@@ -30,7 +30,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX p
 ROOT = Path(__file__).resolve().parents[2]
 WEBHOOK_SECRET = "console-repl-secret"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r")  # colours, cursor moves, modes
-LEFT, UP = "\x1b[D", "\x1b[A"
+LEFT, UP, CTRL_D = "\x1b[D", "\x1b[A", "\x04"
 PROMPT = "backorders> "
 
 
@@ -52,6 +52,7 @@ class Terminal:
         )
         os.close(child)
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self.raw = ""  # everything shown, as sent
         self.screen = ""  # everything shown, escape sequences removed
         self.seen = 0  # where the next expect starts looking
 
@@ -79,14 +80,17 @@ class Terminal:
             data = os.read(self.master, 65536)
         except OSError:  # EIO: the console exited and closed the terminal
             data = b""
-        self.screen += ANSI.sub("", self.decoder.decode(data))
+        text = self.decoder.decode(data)
+        self.raw += text
+        self.screen += ANSI.sub("", text)
         return bool(data)
 
     def tail(self, chars: int = 3000) -> str:
         return self.screen[-chars:]
 
-    def quit(self) -> int:
-        self.line("quit")
+    def quit(self, keys: str = "quit\r") -> int:
+        """Leave as the user would, and the console's exit status once it has gone."""
+        self.type(keys)
         while self._read(30):
             pass
         return self.process.wait(timeout=30)
@@ -148,7 +152,7 @@ def test_on_a_terminal_the_console_prompts_and_the_arrow_keys_edit_the_line(
         terminal.type("/backorders tatus" + LEFT * 5 + "s\r")  # the "s" goes before "tatus"
         terminal.expect(r"\(only you\)\nOpen backorders")
         terminal.expect(PROMPT)
-        assert terminal.quit() == 0
+        assert terminal.quit(CTRL_D) == 0
     assert "Traceback" not in terminal.screen
 
 
@@ -185,6 +189,7 @@ def test_a_post_made_while_the_user_types_shows_above_the_prompt_and_the_typing_
         terminal.expect(r"\[#C0PURCHASE\]\n\d+ new backorders?[^\n]*\n")
         terminal.expect(r"#1005 · BK-TUBE-700")
         terminal.expect(re.escape(PROMPT + "/backorders st"))  # drawn again, below the post
+        assert "\r\x1b[K[#C0PURCHASE]" in terminal.raw  # the half-typed line was erased first
         terminal.type("atus\r")
         terminal.expect(r"\(only you\)\nOpen backorders")
 
@@ -258,3 +263,21 @@ def test_the_receive_form_shows_how_to_tick_cancel_the_rest_and_the_tick_closes_
         terminal.expect(r"Received\. Orders ready to ship")
         terminal.line("/backorders pos")
         terminal.expect(r"Open purchase orders\n[─]+\nNo open purchase orders\.")
+
+
+def test_through_a_pipe_the_console_reads_plain_lines_without_a_prompt(
+    env: dict[str, str],
+) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        cwd=ROOT,
+        env=env,
+        input="\n/backorders status\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Open backorders" in result.stdout
+    assert PROMPT not in result.stdout and "\x1b" not in result.stdout
+    assert not Path(env["BACKORDER_CONSOLE_HISTORY"]).exists()
