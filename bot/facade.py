@@ -22,6 +22,7 @@ from domain.purchase_orders import PurchasingSetup
 from domain.purchasing import OPEN_STATUSES, PurchaseOrderView
 from domain.receiving import ReceiptResult
 from domain.views import BackorderSummary, Digest, OrderStatus, Overview, SkuStatus, SupplierStatus
+from domain.wording import plural
 from handlers.blocks.digest import digest_message
 from handlers.blocks.journey import slips_text, with_section
 from handlers.blocks.purchasing import po_thread_note, proposal_message
@@ -97,8 +98,9 @@ class Backorders:
         result = self.cancel_order(number, sku)
         what = f"{sku} on order #{result.order_number}" if sku else f"Order #{result.order_number}"
         text = (
-            f"{what} is cancelled: {result.released_units} units back to stock (to the next "
-            f"customers in line), {result.waiting_units_dropped} waiting units dropped."
+            f"{what} is cancelled: {plural(result.released_units, 'unit')} back to stock (to "
+            f"the next customers in line), {plural(result.waiting_units_dropped, 'waiting unit')} "
+            "dropped."
         )
         return text + self._on_order_note()
 

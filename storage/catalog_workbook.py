@@ -14,6 +14,7 @@ from openpyxl.workbook.workbook import Workbook
 
 from domain.errors import CatalogError, CatalogProblem
 from domain.model import Catalog, Product, Supplier
+from domain.wording import plural
 from storage import workbook_cells as cells
 
 SUPPLIERS = "Suppliers"
@@ -270,7 +271,7 @@ def _reported(problems: list[CatalogProblem]) -> list[CatalogProblem]:
     problems = sorted(problems, key=lambda p: (order.get(p.sheet, 0), p.row or 0))
     if len(problems) <= MAX_PROBLEMS:
         return problems
-    more = f"... and {len(problems) - MAX_PROBLEMS} more problems"
+    more = f"... and {plural(len(problems) - MAX_PROBLEMS, 'more problem')}"
     return [*problems[:MAX_PROBLEMS], CatalogProblem(WORKBOOK, None, None, more)]
 
 
