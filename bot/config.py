@@ -102,7 +102,9 @@ def parse_config(raw: Any) -> AppConfig:
 def _section(value: Any, name: str, allowed: set[str]) -> dict[str, Any]:
     where = f"`{name}`" if name else "the top level"
     if value is None and name == "slack":
-        raise ConfigError("`slack.channel` is required (the channel ID for summaries and POs)")
+        raise ConfigError(
+            "`slack.channel` is required (the channel for summaries and POs: #name or ID)"
+        )
     if not isinstance(value, dict):
         raise ConfigError(f"{where} must be a mapping of keys to values")
     unknown = sorted(set(value) - allowed)
@@ -117,7 +119,9 @@ def _section(value: Any, name: str, allowed: set[str]) -> dict[str, Any]:
 def _slack(raw: dict[str, Any]) -> SlackSettings:
     channel = raw.get("channel")
     if not isinstance(channel, str) or not channel.strip():
-        raise ConfigError("`slack.channel` is required (the channel ID for summaries and POs)")
+        raise ConfigError(
+            "`slack.channel` is required (the channel for summaries and POs: #name or ID)"
+        )
     approvers = raw.get("approvers") or []
     if not isinstance(approvers, list) or not all(isinstance(a, str) for a in approvers):
         raise ConfigError("`slack.approvers` must be a list of Slack user IDs such as U012ABCDEF")
