@@ -139,6 +139,7 @@ def build_bot(
             # Only in HTTP mode: in Socket Mode and the console nothing may arrive this way.
             routes["/slack/events"] = SlackRequestHandler(bot.slack)
         bot.slack_check = SlackCheck(bot.slack.client, config.slack.channel)
+        backorders.channel_id = lambda: bot.slack_check.channel_id if bot.slack_check else None
         bot.worker = _outbox_worker(bot, settings, clock, outbox_pace_s)
     bot.scheduler = build_scheduler(database, config)
     bot.http = HttpApp(webhooks, health=bot.health, metrics=metrics.render, extra_routes=routes)

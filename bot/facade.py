@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.calendar import iso_week, last_weekly, next_weekly
 from bot.config import AppConfig, parse_config
+from bot.slack_check import CHANNEL_ID
 from domain import deadline, digest, lead_times, receiving, services
 from domain import purchase_orders as po
 from domain.errors import NotFound
@@ -56,6 +57,7 @@ class Backorders:
         self.clock = clock
         self.config = config or parse_config({"slack": {"channel": "C0PURCHASE"}})
         self.channel = self.config.slack.channel
+        self.channel_id: Callable[[], str | None] = self._configured_id
         self.zone = self.config.timezone
         deadline = self.config.purchasing.deadline
         self.deadline_text = f"{deadline} {self.zone.key}"
@@ -66,6 +68,14 @@ class Backorders:
 
     def now(self) -> datetime:
         return self.clock()
+
+    def channel_link(self) -> str:
+        """The team channel as Slack links it (`<#C0123>`); `#purchasing` until its ID is known."""
+        found = self.channel_id()
+        return f"<#{found}>" if found else "#" + self.channel.lstrip("#")
+
+    def _configured_id(self) -> str | None:
+        return self.channel if CHANNEL_ID.fullmatch(self.channel) else None
 
     def __deepcopy__(self, memo: dict[int, object]) -> Backorders:
         # Bolt deep-copies a request's context for lazy listeners; the desk is shared, not copied.

@@ -117,7 +117,7 @@ def _export(desk: Desk, ask: Ask) -> Message:
 def _raise(desk: Desk, ask: Ask) -> Message:
     view = desk.raise_po(_argument(ask, "supplier", "Velo Parts Ltd"), ask.user)
     text = (
-        f"{view.supplier}'s buffer is proposed in <#{desk.channel}>: "
+        f"{view.supplier}'s buffer is proposed in {desk.channel_link()}: "
         f"{units(view.units)}, {view.total:,.2f}."
     )
     return Message(text=text, blocks=[])
@@ -130,7 +130,7 @@ def _pos(desk: Desk, ask: Ask) -> Message:
 def _digest(desk: Desk, ask: Ask) -> Message:
     desk.post_digest(scheduled=False)
     return Message(
-        f"The digest is on its way to <#{desk.channel}>, its workbook in the thread.", []
+        f"The digest is on its way to {desk.channel_link()}, its workbook in the thread.", []
     )
 
 

@@ -22,7 +22,7 @@ from tests.e2e.conftest import SECRETS, RunningBot
 from tests.e2e.test_purchase_orders import APPROVER, answer, click, eventually
 from tests.support.builders import T0, catalog, minutes
 from tests.support.http import generic_order, request, signed_generic
-from tests.support.slack import SIGNING_SECRET
+from tests.support.slack import SIGNING_SECRET, post_to_slack_events, slash_command
 
 POSTED = ("chat.postMessage", "chat.update", "files.completeUploadExternal")
 
@@ -163,3 +163,17 @@ def test_a_channel_id_is_used_as_it_is_and_checked(
     with bot_posting_to(database, ids_only_slack, "C0NOSUCHONE") as shop:
         assert settled(shop)["slack_channel"]["state"] == "not found"
     assert ids_only_slack.calls("conversations.list") == []
+
+
+def test_replies_link_the_channel_by_its_id_once_found_never_as_a_double_hash(
+    database: Database, ids_only_slack: LocalSlack
+) -> None:
+    purchasing = ids_only_slack.add_channel("purchasing")
+    with bot_posting_to(database, ids_only_slack, "#purchasing") as shop:
+        settled(shop)
+        body = generic_order("1001", ("CHAIN", 2))
+        assert request(f"{shop.url}/webhooks/orders", body, signed_generic(body)).status == 200
+        url = ids_only_slack.response_url("raise")
+        post_to_slack_events(shop.url, slash_command("raise Acme", url, user_id=APPROVER))
+        said = answer(ids_only_slack, "raise")["text"]
+    assert f"proposed in <#{purchasing}>" in said
