@@ -24,7 +24,6 @@ from handlers.blocks.journey import journey_line, lead_time_text, with_section
 from handlers.blocks.message import Message
 from handlers.blocks.purchasing import po_list_message
 from handlers.blocks.queries import (
-    error_message,
     order_message,
     overview_message,
     sku_message,
@@ -143,7 +142,7 @@ def _cancel(desk: Desk, ask: Ask) -> Message:
 
 
 def _help(desk: Desk, ask: Ask) -> Message:
-    return usage_message(AVAILABLE)
+    return usage_message()
 
 
 ANSWERS: dict[str, Callable[[Desk, Ask], Message]] = {
@@ -159,17 +158,14 @@ ANSWERS: dict[str, Callable[[Desk, Ask], Message]] = {
     "cancel": _cancel,
 }
 AVAILABLE = frozenset(ANSWERS) | {"receive"}  # receive opens a modal: see answer_command
-COMING: dict[str, str] = {}
 SHAREABLE = frozenset({"status", "sku", "order", "supplier", "pos"})
 
 
 def answer(desk: Desk, ask: Ask) -> Message:
     """What the bot says to one question."""
     reply = ANSWERS.get(ask.verb)
-    if ask.verb in COMING:
-        return error_message(f"`{COMMAND} {ask.verb}` is not available yet. {COMING[ask.verb]}")
     if reply is None:
-        return unknown_command_message(ask.text, AVAILABLE)
+        return unknown_command_message(ask.text)
     return reply(desk, ask)
 
 

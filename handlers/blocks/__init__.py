@@ -2,7 +2,6 @@
 
 from handlers.blocks.message import Message, build
 from handlers.blocks.queries import (
-    AVAILABLE,
     USAGE,
     error_message,
     order_message,
@@ -16,7 +15,6 @@ from handlers.blocks.summaries import summary_message
 from handlers.blocks.text import to_text
 
 __all__ = [
-    "AVAILABLE",
     "USAGE",
     "Message",
     "build",

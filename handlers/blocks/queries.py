@@ -61,44 +61,38 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("digest", "", "the weekly digest, now"),
     ("export", "", "a workbook of open backorders, posted here"),
 )
-AVAILABLE = frozenset({"help", "status", "sku", "order", "supplier", "export"})
 EMPTY_OVERVIEW = "No open backorders. Every order line has been filled from stock."
 OVERVIEW_OVERFLOW = "…and {n} more supplier{s}. Ask `/backorders export` for the full workbook."
 
 
-def usage_text(available: frozenset[str] = AVAILABLE) -> str:
-    """The live subcommands, one a line, then the ones still to come."""
-    live = [
+def usage_text() -> str:
+    """Every subcommand, one a line, with what it answers."""
+    lines = [
         f"{code(' '.join(filter(None, ('/backorders', name, args))))} — {what}"
         for name, args, what in COMMANDS
-        if name in available
     ]
-    coming = [code(name) for name, _, _ in COMMANDS if name not in available]
-    lines = ["*Ask me with `/backorders`:*", *live]
-    if coming:
-        lines.append(f"Coming soon: {', '.join(coming)}.")
-    return "\n".join(lines)
+    return "\n".join(["*Ask me with `/backorders`:*", *lines])
 
 
 USAGE = usage_text()
 
 
-def usage_message(available: frozenset[str] = AVAILABLE) -> Message:
+def usage_message() -> Message:
     """The `/backorders help` answer."""
-    return build("How to use /backorders", [section(usage_text(available))])
+    return build("How to use /backorders", [section(USAGE)])
 
 
-def unknown_command_message(text: str, available: frozenset[str] = AVAILABLE) -> Message:
+def unknown_command_message(text: str) -> Message:
     """What someone gets for a subcommand the bot does not know: the words back, then usage."""
     asked = clip(" ".join(text.split()), 80)
     sorry = f"I don't know {code(asked)}." if asked else "I didn't catch that."
-    blocks = [section(sorry), section(usage_text(available))]
+    blocks = [section(sorry), section(USAGE)]
     return build(f"{sorry} Try /backorders help.", blocks)
 
 
 def error_message(text: str) -> Message:
-    """A polite refusal, never a trace."""
-    sorry = f"I couldn't do that: {escape(text)}"
+    """A polite refusal, never a trace: the domain's sentence says what and why."""
+    sorry = escape(text)
     return build(sorry, [section(sorry)])
 
 
