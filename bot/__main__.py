@@ -20,6 +20,7 @@ from bot.server import HttpServer
 from bot.settings import settings_from_env
 from domain.errors import DomainError
 from domain.services import import_catalog
+from domain.wording import plural
 from storage.catalog_workbook import read_catalog
 from storage.db import DatabaseUnavailable, connect, safe_url
 from storage.migrate import schema_state, upgrade
@@ -150,7 +151,7 @@ def jobs_run(args: argparse.Namespace) -> int:
     install(bot.backorders)
     outcome = JOBS[args.name]()
     pending, _ = bot.outbox.backlog()
-    print(f"Ran {args.name}: {_said(outcome)}. {pending} message(s) wait in the outbox.")
+    print(f"Ran {args.name}: {_said(outcome)}. {plural(pending, 'message')} waiting in the outbox.")
     return 0
 
 
@@ -167,8 +168,8 @@ def import_file(args: argparse.Namespace) -> int:
     prepare_database(database)
     result = import_catalog(SqlUnitOfWork(database), read_catalog(args.file))
     print(
-        f"Imported {args.file}: {result.suppliers} suppliers, "
-        f"{result.products_added} products added, {result.products_updated} updated."
+        f"Imported {args.file}: {plural(result.suppliers, 'supplier')}, "
+        f"{plural(result.products_added, 'product')} added, {result.products_updated} updated."
     )
     return 0
 

@@ -39,6 +39,7 @@ from bot.local_slack import Call, LocalSlack
 from bot.server import HttpServer
 from bot.settings import Settings
 from bot.slack_signing import interactive_body, signed_headers, slash_command_body
+from domain.wording import plural
 from handlers.webhooks import parse_generic
 from storage.catalog_workbook import read_catalog
 
@@ -210,7 +211,7 @@ class Console:
             self.printed_calls = len(calls)
 
     def _print(self, call: Call) -> None:
-        channel = self.bot.config.slack.channel
+        channel = self.bot.config.slack.channel.lstrip("#")  # "#purchasing" or an ID
         if call.method == "views.open":
             self.modal = call.params.get("view")
             self.say(modal_text(self.modal or {}))
@@ -234,8 +235,9 @@ def load_example(bot: Bot) -> str:
         bot.backorders.ingest(parse_generic(body, headers, SECRET))
     bot.backorders.flush_summaries()
     return (
-        f"Loaded the example shop: {result.suppliers} suppliers, "
-        f"{result.products_added + result.products_updated} products, {len(orders)} orders."
+        f"Loaded the example shop: {plural(result.suppliers, 'supplier')}, "
+        f"{plural(result.products_added + result.products_updated, 'product')}, "
+        f"{plural(len(orders), 'order')}."
     )
 
 

@@ -65,7 +65,7 @@ def ack_text(body: str) -> str:
     except ValueError:
         return to_text(Message(body, []))
     errors = answer.get("errors", {}) if isinstance(answer, dict) else {}
-    lines = [f"  {field}: {error}" for field, error in errors.items()]
+    lines = [f"  {error}" for error in errors.values()]  # each error names its SKU
     return "The form was not saved:\n" + "\n".join(lines) if lines else body
 
 

@@ -23,6 +23,16 @@ def no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def console_leaves_nothing_in_the_project(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A console started by a test saves files and history in a temporary folder."""
+    home = tmp_path_factory.mktemp("console")
+    monkeypatch.setenv("BACKORDER_CONSOLE_FILES", str(home / "console-files"))
+    monkeypatch.setenv("BACKORDER_CONSOLE_HISTORY", str(home / "history"))
+
+
 @pytest.fixture(scope="session")
 def postgres_database() -> Iterator[Database]:
     require_postgres()
