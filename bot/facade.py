@@ -71,8 +71,10 @@ class Backorders:
 
     def channel_link(self) -> str:
         """The team channel as Slack links it (`<#C0123>`); `#purchasing` until its ID is known."""
-        found = self.channel_id()
-        return f"<#{found}>" if found else "#" + self.channel.lstrip("#")
+        found, name = self.channel_id(), self.channel.lstrip("#")
+        if not found:
+            return f"#{name}"
+        return f"<#{found}>" if found == name else f"<#{found}|{name}>"
 
     def _configured_id(self) -> str | None:
         return self.channel if CHANNEL_ID.fullmatch(self.channel) else None

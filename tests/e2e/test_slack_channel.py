@@ -176,4 +176,4 @@ def test_replies_link_the_channel_by_its_id_once_found_never_as_a_double_hash(
         url = ids_only_slack.response_url("raise")
         post_to_slack_events(shop.url, slash_command("raise Acme", url, user_id=APPROVER))
         said = answer(ids_only_slack, "raise")["text"]
-    assert f"proposed in <#{purchasing}>" in said
+    assert f"proposed in <#{purchasing}|purchasing>" in said
