@@ -26,7 +26,15 @@ from tests.support.http import request
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 MARKER = re.compile(r"^<!-- example: ([a-z-]+) -->\n```[a-z]*\n(.*?)^```", re.M | re.S)
-TESTED = {"two-commands", "first-run", "send-order", "slack-config", "import-report"}
+TESTED = {
+    "two-commands",
+    "first-run",
+    "console-session",
+    "send-order",
+    "slack-config",
+    "import-report",
+}
+PROMPT = "backorders> "
 
 
 def examples() -> dict[str, str]:
@@ -110,6 +118,18 @@ def test_first_run_offers_the_example_shop_as_the_readme_shows(
     assert example.startswith("$ make run\n")
     printed = make_run(reader_env, typed="\nquit\n")
     assert unmatched(example.removeprefix("$ make run\n"), printed) is None, printed
+
+
+def test_a_console_session_on_the_example_shop_goes_as_the_readme_shows(
+    reader_env: dict[str, str],
+) -> None:
+    session = examples()["console-session"].splitlines()
+    typed = [line.removeprefix(PROMPT) for line in session if line.startswith(PROMPT)]
+    shown = "\n".join(line for line in session if not line.startswith(PROMPT))
+    assert len(typed) >= 3
+    make_run(reader_env, typed="\nquit\n")  # the quick start: the example shop loaded
+    printed = make_run(reader_env, typed="\n".join([*typed, "quit", ""]))
+    assert unmatched(shown, printed) is None, printed
 
 
 @pytest.fixture
