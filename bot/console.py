@@ -32,6 +32,7 @@ from bot.console_text import (
     NOT_EMPTY,
     ack_text,
     console_help,
+    form_refused,
     press_help,
     render_call,
 )
@@ -183,11 +184,14 @@ class Console:
         if self.modal is None:
             self.say(NO_FORM)
             return
-        body = interactive_body(submission(self.modal, text, self.user))
-        self.modal = None
-        self._dispatch(body)
+        modal, self.modal = self.modal, None
+        answer = self._dispatch(interactive_body(submission(modal, text, self.user)))
+        if form_refused(answer):
+            self.modal = modal  # Slack keeps a refused form open for the fix; so does the console
+            self.say("The form is still open: fix the line and `submit` again.")
 
-    def _dispatch(self, body: str) -> None:
+    def _dispatch(self, body: str) -> str:
+        """Send one signed request to the app; print its acknowledgement and what followed."""
         assert self.bot.slack is not None
         response = self.bot.slack.dispatch(
             BoltRequest(body=body, headers=signed_headers(SECRET, body))
@@ -195,6 +199,7 @@ class Console:
         if response.body:
             self.say(ack_text(response.body))
         self.print_new()
+        return response.body or ""
 
     def deliver(self) -> None:
         """Send what the outbox holds now, so channel posts show before the next prompt."""
@@ -282,6 +287,14 @@ def _serve(bot: Bot, settings: Settings, console: Console) -> HttpServer | None:
     return server
 
 
+def _ask(console: Console, question: str) -> str | None:
+    """A yes/no question: on a terminal the answer is typed after it, on its line."""
+    if console.terminal.interactive:
+        return console.terminal.read(f"{question} [Y/n] ", remember=False)
+    console.say(f"{question} [Y/n]")
+    return console.terminal.read(remember=False)
+
+
 def _session(console: Console) -> None:
     terminal = console.terminal
     console.say(
@@ -289,8 +302,7 @@ def _session(console: Console) -> None:
         f"{console.bot.settings.database_url}. {HELP}"
     )
     if console.bot.backorders.is_empty():
-        console.say("The database is empty. Load the example catalog and a few orders? [Y/n]")
-        first = terminal.read("[Y/n] ", remember=False)
+        first = _ask(console, "The database is empty. Load the example catalog and a few orders?")
         if ("n" if first is None else first).strip().lower() not in ("n", "no"):
             console.say(load_example(console.bot))
             console.deliver()

@@ -69,6 +69,15 @@ def ack_text(body: str) -> str:
     return "The form was not saved:\n" + "\n".join(lines) if lines else body
 
 
+def form_refused(ack_body: str) -> bool:
+    """Did the app answer a form with field errors (the form stays open in Slack)?"""
+    try:
+        answer = json.loads(ack_body)
+    except ValueError:
+        return False
+    return isinstance(answer, dict) and answer.get("response_action") == "errors"
+
+
 def render_call(call: Call, channel: str) -> str:
     """A delivered Slack call as the person in the channel would read it."""
     params: dict[str, Any] = call.params

@@ -186,10 +186,10 @@ def test_a_post_made_while_the_user_types_shows_above_the_prompt_and_the_typing_
         )
         assert ran.returncode == 0, ran.stderr
         # nothing was typed since: the console's outbox sent the summary and it printed itself
-        terminal.expect(r"\[#C0PURCHASE\]\n\d+ new backorders?[^\n]*\n")
+        terminal.expect(r"\[#purchasing\]\n\d+ new backorders?[^\n]*\n")
         terminal.expect(r"#1005 · BK-TUBE-700")
         terminal.expect(re.escape(PROMPT + "/backorders st"))  # drawn again, below the post
-        assert "\r\x1b[K[#C0PURCHASE]" in terminal.raw  # the half-typed line was erased first
+        assert "\r\x1b[K[#purchasing]" in terminal.raw  # the half-typed line was erased first
         terminal.type("atus\r")
         terminal.expect(r"\(only you\)\nOpen backorders")
 
@@ -237,6 +237,22 @@ def test_press_submit_and_help_say_what_they_expect(env: dict[str, str]) -> None
         terminal.expect(r"/backorders raise <supplier> — propose a supplier's PO now")
 
 
+def test_a_form_refused_for_a_bad_quantity_stays_open_for_the_fix(env: dict[str, str]) -> None:
+    with console(env) as terminal:
+        terminal.line("/backorders raise Velo Parts Ltd")
+        terminal.expect(r"\[Approve\] \[Adjust\] \[Hold\]")
+        terminal.line("press Adjust")
+        terminal.expect(r"\[modal\] Adjust PO")
+        terminal.line("submit BK-PADS-DISC=lots")
+        terminal.expect(r"BK-PADS-DISC: “lots” is not a whole number")
+        terminal.expect(r"The form is still open")
+        terminal.line("submit BK-PADS-DISC=0 not needed yet")
+        terminal.expect(r"not needed yet")
+        terminal.line("/backorders supplier Velo Parts Ltd")
+        terminal.expect(r"Velo Parts Ltd")
+    assert "There is no form open" not in terminal.screen
+
+
 def test_load_example_refuses_a_database_that_already_has_data(env: dict[str, str]) -> None:
     with console(env) as terminal:
         terminal.line("load example")
@@ -254,7 +270,7 @@ def test_the_receive_form_shows_how_to_tick_cancel_the_rest_and_the_tick_closes_
         terminal.line("/backorders raise Velo Parts Ltd")
         terminal.expect(r"\[Approve\] \[Adjust\] \[Hold\]")
         terminal.line("press Approve")
-        terminal.expect(r"\[#C0PURCHASE, message updated\]\nPO-0001[^\[]*\[Receive\]")
+        terminal.expect(r"\[#purchasing, message updated\]\nPO-0001[^\[]*\[Receive\]")
         terminal.line("press Receive")
         terminal.expect(r"\[modal\] Receive PO")
         terminal.expect(r"\[ \] Cancel what has not arrived \(it waits again\) \(type \+cancel")
