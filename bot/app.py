@@ -130,7 +130,7 @@ def build_bot(
     outbox = OutboxStore(database)
     metrics = Metrics(overview=backorders.overview, outbox=outbox.backlog)
     bot = Bot(settings, config, database, backorders, metrics, outbox)
-    webhooks = WebhookEndpoint(backorders.ingest, settings.webhook_secrets, metrics)
+    webhooks = WebhookEndpoint(backorders.ingest, settings.webhook_secrets, metrics, clock)
     token = slack_token or settings.slack_bot_token
     routes = {}
     if token:

@@ -6,6 +6,7 @@ console call; safe to share across threads.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -36,6 +37,7 @@ from storage.po_workbook import po_workbook
 from storage.unit_of_work import SqlUnitOfWork
 from storage.workbooks import open_backorders_workbook
 
+log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 
@@ -92,7 +94,11 @@ class Backorders:
     def ingest(self, delivery: Delivery) -> services.IngestResult:
         result = services.ingest_order(self._writer(), delivery, self.clock())
         if self.summarise_at_once and (result.newly_waiting or result.unplaced):
-            self.flush_summaries()
+            try:
+                self.flush_summaries()
+            except Exception:
+                # The delivery is committed: its news stays queued for the next summary.
+                log.exception("summary after order %s failed", result.order_number)
         return result
 
     def import_catalog(self, catalog: Catalog) -> services.ImportResult:

@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.metrics import CONTENT_TYPE
@@ -17,7 +18,8 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 2 * 1024 * 1024  # a Shopify order with hundreds of lines is well under this
 StartResponse = Callable[..., Any]
-Parser = Callable[[bytes, dict[str, str], str | None], Delivery | None]
+# (body, lower-case headers, secret, now): the store's signature is checked before anything.
+Parser = Callable[[bytes, dict[str, str], str | None, datetime], Delivery | None]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 PARSERS: dict[str, tuple[OrderSource, Parser]] = {
@@ -64,10 +66,17 @@ def lower_headers(environ: dict[str, Any]) -> dict[str, str]:
 class WebhookEndpoint:
     """Verify, parse and ingest one store delivery; answer only once it is stored."""
 
-    def __init__(self, ingest: Callable[[Delivery], IngestResult], secrets: dict, metrics: Any):
+    def __init__(
+        self,
+        ingest: Callable[[Delivery], IngestResult],
+        secrets: dict,
+        metrics: Any,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.ingest = ingest
         self.secrets = secrets
         self.metrics = metrics
+        self.clock = clock  # the bot's clock bounds how far ahead an order may be dated
 
     def __call__(self, environ: dict[str, Any], start: StartResponse) -> list[bytes]:
         source, parse = PARSERS[environ["PATH_INFO"]]
@@ -75,7 +84,8 @@ class WebhookEndpoint:
         try:
             return self._handle(source, parse, environ, start)
         finally:
-            self.metrics.webhook_seconds.labels(source.value).observe(time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            _after_answer(lambda: self._observe(source, seconds))
 
     def _handle(
         self, source: OrderSource, parse: Parser, environ: dict[str, Any], start: StartResponse
@@ -84,7 +94,7 @@ class WebhookEndpoint:
         if body is None:
             return respond_json(start, 413, {"error": f"body is larger than {MAX_BODY} bytes"})
         try:
-            delivery = parse(body, lower_headers(environ), self.secrets.get(source))
+            delivery = parse(body, lower_headers(environ), self.secrets.get(source), self.clock())
         except WebhookRejected as rejected:
             outcome = "unauthorized" if rejected.status == 401 else "invalid"
             self.metrics.deliveries.labels(source.value, outcome).inc()
@@ -94,8 +104,12 @@ class WebhookEndpoint:
             self.metrics.deliveries.labels(source.value, "ping").inc()
             return respond_json(start, 200, {"ok": True, "ping": True})
         result = self.ingest(delivery)
-        self._count(source, result)
+        # Stored and committed: nothing after this may turn the answer into "not stored".
+        _after_answer(lambda: self._count(source, result))
         return respond_json(start, 200, _answer(result))
+
+    def _observe(self, source: OrderSource, seconds: float) -> None:
+        self.metrics.webhook_seconds.labels(source.value).observe(seconds)
 
     def _count(self, source: OrderSource, result: IngestResult) -> None:
         self.metrics.deliveries.labels(source.value, result.outcome.value).inc()
@@ -103,6 +117,14 @@ class WebhookEndpoint:
             self.metrics.orders.labels(source.value).inc()
         if result.newly_waiting:
             self.metrics.backordered_units.labels(source.value).inc(result.newly_waiting)
+
+
+def _after_answer(step: Callable[[], object]) -> None:
+    """Run bookkeeping that must not change the answer: a failure is logged, not raised."""
+    try:
+        step()
+    except Exception:
+        log.exception("webhook bookkeeping failed after the delivery was answered")
 
 
 def _answer(result: IngestResult) -> dict[str, Any]:

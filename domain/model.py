@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+
+# Bounds on what a store may send. The largest line a small retailer ships is a few thousand
+# units; 100,000 leaves room for bulk orders while sums over every line of every order stay far
+# below the 32-bit integers PostgreSQL stores counts in and the 64-bit ones SQLite sums in.
+MAX_LINE_QUANTITY = 100_000
+# Order versions are dated between this and the bot's clock plus FUTURE_TOLERANCE: a version
+# dated far ahead would make every later genuine version (even a cancellation) look stale.
+EARLIEST_ORDER_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+FUTURE_TOLERANCE = timedelta(days=1)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,16 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
+from domain.model import EARLIEST_ORDER_TIME, FUTURE_TOLERANCE, MAX_LINE_QUANTITY
+
 JsonObject = dict[str, Any]
+
+# The longest text each kind of field may hold: its narrowest column in storage/models.py, so
+# PostgreSQL never refuses what the door let in (SQLite would not check at all).
+MAX_ID = 100  # orders.external_id and .number, order_lines.line_ref and .sku
+MAX_NAME = 500  # order_lines.name
+MAX_CUSTOMER = 320  # orders.customer
+MAX_DELIVERY_KEY = 200  # deliveries.delivery_key
 
 
 class WebhookRejected(Exception):
@@ -58,30 +67,45 @@ def required(obj: JsonObject, key: str, where: str = "") -> Any:
     return obj[key]
 
 
-def identifier(obj: JsonObject, key: str, where: str = "", default: str | None = None) -> str:
+def storable_text(value: str, path: str, limit: int) -> str:
+    """`value` if every database can store it: no NUL, no lone surrogate, at most `limit` long."""
+    if "\x00" in value:
+        raise bad_request(f"{path} must not contain NUL characters")
+    if any("\ud800" <= char <= "\udfff" for char in value):
+        raise bad_request(f"{path} is not valid Unicode text (it has a lone surrogate)")
+    if len(value) > limit:
+        raise bad_request(f"{path} is {len(value)} characters long; at most {limit} are kept")
+    return value
+
+
+def identifier(
+    obj: JsonObject, key: str, where: str = "", default: str | None = None, limit: int = MAX_ID
+) -> str:
     """A string or integer id as text; required unless a default is given."""
     if default is not None and not present(obj, key):
         return default
     value = required(obj, key, where)
+    path = path_of(where, key)
     if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
+        return storable_text(str(value), path, limit)
     if isinstance(value, str) and value.strip():
-        return value.strip()
-    raise bad_request(f"{path_of(where, key)} must be a non-empty string or an integer")
+        return storable_text(value.strip(), path, limit)
+    raise bad_request(f"{path} must be a non-empty string or an integer")
 
 
-def optional_text(obj: JsonObject, key: str, where: str = "") -> str | None:
+def optional_text(obj: JsonObject, key: str, where: str = "", limit: int = MAX_ID) -> str | None:
     """Stripped text, with a missing, null or blank value read as None."""
     value = obj.get(key)
     if value is None:
         return None
+    path = path_of(where, key)
     if not isinstance(value, str):
-        raise bad_request(f"{path_of(where, key)} must be a string or null")
-    return value.strip() or None
+        raise bad_request(f"{path} must be a string or null")
+    return storable_text(value.strip(), path, limit) or None
 
 
 def whole_number(obj: JsonObject, key: str, where: str = "") -> int:
-    """A required count: a whole number, 0 or more (true and false are not numbers)."""
+    """A required count: a whole number from 0 to MAX_LINE_QUANTITY (booleans are not numbers)."""
     value = required(obj, key, where)
     path = path_of(where, key)
     if isinstance(value, bool) or not isinstance(value, int | float):
@@ -90,15 +114,39 @@ def whole_number(obj: JsonObject, key: str, where: str = "") -> int:
         raise bad_request(f"{path} must be a whole number")
     if value < 0:
         raise bad_request(f"{path} must not be negative")
+    if value > MAX_LINE_QUANTITY:
+        raise bad_request(f"{path}: {_shown(value)} is more than {MAX_LINE_QUANTITY}")
     return int(value)
 
 
+def _shown(number: float) -> str:
+    """A number as the store sent it, shortened when it has too many digits to read."""
+    text = repr(number)
+    return text if len(text) <= 40 else f"{text[:20]}... ({len(text)} digits)"
+
+
 def timestamp(
-    obj: JsonObject, key: str, where: str = "", *, naive_is_utc: bool = False
+    obj: JsonObject,
+    key: str,
+    where: str = "",
+    *,
+    now: datetime,
+    naive_is_utc: bool = False,
 ) -> datetime:
-    """A required ISO 8601 timestamp as an aware UTC datetime."""
+    """A required ISO 8601 timestamp as UTC, between 2000 and a day past the bot's `now`."""
     value = required(obj, key, where)
     path = path_of(where, key)
+    moment = _moment(value, path, naive_is_utc)
+    if moment < EARLIEST_ORDER_TIME:
+        raise bad_request(f"{path}: {value} is before {EARLIEST_ORDER_TIME:%Y-%m-%d}")
+    if moment > now + FUTURE_TOLERANCE:
+        clock = f"{now:%Y-%m-%d %H:%M} UTC"
+        raise bad_request(f"{path}: {value} is more than a day ahead of the bot's clock ({clock})")
+    return moment
+
+
+def _moment(value: Any, path: str, naive_is_utc: bool) -> datetime:
+    """`value` read as an aware UTC datetime."""
     try:
         moment = datetime.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
@@ -109,7 +157,11 @@ def timestamp(
         if not naive_is_utc:
             raise bad_request(f"{path} must include a UTC offset, like 2026-11-27T10:00:00Z")
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:00+01:00 is a valid timestamp whose UTC time is before year 1.
+        raise bad_request(f"{path}: {value} is out of range") from None
 
 
 def object_list(obj: JsonObject, key: str, *, non_empty: bool = False) -> list[JsonObject]:
@@ -132,6 +184,17 @@ def unique_refs(refs: list[str], key: str) -> None:
         if ref in seen:
             raise bad_request(f"{key}[{index}].id {ref!r} repeats {key}[{seen[ref]}].id")
         seen[ref] = index
+
+
+def delivery_key(value: str | None, header: str) -> str | None:
+    """The store's id for this delivery from `header`, if any, refused when it cannot be kept."""
+    key = (value or "").strip()
+    return storable_text(key, f"the {header} header", MAX_DELIVERY_KEY) if key else None
+
+
+def now_or_clock(now: datetime | None) -> datetime:
+    """The bot's time as given, else the system clock."""
+    return now or datetime.now(UTC)
 
 
 def topic(value: str | None, allowed: Collection[str], header: str) -> str:

@@ -17,7 +17,11 @@ Body (a JSON object; unknown fields are ignored)::
        {"id": "1",                        optional, default the position 1, 2, 3...
         "sku": "ABC",                     string or null (a line without SKU is kept and reported)
         "name": "text",                   optional, default sku
-        "quantity": 2}]}                  required, whole number, 0 or more
+        "quantity": 2}]}                  required, whole number, 0 to 100000
+
+Ids, numbers and SKUs hold at most 100 characters, names 500, customer 320, X-Delivery-Id 200;
+text with NUL characters or lone surrogates is refused. Timestamps lie between 2000-01-01 and a
+day past the bot's clock. Anything else is a 400 naming the field.
 
 See GENERIC_SCHEMA.md next to this file for an example body and how to sign it with openssl.
 """
@@ -25,6 +29,7 @@ See GENERIC_SCHEMA.md next to this file for an example body and how to sign it w
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from domain.model import Delivery, IncomingLine, IncomingOrder, OrderSource
 from handlers.webhooks import fields
@@ -35,22 +40,23 @@ TOPIC = "order"
 STATUSES = frozenset({"open", "cancelled"})
 
 
-def parse_generic(body: bytes, headers: Mapping[str, str], secret: str | None) -> Delivery:
+def parse_generic(
+    body: bytes, headers: Mapping[str, str], secret: str | None, now: datetime | None = None
+) -> Delivery:
     """Verify a generic order webhook and read it as a Delivery (`headers` keys lower-case)."""
     authenticate(OrderSource.GENERIC, secret, verify_hex_hmac, body, headers.get("x-signature"))
-    order = _order(fields.load_object(body))
+    order = _order(fields.load_object(body), fields.now_or_clock(now))
     fallback = f"{order.external_id}@{order.updated_at.isoformat()}"
-    key = (headers.get("x-delivery-id") or "").strip() or fallback
-    return Delivery(source=OrderSource.GENERIC, key=key, topic=TOPIC, order=order)
+    key = fields.delivery_key(headers.get("x-delivery-id"), "X-Delivery-Id")
+    return Delivery(source=OrderSource.GENERIC, key=key or fallback, topic=TOPIC, order=order)
 
 
-def _order(data: JsonObject) -> IncomingOrder:
-    """The order as the store sees it at `updated_at`."""
+def _order(data: JsonObject, now: datetime) -> IncomingOrder:
+    """The order as the store sees it at `updated_at`; its status alone says cancelled."""
     external_id = fields.identifier(data, "id")
-    placed_at = fields.timestamp(data, "placed_at")
-    updated_at = (
-        fields.timestamp(data, "updated_at") if fields.present(data, "updated_at") else None
-    )
+    placed_at = fields.timestamp(data, "placed_at", now=now)
+    versioned = fields.present(data, "updated_at")
+    updated_at = fields.timestamp(data, "updated_at", now=now) if versioned else None
     items = fields.object_list(data, "lines", non_empty=True)
     lines = tuple(_line(item, index) for index, item in enumerate(items))
     fields.unique_refs([line.line_ref for line in lines], "lines")
@@ -62,7 +68,7 @@ def _order(data: JsonObject) -> IncomingOrder:
         updated_at=updated_at or placed_at,
         cancelled=_status(data) == "cancelled",
         lines=lines,
-        customer=fields.optional_text(data, "customer"),
+        customer=fields.optional_text(data, "customer", limit=fields.MAX_CUSTOMER),
     )
 
 
@@ -81,6 +87,6 @@ def _line(item: JsonObject, index: int) -> IncomingLine:
     return IncomingLine(
         line_ref=fields.identifier(item, "id", where, default=str(index + 1)),
         sku=sku,
-        name=fields.optional_text(item, "name", where) or sku or "",
+        name=fields.optional_text(item, "name", where, fields.MAX_NAME) or sku or "",
         quantity=fields.whole_number(item, "quantity", where),
     )

@@ -20,7 +20,7 @@ _PING = re.compile(rb"\s*webhook_id=\d+\s*")
 
 
 def parse_woocommerce(
-    body: bytes, headers: Mapping[str, str], secret: str | None
+    body: bytes, headers: Mapping[str, str], secret: str | None, now: datetime | None = None
 ) -> Delivery | None:
     """Verify a WooCommerce order webhook and read it; None for the unsigned creation ping."""
     if is_ping(body, headers):
@@ -29,7 +29,7 @@ def parse_woocommerce(
     authenticate(OrderSource.WOOCOMMERCE, secret, verify_base64_hmac, body, signature)
     data = fields.load_object(body)
     topic = fields.topic(headers.get("x-wc-webhook-topic"), TOPICS, "x-wc-webhook-topic")
-    order = _order(data)
+    order = _order(data, fields.now_or_clock(now))
     # X-WC-Webhook-Delivery-ID changes on every delivery; the order's version does not.
     key = f"{order.external_id}@{order.updated_at.isoformat()}"
     return Delivery(source=OrderSource.WOOCOMMERCE, key=key, topic=topic, order=order)
@@ -40,11 +40,12 @@ def is_ping(body: bytes, headers: Mapping[str, str]) -> bool:
     return SIGNATURE_HEADER not in headers and _PING.fullmatch(body) is not None
 
 
-def _order(data: JsonObject) -> IncomingOrder:
-    """The order as WooCommerce sees it at its modification time."""
+def _order(data: JsonObject, now: datetime) -> IncomingOrder:
+    """The order as WooCommerce sees it at its modification time; its status says cancelled."""
     external_id = fields.identifier(data, "id")
-    placed_at = _moment(data, "date_created")
-    updated_at = _moment(data, "date_modified") if _has_moment(data, "date_modified") else None
+    placed_at = _moment(data, "date_created", now)
+    modified = _has_moment(data, "date_modified")
+    updated_at = _moment(data, "date_modified", now) if modified else None
     lines = tuple(
         _line(item, f"line_items[{index}]")
         for index, item in enumerate(fields.object_list(data, "line_items"))
@@ -67,12 +68,12 @@ def _has_moment(data: JsonObject, name: str) -> bool:
     return fields.present(data, f"{name}_gmt") or fields.present(data, name)
 
 
-def _moment(data: JsonObject, name: str) -> datetime:
+def _moment(data: JsonObject, name: str, now: datetime) -> datetime:
     """`<name>_gmt` (UTC, usually without offset), else `<name>` if it carries an offset."""
     if fields.present(data, f"{name}_gmt"):
-        return fields.timestamp(data, f"{name}_gmt", naive_is_utc=True)
+        return fields.timestamp(data, f"{name}_gmt", now=now, naive_is_utc=True)
     # Without `_gmt`, `<name>` is in the site's own zone, which the body does not name.
-    return fields.timestamp(data, name)
+    return fields.timestamp(data, name, now=now)
 
 
 def _customer(data: JsonObject) -> str | None:
@@ -82,7 +83,7 @@ def _customer(data: JsonObject) -> str | None:
         return None
     if not isinstance(billing, dict):
         raise fields.bad_request("billing must be an object")
-    return fields.optional_text(billing, "email", "billing")
+    return fields.optional_text(billing, "email", "billing", fields.MAX_CUSTOMER)
 
 
 def _line(item: JsonObject, where: str) -> IncomingLine:
@@ -91,6 +92,6 @@ def _line(item: JsonObject, where: str) -> IncomingLine:
     return IncomingLine(
         line_ref=fields.identifier(item, "id", where),
         sku=sku,
-        name=html.unescape(fields.optional_text(item, "name", where) or sku or ""),
+        name=html.unescape(fields.optional_text(item, "name", where, fields.MAX_NAME) or sku or ""),
         quantity=fields.whole_number(item, "quantity", where),
     )
