@@ -142,7 +142,9 @@ def build_bot(
         backorders.channel_id = lambda: bot.slack_check.channel_id if bot.slack_check else None
         bot.worker = _outbox_worker(bot, settings, clock, outbox_pace_s)
     bot.scheduler = build_scheduler(database, config)
-    bot.http = HttpApp(webhooks, health=bot.health, metrics=metrics.render, extra_routes=routes)
+    bot.http = HttpApp(
+        webhooks, bot.health, metrics.render, routes, metrics_token=settings.metrics_token
+    )
     return bot
 
 

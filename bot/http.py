@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import logging
 import time
@@ -150,10 +152,12 @@ class HttpApp:
         health: Callable[[], tuple[bool, dict[str, Any]]],
         metrics: Callable[[], bytes],
         extra_routes: dict[str, WSGIApp] | None = None,
+        metrics_token: str | None = None,
     ) -> None:
         self.webhooks = webhooks
         self.health = health
         self.metrics = metrics
+        self.metrics_token = metrics_token
         self.extra_routes = extra_routes or {}
 
     def __call__(self, environ: dict[str, Any], start: StartResponse) -> Iterable[bytes]:
@@ -177,8 +181,11 @@ class HttpApp:
                 start, 200 if ok else 503, details
             )
         if path == "/metrics":
-            return self._only("GET", method, start) or respond(
-                start, 200, self.metrics(), CONTENT_TYPE
+            # The token first: nothing is read or computed for a caller without it.
+            return (
+                refuse_bearer(environ, start, self.metrics_token)
+                or self._only("GET", method, start)
+                or respond(start, 200, self.metrics(), CONTENT_TYPE)
             )
         if path in self.extra_routes:
             return self.extra_routes[path](environ, start)
@@ -190,3 +197,23 @@ class HttpApp:
             return None
         start(STATUS_TEXT[405], [("Allow", allowed), ("Content-Type", "application/json")])
         return [json.dumps({"error": f"use {allowed}"}).encode()]
+
+
+def refuse_bearer(
+    environ: dict[str, Any], start: StartResponse, token: str | None
+) -> list[bytes] | None:
+    """A 401 unless the request carries `Authorization: Bearer <token>` (no token: open)."""
+    if token is None:
+        return None
+    scheme, _, given = environ.get("HTTP_AUTHORIZATION", "").strip().partition(" ")
+    # Digests first, so the comparison takes as long whatever the length of the guess.
+    wanted = hashlib.sha256(token.encode()).digest()
+    if scheme.lower() == "bearer" and hmac.compare_digest(
+        hashlib.sha256(given.strip().encode()).digest(), wanted
+    ):
+        return None
+    body = json.dumps({"error": "send Authorization: Bearer <METRICS_TOKEN>"}).encode()
+    challenge = 'Bearer realm="metrics"' + (', error="invalid_token"' if given else "")
+    headers = [("WWW-Authenticate", challenge), ("Content-Type", "application/json")]
+    start(STATUS_TEXT[401], [*headers, ("Content-Length", str(len(body)))])
+    return [body]

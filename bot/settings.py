@@ -22,6 +22,7 @@ class Settings:
     config_path: str
     port: int
     host: str
+    metrics_token: str | None = None  # set: /metrics wants `Authorization: Bearer <token>`
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -50,4 +51,5 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         config_path=_get(env, "BOT_CONFIG") or "app.yaml",
         port=int(port),
         host=_get(env, "HOST") or "0.0.0.0",
+        metrics_token=_get(env, "METRICS_TOKEN"),
     )
