@@ -24,7 +24,7 @@ from slack_bolt import BoltRequest
 from bot.app import Bot, build_bot
 from bot.config import AppConfig
 from bot.console_files import files_folder, posted_files, shown_path
-from bot.console_modal import modal_text, submission
+from bot.console_modal import modal_text, refusal, submission
 from bot.console_terminal import Terminal, Watcher
 from bot.console_text import (
     HELP,
@@ -183,6 +183,10 @@ class Console:
     def submit(self, text: str) -> None:
         if self.modal is None:
             self.say(NO_FORM)
+            return
+        refused = refusal(self.modal, text)
+        if refused is not None:
+            self.say(f"{refused} The form is still open: `submit` again.")
             return
         modal, self.modal = self.modal, None
         answer = self._dispatch(interactive_body(submission(modal, text, self.user)))

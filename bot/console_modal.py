@@ -98,14 +98,37 @@ def _entries(text: str, ticks: set[str]) -> tuple[dict[str, str], set[str], str]
     return values, ticked, " ".join(note)
 
 
+def _line_sku(block: dict[str, Any]) -> str:
+    """A line's SKU: the first word of its label (`BK-PADS-DISC · Disc brake pads`)."""
+    words = _plain(block.get("label")).split()
+    return words[0].lower() if words else ""
+
+
 def _text_value(block: dict[str, Any], entries: dict[str, str], note: str) -> str:
-    label = _plain(block.get("label")).lower()
     if block.get("optional"):
         return note
-    for sku, value in entries.items():
-        if label.startswith(sku) or f" {sku} " in f" {label} ":
-            return value
-    return str(block.get("element", {}).get("initial_value", ""))
+    default = str(block.get("element", {}).get("initial_value", ""))
+    return entries.get(_line_sku(block), default)  # the whole SKU: BK-TUBE is not BK-TUBE-26
+
+
+def refusal(view: dict[str, Any], text: str) -> str | None:
+    """Why `submit <text>` cannot be sent as typed (an unknown SKU or tick), or None."""
+    inputs = _inputs(view)
+    ticks = _tick_words(inputs)
+    skus = [_line_sku(b) for b in inputs if not b.get("optional") and not _is_box(b)]
+    entries, _, _ = _entries(text, set(ticks))
+    unknown = [sku for sku in entries if sku not in skus]
+    bad_ticks = [w for w in text.split() if w.startswith("+") and w.lower() not in ticks]
+    if unknown:
+        known = ", ".join(sku.upper() for sku in skus)
+        return f"{', '.join(u.upper() for u in unknown)}: not on this form (its lines: {known})."
+    if bad_ticks:
+        return f"{bad_ticks[0]}: no such box on this form ({', '.join(ticks) or 'none'})."
+    return None
+
+
+def _is_box(block: dict[str, Any]) -> bool:
+    return block.get("element", {}).get("type") == CHECKBOXES
 
 
 def _state(block: dict[str, Any], entries: dict[str, str], ticked: set[str], note: str) -> Any:

@@ -253,6 +253,22 @@ def test_a_form_refused_for_a_bad_quantity_stays_open_for_the_fix(env: dict[str,
     assert "There is no form open" not in terminal.screen
 
 
+def test_submit_names_whole_skus_and_refuses_what_is_not_on_the_form(env: dict[str, str]) -> None:
+    with console(env) as terminal:
+        terminal.line("/backorders raise Velo Parts Ltd")
+        terminal.expect(r"\[Approve\] \[Adjust\] \[Hold\]")
+        terminal.line("press Adjust")
+        terminal.expect(r"\[modal\] Adjust PO")
+        terminal.line("submit BK-TUBE=0")
+        terminal.expect(r"BK-TUBE: not on this form \(its lines: BK-PADS-DISC, BK-TUBE-26")
+        terminal.line("submit BK-TUBE-26=0 +cancle")
+        terminal.expect(r"\+cancle: no such box on this form")
+        terminal.line("submit BK-TUBE-26=0 not needed yet")
+        terminal.expect(r"not needed yet")
+        terminal.line("/backorders supplier Velo Parts Ltd")
+        terminal.expect(r"BK-TUBE-700[^\n]*order 12")  # a prefix of its SKU changed nothing
+
+
 def test_load_example_refuses_a_database_that_already_has_data(env: dict[str, str]) -> None:
     with console(env) as terminal:
         terminal.line("load example")
