@@ -20,12 +20,14 @@ from domain import purchase_orders as po
 from domain.errors import NotFound
 from domain.lead_times import Coverage, LeadTimes
 from domain.model import Catalog, Delivery
+from domain.order_refs import OrderRef
 from domain.purchase_orders import PurchasingSetup
 from domain.purchasing import OPEN_STATUSES, PurchaseOrderView
 from domain.receiving import ReceiptResult
 from domain.views import BackorderSummary, Digest, OrderStatus, Overview, SkuStatus, SupplierStatus
 from domain.wording import plural
 from handlers.blocks.digest import digest_message
+from handlers.blocks.formatting import source_name
 from handlers.blocks.journey import slips_text, with_section
 from handlers.blocks.purchasing import po_thread_note, proposal_message
 from handlers.blocks.receiving import with_receive_button
@@ -114,7 +116,10 @@ class Backorders:
         if not actor.is_approver:
             raise po.NotAllowed("Only approvers can cancel orders from Slack.")
         result = self.cancel_order(number, sku)
-        what = f"{sku} on order #{result.order_number}" if sku else f"Order #{result.order_number}"
+        order = f"#{result.order_number}"
+        if result.source:  # named with its store: say which, as the number alone is shared
+            order += f" ({source_name(result.source)})"
+        what = f"{sku} on order {order}" if sku else f"Order {order}"
         text = (
             f"{what} is cancelled: {plural(result.released_units, 'unit')} back to stock (to "
             f"the next customers in line), {plural(result.waiting_units_dropped, 'waiting unit')} "
@@ -152,7 +157,8 @@ class Backorders:
         now = self.clock()
         deadline_at = next_weekly(now, self.config.purchasing.deadline, self.zone)
         default = self.config.purchasing.default_lead_time_days
-        return lead_times.order_etas(self._reader(), number, now, deadline_at, default)
+        bare = OrderRef.parse(number).number  # ETAs are per line, whichever store it is
+        return lead_times.order_etas(self._reader(), bare, now, deadline_at, default)
 
     def lead_times(self, supplier: str) -> LeadTimes:
         with self._reader() as uow:

@@ -80,6 +80,9 @@ class BackorderQueries(Protocol):
 
     def order(self, number: str) -> list[OrderStatus]: ...
 
+    def order_sources(self, number: str) -> dict[int, str]:
+        """The store of each order with this number, by order id."""
+
     def supplier(self, name: str) -> SupplierStatus | None: ...
 
     def overview(self) -> Overview: ...

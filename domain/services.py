@@ -12,9 +12,10 @@ from domain.allocation import OrderPlan, fill_waiting, is_stale, plan_cancellati
 from domain.errors import DomainError, NotFound
 from domain.model import Catalog, Delivery, IncomingOrder, LineIssue, LineState, OrderState
 from domain.notifications import SLACK_FILE, SLACK_POST, Outbound
+from domain.order_refs import OrderRef, in_stores, named
 from domain.ports import UnitOfWork
 from domain.views import BackorderSummary, OrderStatus, Overview, SkuStatus, SupplierStatus
-from domain.wording import did_you_mean
+from domain.wording import did_you_mean, either
 
 
 class Outcome(enum.StrEnum):
@@ -58,6 +59,7 @@ class CancelResult:
     order_number: str
     released_units: int
     waiting_units_dropped: int
+    source: str | None = None  # the order's store, when the person named it
 
 
 def import_catalog(uow: UnitOfWork, catalog: Catalog) -> ImportResult:
@@ -93,13 +95,9 @@ def cancel_order(
 ) -> CancelResult:
     """Cancel an order (or its lines of one SKU) by number: its stock goes to the next in
     line, its waiting units leave the buffer."""
+    ref = OrderRef.parse(number)
     with uow:
-        matches = uow.orders.find_by_number(number.lstrip("#"))
-        if not matches:
-            raise NotFound(f"No order {number} is known.")
-        if len(matches) > 1:
-            raise DomainError(f"Order number {number} is used by {len(matches)} stores' orders.")
-        order_id, state = matches[0]
+        order_id, state = _one_order(uow, ref)
         if state.cancelled:
             raise DomainError(f"Order {number} is already cancelled.")
         stock = uow.stock.lock(line.sku for line in state.lines.values() if line.sku)
@@ -116,7 +114,25 @@ def cancel_order(
         if sku is None:
             uow.orders.mark_cancelled(order_id, now)
         uow.commit()
-    return CancelResult(state.number, released, dropped)
+    return CancelResult(state.number, released, dropped, ref.source)
+
+
+def _one_order(uow: UnitOfWork, ref: OrderRef) -> tuple[int, OrderState]:
+    """The order a reference names, locked; refused when it could be orders of two stores."""
+    locked = uow.orders.find_by_number(ref.number)
+    sources = uow.queries.order_sources(ref.number)  # after the lock: it names every match
+    matches = [(order_id, state) for order_id, state in locked if ref.matches(sources[order_id])]
+    if not matches:
+        elsewhere = [named(sources[i], ref.number) for i in sorted(sources)]
+        there = f" There is {either(elsewhere)}." if elsewhere else ""
+        raise NotFound(f"No order {ref} is known.{there}")
+    stores = {sources[order_id] for order_id, _ in matches}
+    if len(stores) > 1:
+        raise DomainError(in_stores(ref.number, stores) + ".")
+    if len(matches) > 1:
+        store = stores.pop()
+        raise DomainError(f"Order {ref} names {len(matches)} {store} orders: cancel it there.")
+    return matches[0]
 
 
 def _lines_of_sku(lines: dict[str, LineState], number: str, sku: str) -> dict[str, LineState]:
@@ -250,9 +266,10 @@ def sku_status(uow: UnitOfWork, sku: str) -> SkuStatus:
 
 
 def order_status(uow: UnitOfWork, number: str) -> list[OrderStatus]:
-    """Every order with this number (normally one), line by line."""
+    """Every order with this number (normally one; of one store when named), line by line."""
+    ref = OrderRef.parse(number)
     with uow:
-        found = uow.queries.order(number.strip().lstrip("#"))
+        found = [s for s in uow.queries.order(ref.number) if ref.matches(s.source)]
     if not found:
         raise NotFound(f"No order {number} is known.")
     return found

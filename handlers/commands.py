@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -77,7 +78,7 @@ def _sku(desk: Desk, ask: Ask) -> Message:
 
 def _order(desk: Desk, ask: Ask) -> Message:
     """Each line from stock or waiting; each waiting line's PO and expected date."""
-    number = _argument(ask, "order", "1001")
+    number = _argument(ask, "order", "1001` or `shopify:1001")
     statuses = desk.order(number)
     message = order_message(statuses, desk.now())
     etas = desk.order_etas(number)
@@ -134,8 +135,9 @@ def _digest(desk: Desk, ask: Ask) -> Message:
 
 
 def _cancel(desk: Desk, ask: Ask) -> Message:
-    """`cancel <order> [SKU]`: approvers only (the desk checks)."""
-    words = _argument(ask, "order", "1001 [SKU]").split()
+    """`cancel <order> [SKU]`: approvers only (the desk checks); `shopify:1001` names the store."""
+    # "shopify: 1001" is one order, not order "shopify:" and SKU 1001
+    words = re.sub(r":\s+", ":", _argument(ask, "order", "1001 [SKU]")).split()
     actor = Actor(ask.user, ask.approver)
     sku = words[1] if len(words) > 1 else None
     return Message(desk.cancel_from_slack(words[0], sku, actor), [])

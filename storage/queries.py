@@ -78,6 +78,13 @@ class SqlBackorderQueries:
         ).scalars()
         return [self._order_status(order) for order in orders]
 
+    def order_sources(self, number: str) -> dict[int, str]:
+        """The store of each order with this number, by order id."""
+        rows = self.tx.session.execute(
+            select(OrderRow.id, OrderRow.source).where(OrderRow.number == number)
+        )
+        return {order_id: source for order_id, source in rows}
+
     def orders_by_ids(self, order_ids: list[int]) -> dict[int, OrderStatus]:
         """Orders by id with their lines, in two queries per chunk (a receipt may fill 20,000)."""
         found: dict[int, OrderStatus] = {}

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from slack_sdk.models.blocks import Block
 
+from domain.order_refs import in_stores
 from domain.purchasing import BufferLine
 from domain.views import (
     OrderLineStatus,
@@ -52,12 +53,16 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("help", "", "this list"),
     ("status", "", "open backorders by supplier (the default)"),
     ("sku", "<SKU>", "free stock and the customers waiting for a SKU"),
-    ("order", "<number>", "an order line by line: from stock or waiting"),
+    ("order", "<number>", "an order line by line (shopify:1001 when two stores use 1001)"),
     ("supplier", "<name>", "a supplier's terms and its draft PO"),
     ("pos", "", "open purchase orders"),
     ("raise", "<supplier>", "propose a supplier's PO now"),
     ("receive", "<PO number>", "record goods received against a PO"),
-    ("cancel", "<order number> [SKU]", "cancel an order, or one SKU of it"),
+    (
+        "cancel",
+        "<order number> [SKU]",
+        "cancel an order, or one SKU of it (shopify:1001 names the store)",
+    ),
     ("digest", "", "the weekly digest, now"),
     ("export", "", "a workbook of open backorders, posted here"),
 )
@@ -199,9 +204,12 @@ def _order_outcome(status: OrderStatus) -> str:
     return f"*{outcome}*; {by_hand}." if outcome else f"*Ready to ship*, except {by_hand}."
 
 
-def _order_blocks(status: OrderStatus, now: datetime) -> list[Block]:
-    """Header, who and when, the lines and the outcome of one order."""
-    title = f"Order {order_ref(status.number)}" + (" (cancelled)" if status.cancelled else "")
+def _order_blocks(status: OrderStatus, now: datetime, shared: bool = False) -> list[Block]:
+    """Header, who and when, the lines and the outcome of one order (its store in the header
+    when its number is shared)."""
+    title = f"Order {order_ref(status.number)}"
+    title += f" — {source_name(status.source)}" if shared else ""
+    title += " (cancelled)" if status.cancelled else ""
     about = [escape(status.customer)] if status.customer else []
     about += [
         f"placed {day(status.placed_at, now)} ({ago(status.placed_at, now)})",
@@ -221,11 +229,15 @@ def order_message(statuses: list[OrderStatus], now: datetime) -> Message:
     """`/backorders order`: each order with that number, line by line."""
     if not statuses:
         return build("No such order.", [section("I couldn't find an order with that number.")])
-    blocks: list[Block] = []
+    stores = {status.source for status in statuses}
+    shared = len(stores) > 1
+    blocks: list[Block] = [context(escape(in_stores(statuses[0].number, stores)))] if shared else []
     for index, status in enumerate(statuses):
-        blocks += ([divider()] if index else []) + _order_blocks(status, now)
+        blocks += ([divider()] if index else []) + _order_blocks(status, now, shared)
     first = statuses[0]
     text = f"Order {order_ref(first.number)}: " + _order_outcome(first).replace("*", "")
+    if shared:
+        text = in_stores(first.number, stores) + "."
     return build(text, blocks)
 
 
