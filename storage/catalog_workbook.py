@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import os
-import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.workbook.workbook import Workbook
 
 from domain.errors import CatalogError, CatalogProblem
 from domain.model import Catalog, Product, Supplier
 from domain.wording import plural
 from storage import workbook_cells as cells
+from storage import workbook_limits as limits
+from storage.workbook_rows import WORKBOOK, read_sheets
 
 SUPPLIERS = "Suppliers"
 PRODUCTS = "Products"
-WORKBOOK = "workbook"
 MAX_PROBLEMS = 100
 
 Row = Sequence[object]
@@ -31,30 +29,21 @@ def _case_pack(value: object) -> int:
     return 1 if cells.is_blank(value) else cells.whole_number(value, minimum=1)
 
 
+# Each text is bounded by the database column it is stored in, so PostgreSQL never refuses it.
 SUPPLIER_COLUMNS: dict[str, Converter] = {
-    "supplier": cells.text,
-    "email": cells.optional_email,
+    "supplier": partial(cells.text, longest=limits.SUPPLIER_LENGTH),
+    "email": partial(cells.optional_email, longest=limits.EMAIL_LENGTH),
     "lead_time_days": cells.whole_number,
     "min_order_qty": cells.whole_number,
 }
 PRODUCT_COLUMNS: dict[str, Converter] = {
-    "sku": cells.text,
-    "name": cells.text,
-    "supplier": cells.text,
+    "sku": partial(cells.text, longest=limits.SKU_LENGTH),
+    "name": partial(cells.text, longest=limits.NAME_LENGTH),
+    "supplier": partial(cells.text, longest=limits.SUPPLIER_LENGTH),
     "on_hand": cells.whole_number,
     "case_pack": _case_pack,
-    "unit_cost": cells.money,
+    "unit_cost": partial(cells.money, largest=limits.MAX_UNIT_COST),
 }
-
-# What openpyxl raises for a file that is not a workbook, or a workbook it cannot parse.
-_UNREADABLE = (
-    InvalidFileException,
-    zipfile.BadZipFile,
-    KeyError,
-    ValueError,
-    SyntaxError,
-    EOFError,
-)
 
 
 @dataclass(frozen=True)
@@ -81,7 +70,7 @@ class _Sheet:
 
 def read_catalog(path: str | os.PathLike[str]) -> Catalog:
     """Read and check a whole catalog workbook; raise `CatalogError` listing every problem."""
-    sheets = _load_sheets(path)
+    sheets = read_sheets(path, (SUPPLIERS, PRODUCTS))
     problems: list[CatalogProblem] = []
     supplier_rows = _parse_sheet(SUPPLIERS, sheets[SUPPLIERS], SUPPLIER_COLUMNS, problems)
     suppliers, known = _suppliers(supplier_rows, problems)
@@ -90,39 +79,6 @@ def read_catalog(path: str | os.PathLike[str]) -> Catalog:
     if problems:
         raise CatalogError(_reported(problems))
     return Catalog(suppliers=tuple(suppliers), products=tuple(products))
-
-
-def _load_sheets(path: str | os.PathLike[str]) -> dict[str, list[Row] | None]:
-    """All rows of both sheets (None for a missing sheet); an unreadable file is one problem."""
-    try:
-        # Opened by content, not by file name, so an upload saved without ".xlsx" still reads.
-        with open(path, "rb") as file:
-            workbook = load_workbook(file, read_only=True, data_only=True)
-            try:
-                return {name: _sheet_rows(workbook, name) for name in (SUPPLIERS, PRODUCTS)}
-            finally:
-                workbook.close()
-    except OSError as error:
-        raise _unreadable(f"could not be opened ({error.strerror or error})") from error
-    except _UNREADABLE as error:
-        message = "is not an .xlsx workbook; save it as Excel Workbook (.xlsx) and try again"
-        raise _unreadable(message) from error
-
-
-def _sheet_rows(workbook: Workbook, name: str) -> list[Row] | None:
-    """The rows of the sheet called `name` in any letter case, or None when there is none."""
-    for title in workbook.sheetnames:
-        if title.strip().lower() == name.lower():
-            sheet = workbook[title]
-            # Some programs write a wrong size into the file; without it, every row is read.
-            sheet.reset_dimensions()
-            return list(sheet.iter_rows(min_row=1, values_only=True))
-    return None
-
-
-def _unreadable(message: str) -> CatalogError:
-    """The error for a file that cannot be read as a workbook at all."""
-    return CatalogError([CatalogProblem(WORKBOOK, None, None, f"the file {message}")])
 
 
 def _parse_sheet(

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 _DIGITS = re.compile(r"[+-]?\d+")
 _FOUR_PLACES = Decimal("0.0001")
+_SHOWN = 60  # characters of a bad cell quoted back; the rest would flood the report
 
 
 class CellError(ValueError):
@@ -24,14 +25,20 @@ def describe(value: object) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, str):
-        return f'"{value.strip()}"'
+        shown = value.strip()
+        if len(shown) > _SHOWN:
+            return f'"{shown[:_SHOWN]}..." ({len(shown):,} characters)'
+        return f'"{shown}"'
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
 
 
-def text(value: object) -> str:
-    """Non-empty text; a number becomes its digits, so 12345.0 reads as "12345"."""
+MAX_TEXT = 1_000  # no catalog text is longer; storage passes each column's own bound
+
+
+def text(value: object, longest: int = MAX_TEXT) -> str:
+    """Non-empty text of at most `longest` characters; 12345.0 reads as "12345"."""
     if is_blank(value):
         raise CellError("is empty")
     if isinstance(value, bool):
@@ -41,7 +48,14 @@ def text(value: object) -> str:
         raise CellError(f"{_describe_date(value)} is a date or time, not text; format it as Text")
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return _within(str(value).strip(), longest)
+
+
+def _within(text: str, longest: int) -> str:
+    """`text` itself, or a CellError when it is longer than its database column holds."""
+    if len(text) > longest:
+        raise CellError(f"is {len(text):,} characters long; at most {longest:,} fit")
+    return text
 
 
 MAX_WHOLE_NUMBER = 1_000_000_000  # fits every database's INTEGER, far above any real stock
@@ -57,22 +71,25 @@ def whole_number(value: object, minimum: int = 0) -> int:
     if number < minimum:
         raise CellError(f"must be {minimum} or more, not {number}")
     if number > MAX_WHOLE_NUMBER:
-        raise CellError(f"{number} is too large (at most {MAX_WHOLE_NUMBER:,})")
+        raise CellError(f"{describe(value)} is too large (at most {MAX_WHOLE_NUMBER:,})")
     return number
 
 
-def optional_email(value: object) -> str | None:
+def optional_email(value: object, longest: int = MAX_TEXT) -> str | None:
     """An email address, or None for an empty cell."""
     if is_blank(value):
         return None
-    address = str(value).strip()
+    address = _within(str(value).strip(), longest)
     local, at, domain = address.partition("@")
     if not (at and local and domain) or "@" in domain or any(c.isspace() for c in address):
         raise CellError(f"{describe(value)} is not an email address")
     return address
 
 
-def money(value: object) -> Decimal:
+MAX_MONEY = Decimal("99999999.9999")  # what NUMERIC(12, 4) stores
+
+
+def money(value: object, largest: Decimal = MAX_MONEY) -> Decimal:
     """An amount of 0 or more, to 4 decimal places; an empty cell is not taken as 0."""
     if is_blank(value):
         raise CellError("is empty; enter the cost (0 if it really costs nothing)")
@@ -81,6 +98,8 @@ def money(value: object) -> Decimal:
         raise CellError(f"{describe(value)} is not a number")
     if amount < 0:
         raise CellError(f"must be 0 or more, not {amount.normalize():f}")
+    if amount > largest:
+        raise CellError(f"{amount.normalize():f} is too large (at most {largest.normalize():f})")
     return amount
 
 
@@ -93,7 +112,9 @@ def _as_int(value: object) -> int | None:
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
     if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
-        return int(value.strip())
+        # Python refuses to convert thousands of digits; 19 already exceed any bound here.
+        digits = value.strip()
+        return int(digits) if len(digits) <= 19 else MAX_WHOLE_NUMBER + 1
     return None
 
 
@@ -107,7 +128,10 @@ def _as_decimal(value: object) -> Decimal | None:
         return None
     try:
         amount = Decimal(value.strip())
-        return amount.quantize(_FOUR_PLACES) if amount.is_finite() else None
+        if not amount.is_finite():
+            return None
+        # Rounding a number of more than 28 digits fails; it is refused as too large anyway.
+        return amount if amount.adjusted() > 20 else amount.quantize(_FOUR_PLACES)
     except InvalidOperation:
         return None
 
