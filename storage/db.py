@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///backorders.db"
@@ -64,17 +64,36 @@ def connect(url: str = DEFAULT_URL, **engine_options: Any) -> Database:
         sa_url = make_url(url)
     except ArgumentError as error:
         raise DatabaseUnavailable(f"DATABASE_URL is not a database URL: use {EXAMPLES}.") from error
+    _refuse_sqlite_without_a_file(sa_url)
     try:
         database = _open(url, sa_url, engine_options)
     except (ArgumentError, ImportError) as error:  # an unknown `scheme://`, or its driver
         raise DatabaseUnavailable(_unknown_kind(sa_url)) from error
     try:
-        with database.engine.connect():
-            pass
-    except OperationalError as error:
+        with database.engine.connect() as conn:
+            if database.is_sqlite:  # SQLite reads the file only when asked something
+                conn.exec_driver_sql("SELECT count(*) FROM sqlite_master")
+    except DBAPIError as error:
         database.dispose()
         raise DatabaseUnavailable(explain(sa_url, error)) from error
     return database
+
+
+def _refuse_sqlite_without_a_file(sa_url: URL) -> None:
+    """`sqlite://name.db` (two slashes) or `sqlite:///` would keep orders in memory only."""
+    if sa_url.get_backend_name() != "sqlite":
+        return
+    if sa_url.host:
+        raise DatabaseUnavailable(
+            f"DATABASE_URL {safe_url(sa_url)}: a SQLite file takes three slashes: "
+            f"sqlite:///{sa_url.host} (a file in this folder), or four for a full path "
+            "(sqlite:////srv/bot/backorders.db)."
+        )
+    if not sa_url.database or sa_url.database == ":memory:":
+        raise DatabaseUnavailable(
+            f"DATABASE_URL {safe_url(sa_url)} names no file, so every order would be lost "
+            "when the bot stops: use sqlite:///backorders.db or another file name."
+        )
 
 
 def _open(url: str, sa_url: URL, engine_options: dict[str, Any]) -> Database:
@@ -121,10 +140,15 @@ _PG_PROBLEMS = (
     (r"[Cc]onnection refused", f"is not answering (connection refused): {_FIX_HOST}"),
     (r"resolve host|translate host name", "is not a known host: fix the host in DATABASE_URL"),
     (r"timeout expired", f"did not answer in time: {_FIX_HOST}"),
+    (
+        r"invalid response to SSL negotiation|server closed the connection unexpectedly",
+        "answered, but not as PostgreSQL does: fix the host and port in DATABASE_URL "
+        "(PostgreSQL listens on 5432 unless set otherwise)",
+    ),
 )
 
 
-def explain(sa_url: URL, error: OperationalError) -> str:
+def explain(sa_url: URL, error: DBAPIError) -> str:
     """One line: which database could not be opened, why, and what to do about it."""
     shown = safe_url(sa_url)
     if sa_url.get_backend_name() == "sqlite":
@@ -135,16 +159,22 @@ def explain(sa_url: URL, error: OperationalError) -> str:
         found = re.search(pattern, detail)
         if found:
             return f"DATABASE_URL {shown}: {where} {advice.format(*found.groups())}."
-    reason = detail.strip().splitlines()[-1] if detail.strip() else type(error.orig).__name__
+    lines = [line.strip() for line in detail.splitlines() if line.strip()]
+    reason = lines[0] if lines else type(error.orig).__name__  # the first line says what failed
     return f"DATABASE_URL {shown}: cannot open {where} ({reason}); check DATABASE_URL."
 
 
-def _explain_sqlite(sa_url: URL, shown: str, error: OperationalError) -> str:
+def _explain_sqlite(sa_url: URL, shown: str, error: DBAPIError) -> str:
     path = Path(sa_url.database or "")
     if sa_url.database and not path.parent.is_dir():
         return (
             f"DATABASE_URL {shown}: the folder {path.parent} does not exist; create it, "
             "or point DATABASE_URL at a file in an existing folder."
+        )
+    if "not a database" in str(error.orig):
+        return (
+            f"DATABASE_URL {shown}: {path} is not a SQLite database (another kind of file, "
+            "or damaged): point DATABASE_URL at the bot's database, or at a new file name."
         )
     return f"DATABASE_URL {shown}: cannot open the SQLite file ({error.orig}); check DATABASE_URL."
 

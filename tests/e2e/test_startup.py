@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -83,6 +84,52 @@ def test_a_url_that_is_not_a_url_is_refused_without_echoing_it() -> None:
     line = assert_refused_in_one_line(start_with("secret-pw-not-a-url", "db", "status"))
     assert "DATABASE_URL is not a database URL" in line
     assert "secret-pw" not in line
+
+
+@pytest.mark.parametrize("args", [("run",), ("import", "x.xlsx"), ("db", "status")], ids=" ".join)
+def test_a_file_that_is_not_a_database_is_named_and_left_alone(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    notes = tmp_path / "notes.db"
+    notes.write_text("shopping list\n" * 100)
+    line = assert_refused_in_one_line(start_with(f"sqlite:///{notes}", *args), str(notes))
+    assert "is not a SQLite database" in line
+    assert notes.read_text() == "shopping list\n" * 100
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("sqlite://backorders.db", "sqlite:///backorders.db"),
+        ("sqlite:///", "names no file"),
+        ("sqlite://", "names no file"),
+    ],
+)
+def test_a_sqlite_url_that_would_keep_orders_in_memory_says_how_to_write_it(
+    url: str, says: str
+) -> None:
+    assert_refused_in_one_line(start_with(url, "db", "status"), says)
+
+
+def test_a_port_that_answers_but_is_not_postgresql_says_to_fix_host_and_port() -> None:
+    with socket.socket() as listener:  # a web server on loopback where PostgreSQL is expected
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        threading.Thread(target=answer_like_a_web_server, args=(listener,), daemon=True).start()
+        result = start_with(f"postgresql://bot@127.0.0.1:{port}/shop", "db", "status")
+    line = assert_refused_in_one_line(result, f"127.0.0.1:{port}")
+    assert "not as PostgreSQL does: fix the host and port" in line
+
+
+def answer_like_a_web_server(listener: socket.socket) -> None:
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return  # the test closed the listener
+        with conn:
+            conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
 
 
 @pytest.mark.postgres
