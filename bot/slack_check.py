@@ -23,8 +23,10 @@ CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{6,}")
 APPS_URL = "https://api.slack.com/apps"
 CHECKING, OK = "checking", "ok"
 NOT_FOUND, NOT_MEMBER = "not found", "bot not in channel"
+WAITING = (NOT_FOUND, NOT_MEMBER)  # states an admin fixes in Slack, without restarting the bot
 CHANNEL_SCOPES = "channels:read, groups:read"
 MAX_RETRY_S = 300.0
+RECHECK_S = 60.0  # a channel the bot is not in (yet): looked at again, so an invite is enough
 PAGE = 200
 
 
@@ -48,6 +50,7 @@ class SlackCheck:
         self.channel = CHECKING
         self.retry_s = retry_s
         self._stop = threading.Event()
+        self._wake = threading.Event()
 
     @property
     def shown(self) -> str:
@@ -64,11 +67,21 @@ class SlackCheck:
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
+
+    def recheck_now(self) -> None:
+        """Look at the channel again without waiting for the next minute (after an invite)."""
+        self._wake.set()
 
     def run(self) -> None:
-        """auth.test, then the channel; Slack being away is retried, a refusal said once."""
-        if self._patiently(self._check_token, "token"):
-            self._patiently(self._check_channel, "channel")
+        """auth.test, then the channel, again each minute until the bot can post there."""
+        if not self._patiently(self._check_token, "token"):
+            return
+        while self._patiently(self._check_channel, "channel") and self.channel in WAITING:
+            self._wake.wait(RECHECK_S)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
 
     def ready(self, channel: str) -> bool:
         """May a message to `channel` go now? The configured one waits for its ID."""
@@ -175,6 +188,8 @@ class SlackCheck:
             self.channel = OK
             log.info("Slack channel %s is %s; the bot posts there", name, self.channel_id)
             return
+        if self.channel == NOT_MEMBER:
+            return  # said already; looked at again each minute
         self.channel = NOT_MEMBER
         log.error(
             "The bot is not in Slack channel %s (%s): invite the bot: /invite @Backorder Bot "
@@ -185,11 +200,14 @@ class SlackCheck:
         )
 
     def _not_found(self) -> None:
+        if self.channel == NOT_FOUND:
+            return  # said already; looked at again each minute
         self.channel = NOT_FOUND
         log.error(
-            "Slack channel %s (slack.channel in app.yaml) was not found: create it or fix "
-            "slack.channel, and restart; a private channel shows only once the bot is in it "
-            "(/invite @Backorder Bot there); messages to the channel wait until then",
+            "Slack channel %s (slack.channel in app.yaml) was not found: a private channel "
+            "shows only once the bot is in it (/invite @Backorder Bot there; the bot looks "
+            "again each minute); otherwise create it, or fix slack.channel and restart; "
+            "messages to the channel wait until then",
             self.shown,
         )
 

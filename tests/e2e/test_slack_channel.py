@@ -154,6 +154,22 @@ def test_a_channel_the_bot_is_not_in_says_how_to_invite_it(
     assert any("invite the bot: /invite @Backorder Bot in #purchasing" in m for m in said)
 
 
+def test_once_the_bot_is_invited_its_waiting_messages_go_without_a_restart(
+    database: Database, ids_only_slack: LocalSlack
+) -> None:
+    ids_only_slack.add_channel("purchasing", is_private=True, is_member=False)
+    with bot_posting_to(database, ids_only_slack, "#purchasing") as shop:
+        raise_chain_po(shop)
+        assert settled(shop)["slack_channel"]["state"] == "not found"  # private, not invited
+        ids_only_slack.add_channel("purchasing", is_private=True)  # /invite @Backorder Bot
+        shop.bot.slack_check.recheck_now()  # type: ignore[union-attr]  # not a minute from now
+        eventually(lambda: health(shop)["slack_channel"]["state"] == "ok")
+        eventually(lambda: shop.bot.outbox.backlog()[0] == 0)
+        assert health(shop)["status"] == "ok"
+    [proposal] = ids_only_slack.calls("chat.postMessage")
+    assert proposal.delivered and "PO proposal" in proposal.params["text"]
+
+
 def test_a_channel_id_is_used_as_it_is_and_checked(
     database: Database, ids_only_slack: LocalSlack
 ) -> None:
