@@ -7,7 +7,7 @@ import signal
 import threading
 from typing import Any
 
-from waitress.server import create_server
+from bot.front_door_server import guarded_server
 
 log = logging.getLogger(__name__)
 
@@ -19,15 +19,8 @@ class HttpServer:
 
     def __init__(self, app: Any, host: str, port: int, threads: int = HTTP_THREADS) -> None:
         self._closed = False
-        self._server = create_server(
-            app,
-            host=host,
-            port=port,
-            threads=threads,
-            ident="backorder-bot",
-            connection_limit=1000,
-            channel_timeout=30,
-        )
+        # Deadlines, a per-client cap and poll(): slow clients cannot hold every slot.
+        self._server = guarded_server(app, host, port, threads, ident="backorder-bot")
 
     @property
     def port(self) -> int:

@@ -1,0 +1,174 @@
+"""Waitress, hardened against slow clients: request deadlines and a per-client connection cap.
+
+Waitress holds a connection open for as long as its client keeps sending something: its only
+timer is an idle one, which a client trickling one header byte every few seconds resets. A
+thousand such clients fill every connection slot, and webhooks wait behind them. Here:
+
+- a request must finish its headers HEADER_DEADLINE_S after its first byte, and its body
+  BODY_DEADLINE_S after that byte; a connection that sends nothing closes after IDLE_TIMEOUT_S;
+- one client address holds at most PER_CLIENT_CONNECTIONS connections; more are closed at once;
+- the connection limit is well above 1,000, the open-files limit is raised to allow it, and the
+  loop uses poll(), because select() fails outright on a descriptor above 1023.
+"""
+
+from __future__ import annotations
+
+import logging
+import resource
+import threading
+import time
+from collections import Counter
+from typing import Any
+
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.server import TcpWSGIServer
+
+log = logging.getLogger(__name__)
+
+# Stores and Slack send a whole request in milliseconds; 10 s allows a phone-tethered curl.
+HEADER_DEADLINE_S = 10
+# The whole request, also from its first byte: MAX_BODY (2 MiB) in 30 s is 70 kB/s, and real
+# webhook bodies are a few kB.
+BODY_DEADLINE_S = 30
+# A connection that sends nothing (a keep-alive left open, or a silent attacker) is freed.
+IDLE_TIMEOUT_S = 10
+# How often deadlines are checked: a slow connection lives at most this much past its deadline.
+CHECK_EVERY_S = 1
+# Well above a 1,000-connection attack; an idle connection costs about 10 kB and one poll slot.
+CONNECTION_LIMIT = 4000
+# Far above what a store, Slack or the ingest bench (256 clients) open from one address, far
+# below CONNECTION_LIMIT: one source cannot take every slot. Behind a reverse proxy every
+# connection comes from the proxy, which then needs its own limits (and buffers requests).
+PER_CLIENT_CONNECTIONS = 256
+# Descriptors kept for what is not a client: the database, logs, Slack calls, the listener.
+RESERVED_FDS = 200
+REPORT_EVERY_S = 60  # one log line a minute at most, however long an attack lasts
+
+
+def raise_open_files_limit() -> int:
+    """Raise this process's soft RLIMIT_NOFILE to its hard limit; return the new soft limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        wanted = 1 << 20 if hard == resource.RLIM_INFINITY else hard
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError):
+            pass  # keep the soft limit; connection_limit() sizes itself to it
+    return soft
+
+
+def connection_limit() -> int:
+    """CONNECTION_LIMIT, or fewer when the open-files limit cannot hold that many sockets."""
+    limit = min(CONNECTION_LIMIT, raise_open_files_limit() - RESERVED_FDS)
+    if limit < CONNECTION_LIMIT:
+        log.warning("open-files limit allows only %d connections (ulimit -n)", limit)
+    return max(limit, 100)
+
+
+class TimedParser(HTTPRequestParser):
+    """Waitress' request parser, remembering when the request's first byte arrived."""
+
+    def __init__(self, adj: Adjustments) -> None:
+        super().__init__(adj)
+        self.started = time.monotonic()
+
+
+class GuardedChannel(HTTPChannel):
+    """A connection that knows its client's address count and its request's deadline."""
+
+    parser_class = TimedParser
+    counted = False
+
+    def __init__(self, server: GuardedServer, sock: Any, addr: Any, adj: Adjustments, map=None):
+        super().__init__(server, sock, addr, adj, map)
+        server.clients.enter(addr)
+        self.counted = True
+
+    def overdue(self, now: float) -> str | None:
+        """Which deadline the request being received has missed, if any."""
+        request = self.request
+        if self.requests or request is None:  # being answered, or idle (IDLE_TIMEOUT_S)
+            return None
+        if not request.headers_finished:
+            return "headers" if now - request.started > HEADER_DEADLINE_S else None
+        return "body" if now - request.started > BODY_DEADLINE_S else None
+
+    def del_channel(self, map: Any = None) -> None:
+        if self.counted:
+            self.counted = False
+            self.server.clients.leave(self.addr)
+        super().del_channel(map)
+
+
+class ClientCounts:
+    """Open connections per client address, shared by the loop and the worker threads."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self._open: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def full(self, addr: Any) -> bool:
+        with self._lock:
+            return self._open[addr[0]] >= self.cap
+
+    def enter(self, addr: Any) -> None:
+        with self._lock:
+            self._open[addr[0]] += 1
+
+    def leave(self, addr: Any) -> None:
+        with self._lock:
+            self._open[addr[0]] -= 1
+            if self._open[addr[0]] <= 0:
+                del self._open[addr[0]]
+
+
+class GuardedServer(TcpWSGIServer):
+    """TcpWSGIServer closing overdue requests and refusing a client past its connection cap."""
+
+    channel_class = GuardedChannel
+
+    def __init__(self, *args: Any, per_client: int = PER_CLIENT_CONNECTIONS, **kw: Any) -> None:
+        self.clients = ClientCounts(per_client)
+        self.cut: Counter[str] = Counter()  # since the last report, by reason
+        self.next_report = 0.0  # the first closing is said at once, then once a minute
+        super().__init__(*args, **kw)
+
+    def accept(self) -> tuple[Any, Any] | None:
+        pair = super().accept()
+        if pair is not None and self.clients.full(pair[1]):
+            pair[0].close()  # before any byte is read: it costs the loop next to nothing
+            self.cut["over the per-client connection cap"] += 1
+            return None
+        return pair
+
+    def maintenance(self, now: float) -> None:
+        super().maintenance(now)  # waitress' own idle timeout (IDLE_TIMEOUT_S)
+        mono = time.monotonic()
+        for channel in list(self.active_channels.values()):
+            missed = channel.overdue(mono)
+            if missed and not channel.will_close:
+                channel.will_close = True  # the loop closes it on its next pass
+                self.cut[f"{missed} too slow"] += 1
+        if self.cut and mono >= self.next_report:
+            log.warning("slow or excess connections closed: %s", dict(self.cut))
+            self.cut.clear()
+            self.next_report = mono + REPORT_EVERY_S
+
+
+def guarded_server(app: Any, host: str, port: int, threads: int, ident: str) -> GuardedServer:
+    """A GuardedServer on the first address `host` resolves to, with the limits above."""
+    adj = Adjustments(
+        host=host,
+        port=port,
+        threads=threads,
+        ident=ident,
+        connection_limit=connection_limit(),
+        channel_timeout=IDLE_TIMEOUT_S,
+        cleanup_interval=CHECK_EVERY_S,
+        asyncore_use_poll=True,
+    )
+    return GuardedServer(app, map={}, adj=adj, sockinfo=adj.listen[0])

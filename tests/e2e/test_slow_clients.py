@@ -1,0 +1,135 @@
+"""A thousand slow clients trickling header bytes cannot keep the bot from answering webhooks.
+
+The attacker (bench.slowloris) connects from 127.0.0.2 on, the store from 127.0.0.1, so the
+server can tell them apart as it would tell a botnet from Shopify.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import resource
+import threading
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from bench.slowloris import SlowClients
+from tests.e2e.conftest import RunningBot
+from tests.support.builders import catalog
+from tests.support.http import generic_order, request, signed_generic
+
+SLOW_CLIENTS = 1000
+TRICKLE_EVERY_S = 5.0  # one header byte per connection every 5 s: the idle timer never fires
+ATTACK_S = 13.0  # past the 10 s header deadline (and its 1 s check), so every slot turns over
+ANSWER_WITHIN_S = 1.0
+PROBE_EVERY_S = 0.25
+HEADER_DEADLINE_S = 10.0  # what the bot promises; the attacker sees it plus the check interval
+
+pytestmark = [
+    pytest.mark.timeout(120),
+    pytest.mark.parametrize("database", ["sqlite"], indirect=True),  # the DB is not the point
+]
+
+
+@dataclass(frozen=True)
+class Answer:
+    path: str
+    status: int
+    seconds: float
+    body: dict
+
+
+def port(bot: RunningBot) -> int:
+    return int(bot.url.rsplit(":", 1)[1])
+
+
+def timed(bot: RunningBot, path: str, body: bytes | None = None) -> Answer:
+    """One request on a fresh connection, as a store sends it; status 0 when it went unanswered."""
+    conn = http.client.HTTPConnection("127.0.0.1", port(bot), timeout=5)
+    started = time.perf_counter()
+    try:
+        if body is None:
+            conn.request("GET", path)
+        else:
+            conn.request("POST", path, body, signed_generic(body))
+        response = conn.getresponse()
+        status, payload = response.status, json.loads(response.read() or b"{}")
+    except (OSError, http.client.HTTPException, ValueError):
+        status, payload = 0, {}
+    finally:
+        conn.close()
+    return Answer(path, status, time.perf_counter() - started, payload)
+
+
+def raise_open_files_limit() -> None:
+    """Room for the attacker's sockets and the server's, both in this process."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < 4 * SLOW_CLIENTS:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 8 * SLOW_CLIENTS), hard))
+
+
+def opened_all(attack: SlowClients) -> None:
+    """Wait (bounded) until the attacker has opened every connection once."""
+    deadline = time.monotonic() + 30
+    while attack.stats.opened < SLOW_CLIENTS and not attack.stats.errors:
+        assert time.monotonic() < deadline, attack.stats
+        threading.Event().wait(0.05)
+    assert not attack.stats.errors
+
+
+def store_traffic_during_attack(bot: RunningBot, attack: SlowClients) -> list[Answer]:
+    """Signed orders and health checks, four a second, for ATTACK_S while the attack runs."""
+    answers, end, n = [], time.monotonic() + ATTACK_S, 0
+    while (now := time.monotonic()) < end:
+        n += 1
+        order = generic_order(f"SLOW-{n}", ("TUBE", 1))
+        answers += [timed(bot, "/webhooks/orders", order), timed(bot, "/healthz")]
+        threading.Event().wait(max(0.0, now + PROBE_EVERY_S - time.monotonic()))
+    assert not attack.stats.errors
+    return answers
+
+
+def assert_answered_and_stored(bot: RunningBot, answers: list[Answer]) -> None:
+    late = [a for a in answers if a.status != 200 or a.seconds > ANSWER_WITHIN_S]
+    assert late == [], f"{len(late)} of {len(answers)} late or unanswered: {late[:5]}"
+    orders = [a.body["order"] for a in answers if a.path == "/webhooks/orders"]
+    assert len(orders) >= ATTACK_S / PROBE_EVERY_S / 2
+    assert all(a.body["outcome"] == "applied" for a in answers if a.path == "/webhooks/orders")
+    assert [number for number in orders if not bot.order(number)] == []
+
+
+def attacked(bot: RunningBot, sources: int) -> SlowClients:
+    """Attack from `sources` addresses while the store sends: every store request is answered
+    within a second and stored, and the bot serves on once the attack is over."""
+    raise_open_files_limit()
+    bot.bot.backorders.import_catalog(catalog(("TUBE", 1_000_000)))
+    with SlowClients(port(bot), SLOW_CLIENTS, TRICKLE_EVERY_S, sources) as attack:
+        opened_all(attack)
+        answers = store_traffic_during_attack(bot, attack)
+    assert_answered_and_stored(bot, answers)
+    assert attack.open_now() == 0
+    assert request(f"{bot.url}/healthz").status == 200  # still serving once it is over
+    return attack
+
+
+def test_a_thousand_slow_connections_from_one_address_leave_webhooks_answered_within_a_second(
+    running_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot = running_bot
+    caplog.set_level(logging.WARNING, logger="bot.front_door_server")
+    attack = attacked(bot, sources=1)
+    assert attack.stats.cut >= SLOW_CLIENTS / 2  # most were refused at once: one address's cap
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.front_door_server"]
+    assert len(said) == 1 and "per-client connection cap" in said[0]  # one line, not thousands
+
+
+def test_a_thousand_slow_connections_from_ten_addresses_are_cut_at_the_header_deadline(
+    running_bot: RunningBot,
+) -> None:
+    bot = running_bot
+    attack = attacked(bot, sources=10)  # 100 each: under any per-address cap
+    assert attack.stats.cut >= SLOW_CLIENTS  # every slow connection was cut at least once...
+    assert attack.stats.longest_cut_s < HEADER_DEADLINE_S + 2.5  # ...soon after the deadline
