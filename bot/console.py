@@ -78,6 +78,12 @@ class Console:
     printing: threading.RLock = dataclasses.field(default_factory=threading.RLock)
 
     @property
+    def channel_id(self) -> str:
+        """Where you type: the team channel, by the ID Slack would send (found at start)."""
+        check = self.bot.slack_check
+        return (check.channel_id if check else None) or self.bot.config.slack.channel
+
+    @property
     def user(self) -> str:
         """You act as the first approver in app.yaml, so the PO buttons work in the console."""
         approvers = self.bot.config.slack.approvers
@@ -127,7 +133,7 @@ class Console:
             "/backorders",
             text,
             user_id=self.user,
-            channel_id=self.bot.config.slack.channel,
+            channel_id=self.channel_id,
             response_url=self.slack.response_url("console"),
         )
         self._dispatch(body)
@@ -140,7 +146,7 @@ class Console:
         payload = {
             "type": "block_actions",
             "user": {"id": self.user, "username": "console"},
-            "channel": {"id": self.bot.config.slack.channel},
+            "channel": {"id": self.channel_id},
             "team": {"id": "T0CONSOLE"},
             "response_url": self.slack.response_url("console"),
             "trigger_id": "console.trigger",
@@ -227,7 +233,7 @@ class Console:
         elif call.method == FILES and call.delivered:
             self.say(f"[#{channel}] {posted_files(call.response, self.slack.uploads, self.files)}")
         elif call.method in SHOWN and call.delivered:
-            self.say(render_call(call, channel))
+            self.say(render_call(call, channel, self.slack.channel_names()))
             if call.name == "console":
                 self.last_reply = call.params
         # auth.test, upload steps, failed attempts: not for the reader

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from bot.local_slack import Call
@@ -78,10 +79,15 @@ def form_refused(ack_body: str) -> bool:
     return isinstance(answer, dict) and answer.get("response_action") == "errors"
 
 
-def render_call(call: Call, channel: str) -> str:
+CHANNEL_LINK = re.compile(r"#([CG][A-Z0-9]{6,})\b")
+
+
+def render_call(call: Call, channel: str, names: dict[str, str] | None = None) -> str:
     """A delivered Slack call as the person in the channel would read it."""
     params: dict[str, Any] = call.params
     message = to_text(Message(str(params.get("text", "")), list(params.get("blocks") or [])))
+    known = names or {}
+    message = CHANNEL_LINK.sub(lambda m: "#" + known.get(m.group(1), m.group(1)), message)
     where = "(only you)" if params.get("response_type", "ephemeral") == "ephemeral" else ""
     if call.method == "chat.postMessage" or params.get("response_type") == "in_channel":
         where = f"[#{channel}, in a thread]" if params.get("thread_ts") else f"[#{channel}]"

@@ -170,6 +170,11 @@ class LocalSlack:
         with self._changed:
             return self._workspace.channels.add(name, **flags)
 
+    def channel_names(self) -> dict[str, str]:
+        """Each channel's name by its ID, as Slack shows a `<#C0123>` link."""
+        with self._changed:
+            return {i: c.name for i, c in self._workspace.channels.by_id.items()}
+
     def calls(self, method: str | None = None) -> list[Call]:
         """Calls received so far, oldest first, of one method or all."""
         with self._changed:
