@@ -10,7 +10,6 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 
 from bot import jobs
@@ -27,12 +26,14 @@ from bot.settings import Settings
 from bot.slack_app import build_slack_app
 from bot.slack_check import SlackCheck
 from bot.slack_delivery import SlackDelivery
+from bot.slack_door import SlackDoor
 from domain.notifications import EMAIL
 from domain.services import EXPORT_BUILDER
 from handlers.approvers import Approvers
 from storage.db import Database, connect
 from storage.migrate import schema_state, upgrade
 from storage.outbox import OutboxStore, QueuedMessage
+from storage.slack_replays import SlackReplays
 
 log = logging.getLogger(__name__)
 CONSOLE_TOKEN = "xoxb-console"  # the console's Slack is a local server that takes any token
@@ -137,7 +138,9 @@ def build_bot(
         bot.slack = _slack_app(bot, token, listener_executor)
         if slack_token is None and not settings.slack_app_token:
             # Only in HTTP mode: in Socket Mode and the console nothing may arrive this way.
-            routes["/slack/events"] = SlackRequestHandler(bot.slack)
+            replays = SlackReplays(database)
+            door = SlackDoor(bot.slack, _signing_secret(settings), replays, clock)
+            routes["/slack/events"] = door
         bot.slack_check = SlackCheck(bot.slack.client, config.slack.channel)
         backorders.channel_id = lambda: bot.slack_check.channel_id if bot.slack_check else None
         bot.worker = _outbox_worker(bot, settings, clock, outbox_pace_s)

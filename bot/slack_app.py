@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from concurrent.futures import Executor
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
@@ -15,6 +17,9 @@ from handlers.ports import Desk
 
 log = logging.getLogger(__name__)
 WEB_API_TIMEOUT_S = 10
+# Bolt logs a request that fails its signature check, body and all, at INFO. The front door
+# (bot.slack_door) refuses those first, in one line; this keeps a body out of the log anyway.
+BOLT_BODY_LOGGER = "slack_bolt.RequestVerification"
 
 
 def point_at(client: WebClient, api_url: str | None, timeout_s: int) -> WebClient:
@@ -23,6 +28,19 @@ def point_at(client: WebClient, api_url: str | None, timeout_s: int) -> WebClien
         client.base_url = api_url if api_url.endswith("/") else api_url + "/"
     client.timeout = timeout_s
     return client
+
+
+def reply_bases(api_url: str | None) -> tuple[str, ...]:
+    """Where `respond` may post: Slack's hooks, and a local Slack (SLACK_API_URL on loopback)."""
+    if not api_url:
+        return errors.SLACK_REPLY_BASES
+    parts = urlsplit(api_url)
+    try:
+        local = ipaddress.ip_address(parts.hostname or "").is_loopback
+    except ValueError:
+        local = parts.hostname == "localhost"
+    own = (f"{parts.scheme}://{parts.netloc}/",) if local else ()
+    return errors.SLACK_REPLY_BASES + own
 
 
 def build_slack_app(
@@ -48,6 +66,7 @@ def build_slack_app(
         logger=logging.getLogger("slack_bolt"),
     )
     point_at(app.client, api_url, timeout_s)
+    logging.getLogger(BOLT_BODY_LOGGER).setLevel(logging.WARNING)  # after App(): it sets one
 
     @app.middleware
     def put_desk_in_context(context: BoltContext, next: Any) -> Any:
@@ -55,7 +74,7 @@ def build_slack_app(
         context["approvers"] = approvers
         return next()
 
-    errors.register(app)
+    errors.register(app, reply_bases(api_url))
     events.register(app)
     commands.register(app)
     purchasing.register(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import time
 from typing import Any
@@ -12,6 +13,12 @@ from bot.slack_signing import interactive_body, signed_headers
 from tests.support.http import FIXTURES, Reply, request
 
 SIGNING_SECRET = "test-signing-secret"
+_SERIAL = itertools.count(1)
+
+
+def fresh_id() -> str:
+    """A new trigger_id or action_ts, as Slack gives every command and click (replays repeat)."""
+    return f"{int(time.time())}.{next(_SERIAL):06d}"
 
 
 def fixture(name: str) -> dict[str, Any]:
@@ -21,14 +28,16 @@ def fixture(name: str) -> dict[str, Any]:
 def slash_command(text: str, response_url: str, **fields: str) -> str:
     """The fixture's slash command, asking `/backorders <text>`."""
     parsed = fixture("slash_command.json")["parsed"]
-    parsed |= {"command": "/backorders", "text": text, "response_url": response_url} | fields
+    parsed |= {"command": "/backorders", "text": text, "response_url": response_url}
+    parsed |= {"trigger_id": fresh_id()} | fields
     return urlencode(parsed)
 
 
 def button_click(action_id: str, value: str, response_url: str) -> str:
     """The fixture's block_actions payload, with our button pressed."""
     payload = fixture("block_actions.json")
-    payload["actions"][0] |= {"action_id": action_id, "value": value}
+    payload["actions"][0] |= {"action_id": action_id, "value": value, "action_ts": fresh_id()}
+    payload["trigger_id"] = fresh_id()
     payload["response_url"] = response_url
     return interactive_body(payload)
 
