@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from bench import deadline, digest, ingest, po_workbook, slack_ack
+from bench import deadline, digest, ingest, po_workbook, slack_ack, slow_clients
 
 BENCHES: dict[str, Callable[[list[str] | None], int | None]] = {
     "ingest": ingest.main,
@@ -13,8 +13,11 @@ BENCHES: dict[str, Callable[[list[str] | None], int | None]] = {
     "po_workbook": po_workbook.main,
     "deadline": deadline.main,
     "digest": digest.main,
+    "slow_clients": slow_clients.main,
 }
-QUICK = frozenset({"ingest", "slack_ack", "deadline"})  # the others are quick already
+QUICK = frozenset(
+    {"ingest", "slack_ack", "deadline", "slow_clients"}
+)  # the others are quick already
 
 
 def main(argv: list[str] | None = None) -> int:

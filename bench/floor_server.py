@@ -16,6 +16,7 @@ from typing import Any
 
 from waitress.server import create_server
 
+from bot.front_door_server import guarded_server
 from bot.server import HTTP_THREADS
 
 OK = b'{"ok": true}'
@@ -49,16 +50,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--secret", required=True)
     parser.add_argument("--threads", type=int, default=HTTP_THREADS)
+    parser.add_argument("--undefended", action="store_true", help="waitress' settings before")
     args = parser.parse_args(argv)
-    server = create_server(
-        make_app(args.secret.encode()),
-        host="127.0.0.1",
-        port=args.port,
-        threads=args.threads,
-        ident="bench-floor",
-        connection_limit=1000,
-        channel_timeout=30,
-    )
+    app = make_app(args.secret.encode())
+    if args.undefended:  # what bot.server used before the slow-client defence (bench.slow_clients)
+        server: Any = create_server(
+            app,
+            host="127.0.0.1",
+            port=args.port,
+            threads=args.threads,
+            ident="bench-floor",
+            connection_limit=1000,
+            channel_timeout=30,
+        )
+    else:
+        server = guarded_server(app, "127.0.0.1", args.port, args.threads, ident="bench-floor")
     signal.signal(signal.SIGTERM, _exit)
     try:
         server.run()
