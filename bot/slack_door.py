@@ -136,9 +136,15 @@ class SlackDoor:
         if key is not None and not self.replays.claim(key, self.clock()):
             log.info("Slack request %s… delivered again: acknowledged, nothing done", key[:10])
             return respond(start, 200, b"", "text/plain;charset=utf-8")
-        response = self.app.dispatch(request)
-        if key is not None and _sent_back_with_errors(response):
+        try:
+            response = self.app.dispatch(request)
+        except Exception as error:  # Bolt's own helpers index into the body (actions[0], ...)
+            response = None
+            log.warning("a signed Slack request Bolt could not read: %s", type(error).__name__)
+        if key is not None and (response is None or _sent_back_with_errors(response)):
             self.replays.release(key)  # nothing was saved: the corrected form must get through
+        if response is None:
+            return respond_json(start, 400, {"error": "body is not a Slack request Bolt can read"})
         return _answer(start, response)
 
 

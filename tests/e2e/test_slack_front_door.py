@@ -200,7 +200,16 @@ def test_a_refused_request_is_one_line_without_its_body(
 
 
 @pytest.mark.parametrize(
-    "body", ["payload=not-json", "payload=%5B1%5D", "{not json", "[]", "a=b", "payload=%7B%7D"]
+    "body",
+    [
+        "payload=not-json",
+        "payload=%5B1%5D",
+        "{not json",
+        "[]",
+        "a=b",
+        "payload=%7B%7D",
+        '{"type": "block_actions", "actions": []}',
+    ],
 )
 def test_a_signed_body_the_bot_cannot_use_is_a_400(
     door: tuple[RunningBot, Any], database: Database, body: str
