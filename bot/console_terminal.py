@@ -77,6 +77,7 @@ class Terminal:
             print(file=self.out, flush=True)  # Ctrl-D: the shell's prompt starts on a new line
             return None
         except KeyboardInterrupt:
+            print(file=self.out, flush=True)  # the next prompt on a line of its own
             line = ""  # Ctrl-C drops the line being typed, as in Python's own prompt
         finally:
             with self.lock:

@@ -35,7 +35,7 @@ NOT_EMPTY = (
     "`load example` only fills an empty database, and this one already has a catalog: "
     "loading it again would re-import the catalog and reset stock counts, so waiting lines "
     "could be filled with stock that does not exist. To try the example shop, start the "
-    "console on a new database, e.g. `DATABASE_URL=sqlite:///example.db python -m bot console`."
+    "console on a new database, e.g. `DATABASE_URL=sqlite:///example.db make run`."
 )
 
 

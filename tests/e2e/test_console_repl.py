@@ -34,6 +34,14 @@ LEFT, UP, CTRL_D = "\x1b[D", "\x1b[A", "\x04"
 PROMPT = "backorders> "
 
 
+def _take_terminal() -> None:
+    """In the child, after setsid: make its pty the controlling terminal, as a shell does."""
+    import fcntl
+    import termios
+
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
 class Terminal:
     """`python -m bot console` on a pseudo-terminal: type into it, expect what it shows."""
 
@@ -48,7 +56,8 @@ class Terminal:
             stdin=child,
             stdout=child,
             stderr=child,
-            start_new_session=True,  # the pty becomes its controlling terminal
+            start_new_session=True,
+            preexec_fn=_take_terminal,  # the pty becomes its controlling terminal: Ctrl-C works
         )
         os.close(child)
         self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
@@ -267,6 +276,20 @@ def test_submit_names_whole_skus_and_refuses_what_is_not_on_the_form(env: dict[s
         terminal.expect(r"not needed yet")
         terminal.line("/backorders supplier Velo Parts Ltd")
         terminal.expect(r"BK-TUBE-700[^\n]*order 12")  # a prefix of its SKU changed nothing
+
+
+def test_ctrl_c_drops_the_half_typed_line_and_prompts_on_a_fresh_line(
+    env: dict[str, str],
+) -> None:
+    with console(env, answer="n") as terminal:
+        terminal.type("/backorders stat")
+        terminal.expect(r"/backorders stat")
+        terminal.type("\x03")  # Ctrl-C
+        terminal.expect(r"\n" + PROMPT)
+        terminal.line("/backorders help")
+        terminal.expect(r"Ask me with /backorders:")
+        assert terminal.process.poll() is None
+    assert "Open backorders" not in terminal.screen  # the dropped line never ran
 
 
 def test_load_example_refuses_a_database_that_already_has_data(env: dict[str, str]) -> None:
