@@ -16,6 +16,7 @@ from typing import BinaryIO
 from storage import workbook_limits as limits
 from storage.workbook_scan import STREAMED, Part, WorkbookRefused, scan_part
 
+NOT_XLSX = "is not an .xlsx workbook; save it as Excel Workbook (.xlsx) and try again"
 _END_OF_DIRECTORY = b"PK\x05\x06"
 _ZIP64_LOCATOR = b"PK\x06\x07"
 # Parts openpyxl parses whole by their fixed name, whatever links to them.
@@ -24,7 +25,7 @@ _TREE_PATHS = frozenset(
     | {"docProps/custom.xml"}
 )
 
-__all__ = ["WorkbookRefused", "check_package"]
+__all__ = ["NOT_XLSX", "WorkbookRefused", "check_package"]
 
 
 def check_package(file: BinaryIO) -> None:
@@ -48,13 +49,13 @@ def _check_directory(file: BinaryIO, size: int) -> None:
     data = file.read(tail)
     at = data.rfind(_END_OF_DIRECTORY)
     if at < 0 or len(data) - at < 22:
-        raise WorkbookRefused("is not an .xlsx workbook (it is not a zip package)")
+        raise WorkbookRefused(NOT_XLSX)
     entries, directory_bytes = struct.unpack("<HI", data[at + 10 : at + 16])
     if data[max(at - 20, 0) : at].startswith(_ZIP64_LOCATOR):
         # zipfile then takes the counts from the ZIP64 record just before the locator.
         record = data[max(at - 76, 0) : at - 20]
         if len(record) < 56:
-            raise WorkbookRefused("is not an .xlsx workbook (its zip directory is damaged)")
+            raise WorkbookRefused(NOT_XLSX)
         entries, directory_bytes = struct.unpack("<QQ", record[32:48])
     if entries > limits.MAX_PARTS or directory_bytes > limits.MAX_DIRECTORY_BYTES:
         raise WorkbookRefused(f"has more than {limits.MAX_PARTS:,} parts; a workbook has a few")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import BinaryIO
 
@@ -11,29 +12,30 @@ from openpyxl.workbook.workbook import Workbook
 
 from domain.errors import CatalogError, CatalogProblem
 from storage import workbook_limits as limits
-from storage.workbook_package import WorkbookRefused, check_package
+from storage.workbook_package import NOT_XLSX, WorkbookRefused, check_package
 
 WORKBOOK = "workbook"
 Row = tuple[object, ...]
-NOT_XLSX = "is not an .xlsx workbook; save it as Excel Workbook (.xlsx) and try again"
 
 
 def read_sheets(path: str | os.PathLike[str], names: Sequence[str]) -> dict[str, list[Row] | None]:
     """Each named sheet's rows (None for a missing sheet), or `CatalogError` saying why not."""
     try:
         # Opened by content, not by file name, so an upload saved without ".xlsx" still reads.
-        with open(path, "rb") as file:
-            return _read(file, names)
-    except CatalogError:
-        raise
+        file = open(path, "rb")  # noqa: SIM115 - closed below, after reading in a second try
     except OSError as error:
         raise unreadable(f"could not be opened ({error.strerror or error})") from error
-    except WorkbookRefused as error:
-        raise unreadable(str(error)) from error
-    except Exception as error:
-        # openpyxl parses hostile bytes with many failure modes (KeyError, TypeError, zlib.error,
-        # BadZipFile...); whichever it is, the user's answer is the same: this is no workbook.
-        raise unreadable(NOT_XLSX) from error
+    with file:
+        try:
+            return _read(file, names)
+        except CatalogError:
+            raise
+        except WorkbookRefused as error:
+            raise unreadable(str(error)) from error
+        except Exception as error:
+            # openpyxl parses hostile bytes with many failure modes (KeyError, TypeError, OSError,
+            # zlib.error, BadZipFile...); whichever it is, the user's answer is the same.
+            raise unreadable(NOT_XLSX) from error
 
 
 def unreadable(message: str) -> CatalogError:
@@ -44,12 +46,16 @@ def unreadable(message: str) -> CatalogError:
 def _read(file: BinaryIO, names: Sequence[str]) -> dict[str, list[Row] | None]:
     check_package(file)
     file.seek(0)
-    # keep_links=False: external links are parts openpyxl would otherwise parse whole.
-    workbook = load_workbook(file, read_only=True, data_only=True, keep_links=False)
-    try:
-        return {name: _sheet_rows(workbook, name) for name in names}
-    finally:
-        workbook.close()
+    with warnings.catch_warnings():
+        # openpyxl warns about parts it drops ("invalid specification"); a report of problems
+        # is the user's answer, not warnings on the operator's terminal.
+        warnings.simplefilter("ignore")
+        # keep_links=False: external links are parts openpyxl would otherwise parse whole.
+        workbook = load_workbook(file, read_only=True, data_only=True, keep_links=False)
+        try:
+            return {name: _sheet_rows(workbook, name) for name in names}
+        finally:
+            workbook.close()
 
 
 def _sheet_rows(workbook: Workbook, name: str) -> list[Row] | None:
