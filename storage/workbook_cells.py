@@ -99,7 +99,7 @@ def money(value: object, largest: Decimal = MAX_MONEY) -> Decimal:
     if amount < 0:
         raise CellError(f"must be 0 or more, not {amount.normalize():f}")
     if amount > largest:
-        raise CellError(f"{amount.normalize():f} is too large (at most {largest.normalize():f})")
+        raise CellError(f"{describe(value)} is too large (at most {largest.normalize():f})")
     return amount
 
 

@@ -341,3 +341,54 @@ def test_an_absurdly_large_quantity_is_refused_before_it_reaches_the_database(
     path = write_catalog(tmp_path, products=[product_row(on_hand=10**12)])
     [problem] = problems_reading(path)
     assert "on_hand" in problem and "too large" in problem
+
+
+# --- values must fit the database columns (PostgreSQL refuses longer ones) ---
+
+
+def test_texts_longer_than_their_database_columns_are_refused_naming_cell_and_limit(
+    tmp_path: Path,
+) -> None:
+    suppliers = [*SUPPLIERS, ["S" * 201, "a@" + "e" * 319, 1, 0]]
+    products = [product_row(sku="K" * 101, name="N" * 501)]
+
+    problems = problems_reading(write_catalog(tmp_path, suppliers=suppliers, products=products))
+
+    assert problems == [
+        "Suppliers, row 4, column A (supplier): is 201 characters long; at most 200 fit",
+        "Suppliers, row 4, column B (email): is 321 characters long; at most 320 fit",
+        "Products, row 2, column A (sku): is 101 characters long; at most 100 fit",
+        "Products, row 2, column B (name): is 501 characters long; at most 500 fit",
+    ]
+
+
+def test_texts_exactly_as_long_as_their_columns_are_accepted(tmp_path: Path) -> None:
+    products = [product_row(sku="K" * 100, name="N" * 500)]
+
+    [product] = read_catalog(write_catalog(tmp_path, products=products)).products
+
+    assert (len(product.sku), len(product.name)) == (100, 500)
+
+
+def test_a_cost_too_large_for_the_cost_column_is_refused(tmp_path: Path) -> None:
+    products = [product_row(sku="A", unit_cost=99_999_999.99), product_row(sku="B", unit_cost=1e8)]
+
+    problems = problems_reading(write_catalog(tmp_path, products=products))
+
+    assert problems == [
+        "Products, row 3, column F (unit_cost): 100000000 is too large (at most 99999999.9999)"
+    ]
+
+
+def test_a_number_typed_with_thousands_of_digits_is_too_large_not_a_crash(tmp_path: Path) -> None:
+    digits = "9" * 5_000
+    products = [product_row(on_hand=digits, unit_cost=digits)]
+
+    problems = problems_reading(write_catalog(tmp_path, products=products))
+
+    assert problems == [
+        f'Products, row 2, column D (on_hand): "{"9" * 60}..." (5,000 characters) is too large '
+        "(at most 1,000,000,000)",
+        f'Products, row 2, column F (unit_cost): "{"9" * 60}..." (5,000 characters) is too large '
+        "(at most 99999999.9999)",
+    ]
