@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -219,3 +220,52 @@ def test_in_the_console_a_raised_po_is_approved_with_its_button(tmp_path: Path) 
     assert "PO proposal — Velo Parts Ltd" in result.stdout
     assert "Approved: PO-0001 goes to Velo Parts Ltd." in result.stdout
     assert "forward the file above" in result.stdout  # the example has no SMTP_URL
+
+
+def test_values_too_long_or_large_for_the_database_are_refused_whole_on_every_database(
+    database: Database, tmp_path: Path
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    good = write_catalog(tmp_path / "good.xlsx", [["TUBE", "Inner tube", "Acme", 5, 1, 3.2]])
+    assert bot_command("import", str(good), env=env).returncode == 0
+    bad = write_catalog(
+        tmp_path / "bad.xlsx",
+        [
+            ["TUBE", "Inner tube", "Acme", 99, 1, 3.2],
+            ["K" * 101, "Long SKU", "Acme", 1, 1, 1],
+            ["DEAR", "Dear", "Acme", 1, 1, 123_456_789],
+        ],
+    )
+
+    result = bot_command("import", str(bad), env=env)
+
+    assert result.returncode == 2
+    assert "Products, row 3, column A (sku): is 101 characters long; at most 100 fit" in (
+        result.stderr
+    )
+    assert "Products, row 4, column F (unit_cost): 123456789 is too large" in result.stderr
+    assert "Traceback" not in result.stderr
+    backorders = Backorders(database)
+    assert backorders.sku("TUBE").on_hand == 5
+    with pytest.raises(NotFound, match="DEAR"):
+        backorders.sku("DEAR")
+
+
+def test_a_good_catalog_carrying_a_zip_bomb_is_refused_at_the_command_line_in_one_sentence(
+    database: Database, tmp_path: Path
+) -> None:
+    good = write_catalog(tmp_path / "good.xlsx", [["TUBE", "Inner tube", "Acme", 5, 1, 3.2]])
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in source.infolist():
+            copy.writestr(info, source.read(info))
+        copy.writestr("xl/media/image1.png", b"\0" * 20_000_000)
+
+    result = bot_command("import", str(bomb), env={"DATABASE_URL": database.url})
+
+    assert result.returncode == 2
+    assert "unpacks xl/media/image1.png to" in result.stderr
+    assert "times its size (a zip bomb)" in result.stderr
+    assert "Traceback" not in result.stderr
+    with pytest.raises(NotFound, match="TUBE"):
+        Backorders(database).sku("TUBE")
