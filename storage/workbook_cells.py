@@ -6,6 +6,8 @@ import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
+from storage.workbook_limits import MAX_TEXT, MAX_UNIT_COST
+
 _DIGITS = re.compile(r"[+-]?\d+")
 _FOUR_PLACES = Decimal("0.0001")
 _SHOWN = 60  # characters of a bad cell quoted back; the rest would flood the report
@@ -32,9 +34,6 @@ def describe(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-MAX_TEXT = 1_000  # no catalog text is longer; storage passes each column's own bound
 
 
 def text(value: object, longest: int = MAX_TEXT) -> str:
@@ -86,10 +85,7 @@ def optional_email(value: object, longest: int = MAX_TEXT) -> str | None:
     return address
 
 
-MAX_MONEY = Decimal("99999999.9999")  # what NUMERIC(12, 4) stores
-
-
-def money(value: object, largest: Decimal = MAX_MONEY) -> Decimal:
+def money(value: object, largest: Decimal = MAX_UNIT_COST) -> Decimal:
     """An amount of 0 or more, to 4 decimal places; an empty cell is not taken as 0."""
     if is_blank(value):
         raise CellError("is empty; enter the cost (0 if it really costs nothing)")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import random
 import subprocess
 import sys
 import zipfile
@@ -134,3 +136,49 @@ def read_in_child(path: Path, timeout: float = 120) -> dict[str, object]:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return json.loads(done.stdout.splitlines()[-1])
+
+
+def replace_part(path: Path, name: str, data: bytes) -> None:
+    """Rewrite the package with one part's content swapped."""
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    parts[name] = data
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part, content in parts.items():
+            archive.writestr(part, content)
+    path.write_bytes(buffer.getvalue())
+
+
+Mutation = tuple[str, int, int, int]
+
+
+def entries(data: bytes) -> list[tuple[str, bytes]]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return [(info.filename, archive.read(info)) for info in archive.infolist()]
+
+
+def packed(parts: list[tuple[str, bytes]]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts:
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def mutated(data: bytes, mutation: Mutation) -> bytes:
+    """One hostile edit: flip a packed byte, cut the file, reorder parts, or flip an XML byte."""
+    kind, where, value, seed = mutation
+    if kind == "flip":
+        at = where % len(data)
+        return data[:at] + bytes([data[at] ^ (value or 1)]) + data[at + 1 :]
+    if kind == "truncate":
+        return data[: where % len(data)]
+    parts = entries(data)
+    if kind == "reorder":
+        random.Random(seed).shuffle(parts)
+        return packed(parts)
+    name, content = parts[seed % len(parts)]
+    at = where % max(len(content), 1)
+    parts[seed % len(parts)] = (name, content[:at] + bytes([value]) + content[at + 1 :])
+    return packed(parts)

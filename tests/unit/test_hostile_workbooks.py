@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import random
 import string
 import tempfile
@@ -20,9 +19,12 @@ from storage.catalog_workbook import read_catalog
 from tests.unit.hostile_xlsx import (
     MAIN,
     PRODUCT_HEADER,
+    Mutation,
     content_types,
+    mutated,
     package_parts,
     read_in_child,
+    replace_part,
     row,
     sheet,
     suppliers_sheet,
@@ -262,53 +264,9 @@ def test_the_largest_catalog_the_limits_allow_reads_in_under_300_mb(tmp_path: Pa
     assert float(outcome["peak_mb"]) < PEAK_MB  # type: ignore[arg-type]
 
 
-def replace_part(path: Path, name: str, data: bytes) -> None:
-    """Rewrite the package with one part's content swapped."""
-    with zipfile.ZipFile(path) as source:
-        parts = {info.filename: source.read(info) for info in source.infolist()}
-    parts[name] = data
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for part, content in parts.items():
-            archive.writestr(part, content)
-    path.write_bytes(buffer.getvalue())
-
-
 # --- fuzzing: whatever the bytes, the answer is a catalog or a CatalogError ---
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "catalog.xlsx"
-Mutation = tuple[str, int, int, int]
-
-
-def entries(data: bytes) -> list[tuple[str, bytes]]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return [(info.filename, archive.read(info)) for info in archive.infolist()]
-
-
-def packed(parts: list[tuple[str, bytes]]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in parts:
-            archive.writestr(name, content)
-    return buffer.getvalue()
-
-
-def mutated(data: bytes, mutation: Mutation) -> bytes:
-    """One hostile edit: flip a packed byte, cut the file, reorder parts, or flip an XML byte."""
-    kind, where, value, seed = mutation
-    if kind == "flip":
-        at = where % len(data)
-        return data[:at] + bytes([data[at] ^ (value or 1)]) + data[at + 1 :]
-    if kind == "truncate":
-        return data[: where % len(data)]
-    parts = entries(data)
-    if kind == "reorder":
-        random.Random(seed).shuffle(parts)
-        return packed(parts)
-    name, content = parts[seed % len(parts)]
-    at = where % max(len(content), 1)
-    parts[seed % len(parts)] = (name, content[:at] + bytes([value]) + content[at + 1 :])
-    return packed(parts)
 
 
 @given(
