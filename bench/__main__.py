@@ -15,9 +15,8 @@ BENCHES: dict[str, Callable[[list[str] | None], int | None]] = {
     "digest": digest.main,
     "slow_clients": slow_clients.main,
 }
-QUICK = frozenset(
-    {"ingest", "slack_ack", "deadline", "slow_clients"}
-)  # the others are quick already
+# the others are quick already
+QUICK = frozenset({"ingest", "slack_ack", "deadline", "slow_clients"})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -36,7 +36,7 @@ ATTACK_READY_S = 60.0
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.slow_clients", description=__doc__)
-    parser.add_argument("--slow", type=common.bounded(1, 3000), default=1000, help="connections")
+    parser.add_argument("--slow", type=common.bounded(1, 10_000), default=1000, help="connections")
     parser.add_argument("--trickle", type=float, default=5.0, help="s between one socket's bytes")
     parser.add_argument("--sources", default="1,10", help="attacker addresses, per attack")
     parser.add_argument("--rate", type=common.bounded(1, 200), default=20, help="webhooks/s")
@@ -105,8 +105,16 @@ def _attack(port: int, args: tuple[int, float, int], ready: Any, stop: Any, out:
     out.put(asdict(attack.stats))
 
 
-def attacked(port: int, orders: list[Request], args: argparse.Namespace, sources: int) -> dict:
+def rss_mib(pid: int) -> float:
+    """A process's resident memory now, from /proc (Linux)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))
+    return round(int(kib) / 1024, 1)
+
+
+def attacked(server: servers.Server, orders: list[Request], args: Any, sources: int) -> dict:
     """Deliver `orders` while a SlowClients attack runs in a process of its own."""
+    port = server.port
     context = multiprocessing.get_context("spawn")
     ready, stop, out = context.Event(), context.Event(), context.Queue()
     attack = (args.slow, args.trickle, sources)
@@ -116,6 +124,7 @@ def attacked(port: int, orders: list[Request], args: argparse.Namespace, sources
         if not ready.wait(ATTACK_READY_S + 10):
             raise RuntimeError("the attacker did not open its connections in time")
         row = deliver(port, orders, args.rate)
+        row["rss_mib_attacked"] = rss_mib(server.process.pid)
         stop.set()
         row["attacker"] = out.get(timeout=60)
     finally:
@@ -136,12 +145,14 @@ def recovery_s(port: int, path: str) -> float | None:
     return None
 
 
-def measure_server(name: str, port: int, ready: str, batches: Any, args: Any) -> list[dict]:
+def measure_server(server: servers.Server, ready: str, batches: Any, args: Any) -> list[dict]:
     """Calm, then one attack per --sources value, each with fresh orders."""
+    name, port = server.name, server.port
     rows = [{"server": name, "phase": "calm"} | deliver(port, next(batches), args.rate)]
+    rows[0]["rss_mib_calm"] = rss_mib(server.process.pid)
     for sources in args.sources:
         row = {"server": name, "phase": f"attack from {sources}"}
-        row |= attacked(port, next(batches), args, sources)
+        row |= attacked(server, next(batches), args, sources)
         row["recovery_s"] = recovery_s(port, ready)
         rows.append(row)
         print(f"  {name:<17} {row['phase']:<15} p99 {row['p99_ms']:8.1f} ms", flush=True)
@@ -174,8 +185,8 @@ def measure_all(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             env = servers.bot_env(url, port) | servers.slack_env(slack.api_url)
             ready = "/healthz" if name == "bot" else "/"
             log = tmp / f"{name.replace(', ', '-')}.log"
-            with servers.serving(name, commands[name], env, port, log, ready):
-                rows += measure_server(name, port, ready, order_batches(catalog, args), args)
+            with servers.serving(name, commands[name], env, port, log, ready) as server:
+                rows += measure_server(server, ready, order_batches(catalog, args), args)
     settings = {k: v for k, v in vars(args).items() if k not in ("output", "database_url")}
     return {"machine": ingest.machine(url), "settings": settings, "rows": rows}
 
@@ -184,15 +195,16 @@ def markdown(results: dict[str, Any]) -> str:
     """One row per server and phase, then the ratios worth quoting."""
     lines = [
         "| server | phase | answered ≤ 1 s | p50 ms | p99 ms | max ms | slow conns cut "
-        "(longest lived s) | back after s |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "(longest lived s) | back after s | RSS MiB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results["rows"]:
         cut = r.get("attacker", {})
         cut_text = f"{cut['cut']:,} ({cut['longest_cut_s']:.1f})" if cut else ""
         lines.append(
             f"| {r['server']} | {r['phase']} | {r['within_1s']}/{r['sent']} | {r['p50_ms']} | "
-            f"{r['p99_ms']} | {r['max_ms']} | {cut_text} | {r.get('recovery_s', '')} |"
+            f"{r['p99_ms']} | {r['max_ms']} | {cut_text} | {r.get('recovery_s', '')} | "
+            f"{r.get('rss_mib_attacked', r.get('rss_mib_calm'))} |"
         )
     return "\n".join(lines)
 

@@ -38,12 +38,16 @@ IDLE_TIMEOUT_S = 10
 CHECK_EVERY_S = 1
 # Well above a 1,000-connection attack; an idle connection costs about 10 kB and one poll slot.
 CONNECTION_LIMIT = 4000
-# Far above what a store, Slack or the ingest bench (256 clients) open from one address, far
-# below CONNECTION_LIMIT: one source cannot take every slot. Behind a reverse proxy every
-# connection comes from the proxy, which then needs its own limits (and buffers requests).
-PER_CLIENT_CONNECTIONS = 256
+# Twice the ingest bench's 256 keep-alive clients (a reconnecting client's old socket may still
+# count), far above what a store or Slack opens, an eighth of CONNECTION_LIMIT: one address
+# cannot take every slot. Behind a reverse proxy every connection comes from the proxy, which
+# then needs limits of its own (nginx and the like also buffer headers before passing them on).
+PER_CLIENT_CONNECTIONS = 512
 # Descriptors kept for what is not a client: the database, logs, Slack calls, the listener.
 RESERVED_FDS = 200
+# Each pass of waitress' loop walks every connection; accepting one per pass turns a burst of
+# 1,000 reconnecting attackers into 1,000 passes (seconds) ahead of a webhook's connection.
+ACCEPT_BATCH = 64
 REPORT_EVERY_S = 60  # one log line a minute at most, however long an attack lasts
 
 
@@ -130,6 +134,7 @@ class GuardedServer(TcpWSGIServer):
     """TcpWSGIServer closing overdue requests and refusing a client past its connection cap."""
 
     channel_class = GuardedChannel
+    backlog_empty = True
 
     def __init__(self, *args: Any, per_client: int = PER_CLIENT_CONNECTIONS, **kw: Any) -> None:
         self.clients = ClientCounts(per_client)
@@ -137,8 +142,17 @@ class GuardedServer(TcpWSGIServer):
         self.next_report = 0.0  # the first closing is said at once, then once a minute
         super().__init__(*args, **kw)
 
+    def handle_accept(self) -> None:
+        """Accept up to ACCEPT_BATCH waiting connections, not one per pass of the loop."""
+        for _ in range(ACCEPT_BATCH):
+            self.backlog_empty = True
+            super().handle_accept()
+            if self.backlog_empty or len(self._map) >= self.adj.connection_limit:
+                return
+
     def accept(self) -> tuple[Any, Any] | None:
         pair = super().accept()
+        self.backlog_empty = pair is None
         if pair is not None and self.clients.full(pair[1]):
             pair[0].close()  # before any byte is read: it costs the loop next to nothing
             self.cut["over the per-client connection cap"] += 1
