@@ -133,3 +133,20 @@ def test_a_thousand_slow_connections_from_ten_addresses_are_cut_at_the_header_de
     attack = attacked(bot, sources=10)  # 100 each: under any per-address cap
     assert attack.stats.cut >= SLOW_CLIENTS  # every slow connection was cut at least once...
     assert attack.stats.longest_cut_s < HEADER_DEADLINE_S + 2.5  # ...soon after the deadline
+
+
+@pytest.fixture
+def room_for_400(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server with 400 connection slots, so 1,000 slow connections from ten addresses (100
+    each, under the per-address cap) are more than it can hold: a flood bigger than the limit."""
+    monkeypatch.setattr("bot.front_door_server.CONNECTION_LIMIT", 400)
+
+
+def test_more_slow_connections_than_the_server_holds_still_leave_webhooks_answered(
+    room_for_400: None, running_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="bot.front_door_server")
+    attack = attacked(running_bot, sources=10)
+    assert attack.stats.cut >= SLOW_CLIENTS - 400  # made room: the longest waiting went first
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.front_door_server"]
+    assert said and "evicted when full" in said[0]
