@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from bot.config import ConfigError
 from domain.model import OrderSource
 from storage.db import DEFAULT_URL
 
@@ -35,7 +36,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     port = _get(env, "PORT") or "3000"
     if not port.isdigit() or not 0 < int(port) < 65536:
-        raise SystemExit(f"PORT must be a TCP port number, not {port!r}")
+        raise ConfigError(f"PORT must be a TCP port number (1 to 65535), not {port!r}")
     return Settings(
         slack_bot_token=_get(env, "SLACK_BOT_TOKEN"),
         slack_signing_secret=_get(env, "SLACK_SIGNING_SECRET"),

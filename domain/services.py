@@ -15,7 +15,7 @@ from domain.notifications import SLACK_FILE, SLACK_POST, Outbound
 from domain.order_refs import OrderRef, in_stores, named
 from domain.ports import UnitOfWork
 from domain.views import BackorderSummary, OrderStatus, Overview, SkuStatus, SupplierStatus
-from domain.wording import did_you_mean, either
+from domain.wording import did_you_mean, either, same_name
 
 
 class Outcome(enum.StrEnum):
@@ -99,7 +99,7 @@ def cancel_order(
     with uow:
         order_id, state = _one_order(uow, ref)
         if state.cancelled:
-            raise DomainError(f"Order {number} is already cancelled.")
+            raise DomainError(f"Order #{number.lstrip('#')} is already cancelled.")
         stock = uow.stock.lock(line.sku for line in state.lines.values() if line.sku)
         state.lines = uow.orders.lock_lines(order_id)
         if sku is not None:
@@ -260,8 +260,11 @@ def sku_status(uow: UnitOfWork, sku: str) -> SkuStatus:
     with uow:
         status = uow.queries.sku(sku.strip())
         if status is None:
-            near = did_you_mean(sku, uow.queries.skus())
-            raise NotFound(f"No product with SKU {sku} is in the catalog.{near}")
+            skus = uow.queries.skus()
+            exact = same_name(sku, skus)  # people type SKUs in any case
+            status = uow.queries.sku(exact) if exact else None
+        if status is None:
+            raise NotFound(f"No product with SKU {sku} is in the catalog.{did_you_mean(sku, skus)}")
     return status
 
 
@@ -279,6 +282,9 @@ def supplier_status(uow: UnitOfWork, name: str) -> SupplierStatus:
     """A supplier's terms and buffer."""
     with uow:
         status = uow.queries.supplier(name.strip())
+        if status is None:
+            exact = same_name(name, uow.queries.supplier_names())  # "velo parts ltd"
+            status = uow.queries.supplier(exact) if exact else None
         if status is None:
             raise unknown_supplier(uow, name)
     return status

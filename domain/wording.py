@@ -54,6 +54,13 @@ def either(names: list[str]) -> str:
     return f"{', '.join(names[:-1])} or {names[-1]}"
 
 
+def same_name(asked: str, names: Iterable[str]) -> str | None:
+    """The one name that is `asked` in another case (bk-tube-700 → BK-TUBE-700), else None."""
+    wanted = asked.strip().casefold()
+    found = [name for name in names if name.casefold() == wanted]
+    return found[0] if len(found) == 1 else None
+
+
 def did_you_mean(asked: str, names: Iterable[str]) -> str:
     """ " Did you mean Velo Parts Ltd?" for a near miss, "" when nothing is close."""
     found = suggest(asked, names)

@@ -28,7 +28,7 @@ def lead_time_text(lead: LeadTimes) -> str:
     if not lead.learned:
         return (
             f"*Lead time:* {lead.p50_days:g} {noun(lead.p50_days, 'day')} (as configured; "
-            f"learned from {plural(3 - lead.samples, 'more receipt')})"
+            f"learned after {plural(3 - lead.samples, 'more receipt')})"
         )
     rate = f"{lead.on_time_rate:.0%}" if lead.on_time_rate is not None else "—"
     return (

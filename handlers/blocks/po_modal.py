@@ -23,7 +23,7 @@ def _quantity_input(line: PoLine) -> InputBlock:
     label = line_label(line.sku, line.name)
     hint = [f"{line.demand:,} waiting"]
     if line.case_pack > 1:
-        hint.append(f"case of {line.case_pack:,} (rounded up to whole cases)")
+        hint.append(f"case of {line.case_pack:,}, rounded up to whole cases")
     if line.demand:
         hint.append(f"less than {line.demand:,} leaves the rest for the next cycle")
     return InputBlock(

@@ -287,7 +287,6 @@ def supplier_message(status: SupplierStatus, now: datetime, deadline_text: str) 
     minimum = units(status.min_order_qty) if status.min_order_qty else "none"
     fields = [
         ("Email", email),
-        ("Lead time", plural(status.lead_time_days, "day")),
         ("Minimum order", minimum),
     ]
     blocks: list[Block] = [header(status.name), *field_sections(fields)]

@@ -80,6 +80,21 @@ def test_a_sqlite_file_in_a_missing_folder_names_the_folder(tmp_path: Path) -> N
     assert not missing.exists()
 
 
+def test_a_port_that_is_not_a_number_is_said_in_one_line() -> None:
+    env = os.environ | {"PORT": "abc", "DATABASE_URL": "sqlite:///unused.db"}
+    env.pop("SLACK_BOT_TOKEN", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "db", "status"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert_refused_in_one_line(result, "PORT must be a TCP port number", "'abc'")
+    assert not (ROOT / "unused.db").exists()
+
+
 def test_a_url_that_is_not_a_url_is_refused_without_echoing_it() -> None:
     line = assert_refused_in_one_line(start_with("secret-pw-not-a-url", "db", "status"))
     assert "DATABASE_URL is not a database URL" in line

@@ -39,6 +39,11 @@ def test_a_mistyped_sku_suggests_the_catalogs_near_skus(shop: Backorders) -> Non
     )
 
 
+def test_a_sku_or_supplier_typed_in_another_case_is_simply_found(shop: Backorders) -> None:
+    assert shop.sku("bk-pads-disc").sku == "BK-PADS-DISC"
+    assert shop.supplier("velo parts LTD").name == "Velo Parts Ltd"
+
+
 def test_the_start_of_a_supplier_name_suggests_the_suppliers_it_begins(shop: Backorders) -> None:
     with pytest.raises(NotFound, match=r"Did you mean Velo Parts Ltd or Velocity Wheels\?$"):
         shop.supplier("Velo")

@@ -338,7 +338,7 @@ def test_the_adjust_modal_has_one_input_per_line_with_its_quantity_and_hint() ->
     assert {b["element"]["action_id"] for b in inputs} == {"quantity"}
     assert inputs[0]["label"]["text"] == "CHAIN-11 · 11-speed chain"
     assert inputs[0]["hint"]["text"] == (
-        "7 waiting · case of 6 (rounded up to whole cases) · "
+        "7 waiting · case of 6, rounded up to whole cases · "
         "less than 7 leaves the rest for the next cycle"
     )
     assert inputs[1]["hint"]["text"] == "7 waiting · less than 7 leaves the rest for the next cycle"

@@ -76,7 +76,7 @@ def test_a_catalog_with_one_problem_says_one_problem() -> None:
 
 def test_a_lead_time_of_one_day_and_one_more_receipt_is_singular() -> None:
     text = lead_time_text(LeadTimes(1, 1, None, 2))
-    assert "1 day (as configured; learned from 1 more receipt)" in text
+    assert "1 day (as configured; learned after 1 more receipt)" in text
 
 
 def test_the_deadline_reminder_counts_one_buffer_in_the_singular() -> None:
