@@ -52,6 +52,10 @@ RESERVED_FDS = 200
 # 1,000 reconnecting attackers into 1,000 passes (seconds) ahead of a webhook's connection.
 ACCEPT_BATCH = 64
 REPORT_EVERY_S = 60  # one log line a minute at most, however long an attack lasts
+# Waitress buffers a whole body (to disk past 512 kB) before the app sees it; past twice the
+# largest body the app takes (2 MiB webhooks, 1 MiB Slack) it answers 413 from the headers alone,
+# so a 50 MB post costs neither disk nor a thread. Below it the app answers its own 413.
+MAX_REQUEST_BODY = 4 * 1024 * 1024
 
 
 def raise_open_files_limit() -> int:
@@ -203,5 +207,6 @@ def guarded_server(app: Any, host: str, port: int, threads: int, ident: str) -> 
         channel_timeout=IDLE_TIMEOUT_S,
         cleanup_interval=CHECK_EVERY_S,
         asyncore_use_poll=True,
+        max_request_body_size=MAX_REQUEST_BODY,
     )
     return GuardedServer(app, map={}, adj=adj, sockinfo=adj.listen[0])
