@@ -89,7 +89,7 @@ def parse(body: bytes, headers: dict[str, str]) -> tuple[str, dict[str, Any]]:
     try:
         text = body.decode("utf-8")
         parsed = parse_body(text, headers.get("content-type"))
-    except ValueError:  # bad UTF-8, or a `payload` (or JSON body) that is not JSON
+    except (ValueError, RecursionError):  # bad UTF-8, not JSON, or nested past any real shape
         raise Refused(400, "body is not a Slack request (not UTF-8 or not JSON)") from None
     if not isinstance(parsed, dict) or not _slack_shaped(parsed):
         raise Refused(400, "body is not a Slack request (no type or command)")

@@ -38,7 +38,7 @@ def _order(data: JsonObject, now: datetime) -> IncomingOrder:
     external_id = fields.identifier(data, "id")
     lines = tuple(
         _line(item, f"line_items[{index}]")
-        for index, item in enumerate(fields.object_list(data, "line_items"))
+        for index, item in enumerate(fields.object_list(data, "line_items", non_empty=True))
     )
     fields.unique_refs([line.line_ref for line in lines], "line_items")
     customer = _email(data, "email") or _email(data, "contact_email")
@@ -48,10 +48,18 @@ def _order(data: JsonObject, now: datetime) -> IncomingOrder:
         number=_number(data, external_id),
         placed_at=fields.timestamp(data, "created_at", now=now),
         updated_at=fields.timestamp(data, "updated_at", now=now),
-        cancelled=fields.present(data, "cancelled_at"),
+        cancelled=_cancelled(data, now),
         lines=lines,
         customer=customer,
     )
+
+
+def _cancelled(data: JsonObject, now: datetime) -> bool:
+    """Cancelled when `cancelled_at` holds a time; `false`, `""` or `0` there is a 400."""
+    if not fields.present(data, "cancelled_at"):
+        return False
+    fields.timestamp(data, "cancelled_at", now=now)
+    return True
 
 
 def _email(data: JsonObject, key: str) -> str | None:

@@ -209,7 +209,10 @@ def test_a_refused_request_is_one_line_without_its_body(
         "a=b",
         "payload=%7B%7D",
         '{"type": "block_actions", "actions": []}',
+        '{"type": "event_callback", "x": ' + "[" * 5000 + "]" * 5000 + "}",
+        "payload=" + "%5B" * 5000 + "%5D" * 5000,
     ],
+    ids=lambda body: body[:40],
 )
 def test_a_signed_body_the_bot_cannot_use_is_a_400(
     door: tuple[RunningBot, Any], database: Database, body: str

@@ -161,6 +161,17 @@ def test_the_shopify_topic_header_does_not_cancel_an_order() -> None:
     assert (delivery.topic, delivery.order.cancelled) == ("orders/cancelled", False)
 
 
+@pytest.mark.parametrize("value", [False, "", 0, "soon"])
+def test_a_cancelled_at_that_is_no_time_is_refused_not_taken_as_a_cancellation(
+    value: object,
+) -> None:
+    assert refused(lambda: shopify(setting("cancelled_at", value))).startswith("cancelled_at")
+
+
+def test_a_shopify_order_without_line_items_is_refused() -> None:
+    assert refused(lambda: shopify(setting("line_items", []))).startswith("line_items")
+
+
 def test_cancelled_at_in_the_signed_body_cancels_a_shopify_order() -> None:
     stamp = "2025-04-02T11:40:00-05:00"
     delivery = shopify(setting("cancelled_at", stamp), topic="orders/updated")
