@@ -8,9 +8,12 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 # Bounds on what a store may send. The largest line a small retailer ships is a few thousand
-# units; 100,000 leaves room for bulk orders while sums over every line of every order stay far
-# below the 32-bit integers PostgreSQL stores counts in and the 64-bit ones SQLite sums in.
+# units; 100,000 leaves room for bulk orders. Sums across orders (stock, PO lines, receipts) are
+# 64-bit on both databases, so no number of such lines overflows them.
 MAX_LINE_QUANTITY = 100_000
+# Shopify and WooCommerce orders carry a few lines, a wholesale one a few hundred; 1,000 keeps
+# one order's units (at most 10^8) from swamping every supplier's PO.
+MAX_ORDER_LINES = 1_000
 # Order versions are dated between this and the bot's clock plus FUTURE_TOLERANCE: a version
 # dated far ahead would make every later genuine version (even a cancellation) look stale.
 EARLIEST_ORDER_TIME = datetime(2000, 1, 1, tzinfo=UTC)

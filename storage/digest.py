@@ -214,7 +214,7 @@ def _int_or_none(value: Any) -> int | None:
 def _units_received(tx: SqlTx, week_start: datetime, week_end: datetime) -> int:
     """Units received against POs in the week (receipt lines of receipts in the week)."""
     stmt = (
-        select(func.coalesce(func.sum(ReceiptLineRow.quantity), 0))
+        select(cast(func.coalesce(func.sum(ReceiptLineRow.quantity), 0), BigInteger))
         .join(ReceiptRow, ReceiptRow.id == ReceiptLineRow.receipt_id)
         .where(ReceiptRow.received_at >= week_start, ReceiptRow.received_at < week_end)
     )
@@ -242,7 +242,10 @@ def _placed_between(now: datetime, first_day: int, next_day: int | None) -> Colu
 def _proposals() -> Any:
     """Units on each supplier's open proposal (proposed or held; at most one per supplier)."""
     return (
-        select(_PO.supplier_id, func.coalesce(func.sum(PoLineRow.quantity), 0).label("units"))
+        select(
+            _PO.supplier_id,
+            cast(func.coalesce(func.sum(PoLineRow.quantity), 0), BigInteger).label("units"),
+        )
         .outerjoin(PoLineRow, PoLineRow.po_id == _PO.id)
         .where(_PO.status.in_(PROPOSING))
         .group_by(_PO.supplier_id)

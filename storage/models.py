@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     DateTime,
     ForeignKey,
@@ -77,7 +78,7 @@ class ProductRow(Base):
     sku: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(500))
     supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id"), index=True)
-    on_hand: Mapped[int]
+    on_hand: Mapped[int] = mapped_column(BigInteger)  # receipts add to it, like PO lines below
     case_pack: Mapped[int]
     unit_cost: Mapped[Decimal] = mapped_column(Numeric(12, 4))
 
@@ -267,12 +268,13 @@ class PoLineRow(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     sku: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(500))
-    demand: Mapped[int]
-    quantity: Mapped[int]
+    # A PO line sums many order lines (each up to MAX_LINE_QUANTITY): 64-bit on both databases.
+    demand: Mapped[int] = mapped_column(BigInteger)
+    quantity: Mapped[int] = mapped_column(BigInteger)
     case_pack: Mapped[int]
     unit_cost: Mapped[Decimal] = mapped_column(Numeric(12, 4))
     adjusted: Mapped[bool] = mapped_column(default=False)
-    received_qty: Mapped[int] = mapped_column(default=0, server_default="0")
+    received_qty: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class PoEventRow(Base):
@@ -327,4 +329,4 @@ class ReceiptLineRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     receipt_id: Mapped[int] = mapped_column(ForeignKey("receipts.id"), index=True)
     po_line_id: Mapped[int] = mapped_column(ForeignKey("po_lines.id"))
-    quantity: Mapped[int]
+    quantity: Mapped[int] = mapped_column(BigInteger)

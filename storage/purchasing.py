@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import BigInteger, case, cast, func, select, update
 
 from domain.po_rules import BufferState, DemandLine, SupplierTerms
 from domain.purchasing import OPEN_STATUSES, PoDecision, PoLine, PoStatus, PurchaseOrderView
@@ -56,7 +56,8 @@ class SqlPurchasing:
             else_=0,
         )
         return (
-            select(PoLineRow.product_id, func.sum(outstanding).label("units"))
+            # SUM of a 64-bit column is NUMERIC on PostgreSQL: cast back to a whole number.
+            select(PoLineRow.product_id, cast(func.sum(outstanding), BigInteger).label("units"))
             .join(PurchaseOrderRow, PurchaseOrderRow.id == PoLineRow.po_id)
             .where(PurchaseOrderRow.status.in_(ON_ORDER))
             .group_by(PoLineRow.product_id)

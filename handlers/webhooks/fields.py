@@ -8,7 +8,12 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.model import EARLIEST_ORDER_TIME, FUTURE_TOLERANCE, MAX_LINE_QUANTITY
+from domain.model import (
+    EARLIEST_ORDER_TIME,
+    FUTURE_TOLERANCE,
+    MAX_LINE_QUANTITY,
+    MAX_ORDER_LINES,
+)
 
 JsonObject = dict[str, Any]
 
@@ -171,6 +176,8 @@ def object_list(obj: JsonObject, key: str, *, non_empty: bool = False) -> list[J
         raise bad_request(f"{key} must be a list")
     if non_empty and not items:
         raise bad_request(f"{key} must not be empty")
+    if len(items) > MAX_ORDER_LINES:
+        raise bad_request(f"{key}: {len(items):,} lines is more than {MAX_ORDER_LINES:,}")
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             raise bad_request(f"{key}[{index}] must be an object")

@@ -168,6 +168,13 @@ def test_a_cancelled_at_that_is_no_time_is_refused_not_taken_as_a_cancellation(
     assert refused(lambda: shopify(setting("cancelled_at", value))).startswith("cancelled_at")
 
 
+def test_an_order_of_more_than_a_thousand_lines_is_refused_naming_the_count() -> None:
+    lines = [{"id": str(n), "sku": "MUG", "quantity": 1} for n in range(1_001)]
+    assert refused(lambda: generic(setting("lines", lines))) == (
+        "lines: 1,001 lines is more than 1,000"
+    )
+
+
 def test_a_shopify_order_without_line_items_is_refused() -> None:
     assert refused(lambda: shopify(setting("line_items", []))).startswith("line_items")
 
