@@ -137,3 +137,84 @@ class SlowClients:
             self._by_fd.pop(sock.fileno(), None)
             self._poll.unregister(sock)
             sock.close()
+
+
+class HalfSentBodies:
+    """Connections from `sources` addresses (127.0.0.2 on) that each announce a `length`-byte
+    body, send all of it but the last byte as fast as the server reads, and hold; a connection
+    the server closes is opened again while the attack lasts."""
+
+    def __init__(self, port: int, count: int, length: int, sources: int = 8) -> None:
+        self.port, self.count = port, count
+        self.sources = [str(ipaddress.ip_address("127.0.0.2") + n) for n in range(sources)]
+        if not all(ipaddress.ip_address(source).is_loopback for source in self.sources):
+            raise ValueError("the attacker only runs from loopback addresses")
+        head = f"POST /webhooks/orders HTTP/1.1\r\nHost: bot\r\nContent-Length: {length}\r\n\r\n"
+        self.stream = memoryview(head.encode() + b"x" * (length - 1))
+        self.stats = AttackStats()
+        self._sockets: dict[int, tuple[socket.socket, int]] = {}  # fd: (socket, bytes sent)
+        self._poll = select.poll()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="half-sent", daemon=True)
+
+    def __enter__(self) -> HalfSentBodies:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+        for fd in list(self._sockets):
+            self._close(fd)
+
+    def holding(self) -> int:
+        """Connections that have sent all but the last byte and are waiting."""
+        return sum(sent == len(self.stream) for _sock, sent in self._sockets.values())
+
+    def _run(self) -> None:
+        try:
+            for index in range(self.count):
+                self._open(index)
+            while not self._stop.is_set():
+                for fd, events in self._poll.poll(50):
+                    if fd in self._sockets:
+                        self._serve(fd, events)
+                self.stats.peak_open = max(self.stats.peak_open, len(self._sockets))
+        except Exception as error:  # a broken attacker must show in the test, not hang it
+            self.stats.errors.append(repr(error))
+
+    def _open(self, index: int) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            sock.bind((self.sources[index % len(self.sources)], 0))
+            sock.setblocking(False)
+            sock.connect_ex(("127.0.0.1", self.port))
+        except OSError:
+            self.stats.connect_errors += 1
+            sock.close()
+            return
+        self._sockets[sock.fileno()] = (sock, 0)
+        self._poll.register(sock, select.POLLOUT | select.POLLIN)
+        self.stats.opened += 1
+
+    def _serve(self, fd: int, events: int) -> None:
+        """Send more of the body, or notice the server closed the connection and reopen it."""
+        sock, sent = self._sockets[fd]
+        if events & ~select.POLLOUT:  # readable, hung up or failed: the server let go
+            self.stats.cut += 1
+            self._close(fd)
+            self._open(fd)
+            return
+        try:
+            more = sock.send(self.stream[sent : sent + 65536])
+        except OSError:
+            return  # reset: poll reports it as readable next
+        self._sockets[fd] = (sock, sent + more)
+        self.stats.bytes_sent += more
+        if sent + more == len(self.stream):
+            self._poll.modify(sock, select.POLLIN)  # hold: only wait to be cut
+
+    def _close(self, fd: int) -> None:
+        sock, _sent = self._sockets.pop(fd)
+        self._poll.unregister(sock)
+        sock.close()

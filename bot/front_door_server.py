@@ -10,7 +10,9 @@ thousand such clients fill every connection slot, and webhooks wait behind them.
 - the connection limit is well above 1,000, the open-files limit is raised to allow it, and the
   loop uses poll(), because select() fails outright on a descriptor above 1023;
 - near the limit, the connections that have waited longest for their request are closed to
-  make room, so a flood from many addresses delays a webhook by loop passes, not deadlines.
+  make room, so a flood from many addresses delays a webhook by loop passes, not deadlines;
+- a request keeps at most INBUF_OVERFLOW in memory (the rest of its body goes to a temporary
+  file), and all requests still arriving hold at most BODY_BUDGET bytes together (body_budget).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import TcpWSGIServer
+
+from bot.body_budget import BodyBudget
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +60,12 @@ REPORT_EVERY_S = 60  # one log line a minute at most, however long an attack las
 # largest body the app takes (2 MiB webhooks, 1 MiB Slack) it answers 413 from the headers alone,
 # so a 50 MB post costs neither disk nor a thread. Below it the app answers its own 413.
 MAX_REQUEST_BODY = 4 * 1024 * 1024
+# Waitress' default of 512 kB in memory per request times CONNECTION_LIMIT was 2 GB held by
+# half-sent bodies. Most webhooks (a few kB) still never touch the disk.
+INBUF_OVERFLOW = 64 * 1024
+# All requests still arriving, headers and bodies, memory and temporary files together. 64 of
+# the largest bodies the app takes at once, or 2,000 64 kB orders; the bot idles near 100 MB.
+BODY_BUDGET = 128 * 1024 * 1024
 
 
 def raise_open_files_limit() -> int:
@@ -92,6 +102,7 @@ class GuardedChannel(HTTPChannel):
 
     parser_class = TimedParser
     counted = False
+    held = 0  # bytes of the request being received, as counted in the server's budget
 
     def __init__(self, server: GuardedServer, sock: Any, addr: Any, adj: Adjustments, map=None):
         super().__init__(server, sock, addr, adj, map)
@@ -111,10 +122,35 @@ class GuardedChannel(HTTPChannel):
             return "headers" if now - request.started > HEADER_DEADLINE_S else None
         return "body" if now - request.started > BODY_DEADLINE_S else None
 
+    def received(self, data: bytes) -> bool:
+        # A read adds at most len(data) to the request's bytes: room is made before, never after.
+        if self.will_close or not self.server.make_room(self, len(data)):
+            return False
+        try:
+            return super().received(data)
+        finally:
+            self.server.budget.update(self, self.buffered())
+
+    def buffered(self) -> int:
+        """Bytes held for the request being received: its headers and its body so far."""
+        request = self.request
+        if request is None or self.will_close:
+            return 0
+        body = request.body_rcv
+        return request.header_bytes_received + (len(body) if body is not None else 0)
+
+    def drop_request(self) -> None:
+        """Close at the loop's next pass, and free the partial request's memory or file now."""
+        self.will_close = True
+        if self.request is not None:
+            self.request.close()  # left in place: a worker may still look at it (100-continue)
+        self.server.budget.release(self)
+
     def del_channel(self, map: Any = None) -> None:
         if self.counted:
             self.counted = False
             self.server.clients.leave(self.addr)
+        self.drop_request()  # waitress leaves a partial body's temporary file to the collector
         super().del_channel(map)
 
 
@@ -147,8 +183,15 @@ class GuardedServer(TcpWSGIServer):
     channel_class = GuardedChannel
     backlog_empty = True
 
-    def __init__(self, *args: Any, per_client: int = PER_CLIENT_CONNECTIONS, **kw: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        per_client: int = PER_CLIENT_CONNECTIONS,
+        body_budget: int = BODY_BUDGET,
+        **kw: Any,
+    ) -> None:
         self.clients = ClientCounts(per_client)
+        self.budget = BodyBudget(body_budget)
         self.cut: Counter[str] = Counter()  # since the last report, by reason
         self.next_report = 0.0  # the first closing is said at once, then once a minute
         super().__init__(*args, **kw)
@@ -165,6 +208,17 @@ class GuardedServer(TcpWSGIServer):
         for channel in heapq.nsmallest(count, waiting, key=GuardedChannel.waiting_since):
             channel.will_close = True
             self.cut["evicted when full"] += 1
+
+    def make_room(self, channel: GuardedChannel, incoming: int) -> bool:
+        """Close what must go for `incoming` more bytes to fit the budget; False if `channel`."""
+        idle = (c for c in self.active_channels.values() if not c.requests and not c.will_close)
+        for victim in self.budget.victims(incoming, idle):
+            victim.drop_request()  # type: ignore[attr-defined]
+            self.cut["over the buffered-bytes budget"] += 1
+        if self.budget.held + incoming > self.budget.limit and not channel.will_close:
+            channel.drop_request()  # nothing else could be freed: refuse these bytes
+            self.cut["over the buffered-bytes budget"] += 1
+        return not channel.will_close
 
     def handle_accept(self) -> None:
         """Accept up to ACCEPT_BATCH waiting connections, not one per pass of the loop."""
@@ -208,5 +262,6 @@ def guarded_server(app: Any, host: str, port: int, threads: int, ident: str) -> 
         cleanup_interval=CHECK_EVERY_S,
         asyncore_use_poll=True,
         max_request_body_size=MAX_REQUEST_BODY,
+        inbuf_overflow=INBUF_OVERFLOW,
     )
-    return GuardedServer(app, map={}, adj=adj, sockinfo=adj.listen[0])
+    return GuardedServer(app, map={}, adj=adj, sockinfo=adj.listen[0], body_budget=BODY_BUDGET)

@@ -12,11 +12,17 @@ import logging
 import resource
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 
-from bench.slowloris import SlowClients
+from bench.slowloris import HalfSentBodies, SlowClients
+from bot import front_door_server
+from bot.front_door_server import GuardedServer
 from tests.e2e.conftest import RunningBot
 from tests.support.builders import catalog
 from tests.support.http import generic_order, request, signed_generic
@@ -80,7 +86,9 @@ def opened_all(attack: SlowClients) -> None:
     assert not attack.stats.errors
 
 
-def store_traffic_during_attack(bot: RunningBot, attack: SlowClients) -> list[Answer]:
+def store_traffic_during_attack(
+    bot: RunningBot, attack: SlowClients | HalfSentBodies
+) -> list[Answer]:
     """Signed orders and health checks, four a second, for ATTACK_S while the attack runs."""
     answers, end, n = [], time.monotonic() + ATTACK_S, 0
     while (now := time.monotonic()) < end:
@@ -150,3 +158,75 @@ def test_more_slow_connections_than_the_server_holds_still_leave_webhooks_answer
     assert attack.stats.cut >= SLOW_CLIENTS - 400  # made room: the longest waiting went first
     said = [r.getMessage() for r in caplog.records if r.name == "bot.front_door_server"]
     assert said and "evicted when full" in said[0]
+
+
+BUDGET = 32 * 1024 * 1024  # the bot's is 128 MiB; scaled down with the attack
+BODY_ATTACKERS = 300  # from eight addresses: under any per-address cap, and ~150 MB of bodies
+ATTACK_LENGTH = 524_000  # just under waitress' old 512 kB in memory per request
+RSS_ROOM = 48 * 1024 * 1024  # beyond the budget: the attacker's buffers, sockets, allocator slack
+
+
+@pytest.fixture
+def servers(monkeypatch: pytest.MonkeyPatch) -> list[GuardedServer]:
+    """The bot's servers as they start, with a 32 MiB budget for requests still arriving."""
+    started: list[GuardedServer] = []
+
+    def capture(*args: Any, **kw: Any) -> GuardedServer:
+        started.append(front_door_server.guarded_server(*args, **kw))
+        return started[-1]
+
+    monkeypatch.setattr(front_door_server, "BODY_BUDGET", BUDGET)
+    monkeypatch.setattr("bot.server.guarded_server", capture)
+    return started
+
+
+def rss() -> int:
+    """This process's resident memory in bytes: the bot serves from a thread of it."""
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmRSS:")[1].split()[0]) * 1024
+
+
+@contextmanager
+def peak_rss(every_s: float = 0.05) -> Iterator[list[int]]:
+    """Sample resident memory on a thread while the block runs; yields [peak] once it ends."""
+    peak, stop = [rss()], threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(every_s):
+            peak[0] = max(peak[0], rss())
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        yield peak
+    finally:
+        stop.set()
+        sampler.join(timeout=5)
+
+
+def released(server: GuardedServer) -> int:
+    """The bytes still counted once every attacking socket is closed (polled, bounded)."""
+    deadline = time.monotonic() + 10
+    while server.budget.held and time.monotonic() < deadline:
+        threading.Event().wait(0.05)
+    return server.budget.held
+
+
+def test_half_sent_bodies_from_many_addresses_hold_no_more_than_the_budget(
+    servers: list[GuardedServer], running_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot, (server,) = running_bot, servers
+    caplog.set_level(logging.WARNING, logger="bot.front_door_server")
+    raise_open_files_limit()
+    bot.bot.backorders.import_catalog(catalog(("TUBE", 1_000_000)))
+    assert timed(bot, "/webhooks/orders", generic_order("WARM", ("TUBE", 1))).status == 200
+    before = rss()
+    with peak_rss() as peak, HalfSentBodies(port(bot), BODY_ATTACKERS, ATTACK_LENGTH) as attack:
+        answers = store_traffic_during_attack(bot, attack)
+    assert attack.stats.bytes_sent > 3 * BUDGET  # the attack pushed far more than the budget
+    assert server.budget.peak <= BUDGET
+    assert peak[0] - before < BUDGET + RSS_ROOM, f"{(peak[0] - before) >> 20} MiB more"
+    assert_answered_and_stored(bot, answers)
+    assert released(server) == 0  # every closed connection gave its bytes back
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.front_door_server"]
+    assert said and "buffered-bytes budget" in said[0]
