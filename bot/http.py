@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.metrics import CONTENT_TYPE
+from bot.refusals import REFUSALS
 from domain.model import Delivery, OrderSource
 from domain.services import IngestResult, Outcome
 from handlers.webhooks import WebhookRejected, parse_generic, parse_shopify, parse_woocommerce
@@ -94,13 +95,14 @@ class WebhookEndpoint:
     ) -> list[bytes]:
         body = read_body(environ)
         if body is None:
+            REFUSALS.refused(environ, 413, f"body is larger than {MAX_BODY} bytes")
             return respond_json(start, 413, {"error": f"body is larger than {MAX_BODY} bytes"})
         try:
             delivery = parse(body, lower_headers(environ), self.secrets.get(source), self.clock())
         except WebhookRejected as rejected:
             outcome = "unauthorized" if rejected.status == 401 else "invalid"
             self.metrics.deliveries.labels(source.value, outcome).inc()
-            log.warning("%s webhook refused (%s): %s", source, rejected.status, rejected.message)
+            REFUSALS.refused(environ, rejected.status, rejected.message)
             return respond_json(start, rejected.status, {"error": rejected.message})
         if delivery is None:
             self.metrics.deliveries.labels(source.value, "ping").inc()
@@ -212,6 +214,7 @@ def refuse_bearer(
         hashlib.sha256(given.strip().encode()).digest(), wanted
     ):
         return None
+    REFUSALS.refused(environ, 401, "no or wrong METRICS_TOKEN")
     body = json.dumps({"error": "send Authorization: Bearer <METRICS_TOKEN>"}).encode()
     challenge = 'Bearer realm="metrics"' + (', error="invalid_token"' if given else "")
     headers = [("WWW-Authenticate", challenge), ("Content-Type", "application/json")]

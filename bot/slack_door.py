@@ -21,6 +21,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.request.internals import parse_body
 
 from bot.http import StartResponse, lower_headers, respond, respond_json
+from bot.refusals import REFUSALS
 from bot.slack_keys import replay_key
 
 log = logging.getLogger(__name__)
@@ -174,11 +175,4 @@ def _answer(start: StartResponse, response: BoltResponse) -> list[bytes]:
 
 def _log_refusal(environ: dict[str, Any], refused: Refused) -> None:
     """One line, never the body or its headers: an attacker chooses both."""
-    log.warning(
-        "refused %s %s: %s %s (from %s)",
-        str(environ.get("REQUEST_METHOD", ""))[:10],
-        environ.get("PATH_INFO", ""),
-        refused.status,
-        refused.reason,
-        environ.get("REMOTE_ADDR", "?"),
-    )
+    REFUSALS.refused(environ, refused.status, refused.reason)

@@ -62,6 +62,13 @@ def replies_allowed(url: str, bases: Iterable[str]) -> bool:
     return False
 
 
+class _Dropped(Respond):
+    """A reply with nowhere allowed to go: dropped (said once above), not an error per call."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return None
+
+
 def only_replies_to(bases: Iterable[str]) -> Callable[..., Any]:
     """Middleware: `respond` goes to Slack's hosts only, whatever a body names."""
     bases = tuple(bases)
@@ -71,7 +78,7 @@ def only_replies_to(bases: Iterable[str]) -> Callable[..., Any]:
         if url and not replies_allowed(url, bases):
             log.warning("response_url outside %s: no reply will be sent to it", ", ".join(bases))
             context["response_url"] = None
-            context["respond"] = Respond(response_url=None)
+            context["respond"] = _Dropped(response_url=None)
         return next()
 
     return middleware

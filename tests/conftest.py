@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from bot.refusals import REFUSALS
 from storage.db import Database
 from tests.support.databases import (
     empty_tables,
@@ -31,6 +32,13 @@ def console_leaves_nothing_in_the_project(
     home = tmp_path_factory.mktemp("console")
     monkeypatch.setenv("BACKORDER_CONSOLE_FILES", str(home / "console-files"))
     monkeypatch.setenv("BACKORDER_CONSOLE_HISTORY", str(home / "history"))
+
+
+@pytest.fixture(autouse=True)
+def every_refusal_logged(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process-wide allowance of refusal lines would run out across tests that read them;
+    tests/unit/test_refusals.py checks the allowance itself."""
+    monkeypatch.setattr(REFUSALS, "per_minute", 10**9)
 
 
 @pytest.fixture(scope="session")

@@ -156,8 +156,19 @@ def test_replies_go_to_slack_only_whatever_response_url_a_signed_body_names(
     assert attacker.hits == []
 
 
+def test_a_reply_to_a_foreign_response_url_is_one_warning_not_an_error_per_reply(
+    door: tuple[RunningBot, Any], attacker: AttackerListener, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot, executor = door
+    body = slash_command("status", attacker.url)
+    raw_post(events_url(bot), body.encode(), signed(body))
+    executor.wait_idle()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert any("response_url outside" in r.getMessage() for r in caplog.records)
+
+
 def refused_lines(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [r for r in caplog.records if r.name == "bot.slack_door" and "refused" in r.message]
+    return [r for r in caplog.records if r.name == "bot.refused" and "refused" in r.message]
 
 
 def test_an_oversized_body_is_refused_from_its_length_and_never_logged(
