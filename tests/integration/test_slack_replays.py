@@ -34,3 +34,11 @@ def test_claims_older_than_an_hour_are_forgotten_and_event_ids_are_kept(
     assert replays.claim("c:old", T0 + minutes(61))  # forgotten, so new again
     with database.engine.begin() as conn:
         assert not SqlSlackEvents(SqlTx(conn)).first_time("Ev0OLD", T0 + minutes(61))
+
+
+def test_an_event_id_too_long_or_odd_for_its_column_is_still_seen_once(database: Database) -> None:
+    for odd in ("Ev" + "9" * 200, "Ev\x00nul", "Ev-ünïcode"):
+        with database.engine.begin() as conn:
+            assert SqlSlackEvents(SqlTx(conn)).first_time(odd, T0)
+        with database.engine.begin() as conn:
+            assert not SqlSlackEvents(SqlTx(conn)).first_time(odd, T0 + minutes(1))
