@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -14,11 +15,12 @@ from domain.model import Catalog, Product, Supplier
 from domain.wording import plural
 from storage import workbook_cells as cells
 from storage import workbook_limits as limits
-from storage.workbook_rows import WORKBOOK, read_sheets
+from storage.workbook_rows import WORKBOOK, Table, read_sheets
 
 SUPPLIERS = "Suppliers"
 PRODUCTS = "Products"
 MAX_PROBLEMS = 100
+_SHEET_ORDER = {SUPPLIERS: 1, PRODUCTS: 2}
 
 Row = Sequence[object]
 Converter = Callable[[object], object]
@@ -26,21 +28,24 @@ Converter = Callable[[object], object]
 
 def _case_pack(value: object) -> int:
     """Units per case; an empty cell means the product is bought singly."""
-    return 1 if cells.is_blank(value) else cells.whole_number(value, minimum=1)
+    if cells.is_blank(value):
+        return 1
+    return cells.whole_number(value, minimum=1, maximum=limits.MAX_CASE_PACK)
 
 
-# Each text is bounded by the database column it is stored in, so PostgreSQL never refuses it.
+# Each text is bounded by the database column it is stored in, so PostgreSQL never refuses it;
+# each number by what a small retailer could mean (see workbook_limits).
 SUPPLIER_COLUMNS: dict[str, Converter] = {
     "supplier": partial(cells.text, longest=limits.SUPPLIER_LENGTH),
     "email": partial(cells.optional_email, longest=limits.EMAIL_LENGTH),
-    "lead_time_days": cells.whole_number,
-    "min_order_qty": cells.whole_number,
+    "lead_time_days": partial(cells.whole_number, maximum=limits.MAX_LEAD_TIME_DAYS),
+    "min_order_qty": partial(cells.whole_number, maximum=limits.MAX_MIN_ORDER_QTY),
 }
 PRODUCT_COLUMNS: dict[str, Converter] = {
     "sku": partial(cells.text, longest=limits.SKU_LENGTH),
     "name": partial(cells.text, longest=limits.NAME_LENGTH),
     "supplier": partial(cells.text, longest=limits.SUPPLIER_LENGTH),
-    "on_hand": cells.whole_number,
+    "on_hand": partial(cells.whole_number, maximum=limits.MAX_ON_HAND),
     "case_pack": _case_pack,
     "unit_cost": partial(cells.money, largest=limits.MAX_UNIT_COST),
 }
@@ -70,53 +75,41 @@ class _Sheet:
 
 def read_catalog(path: str | os.PathLike[str]) -> Catalog:
     """Read and check a whole catalog workbook; raise `CatalogError` listing every problem."""
-    sheets = read_sheets(path, (SUPPLIERS, PRODUCTS))
-    problems: list[CatalogProblem] = []
+    sheets = read_sheets(path, {SUPPLIERS: SUPPLIER_COLUMNS, PRODUCTS: PRODUCT_COLUMNS})
+    problems = _Problems()
     supplier_rows = _parse_sheet(SUPPLIERS, sheets[SUPPLIERS], SUPPLIER_COLUMNS, problems)
     suppliers, known = _suppliers(supplier_rows, problems)
     product_rows = _parse_sheet(PRODUCTS, sheets[PRODUCTS], PRODUCT_COLUMNS, problems)
     products = _products(product_rows, known, problems)
     if problems:
-        raise CatalogError(_reported(problems))
+        raise CatalogError(problems.reported())
     return Catalog(suppliers=tuple(suppliers), products=tuple(products))
 
 
 def _parse_sheet(
     name: str,
-    rows: list[Row] | None,
+    table: Table | None,
     columns: dict[str, Converter],
-    problems: list[CatalogProblem],
+    problems: _Problems,
 ) -> _Sheet | None:
     """Convert each non-blank data row; None when the sheet is missing."""
-    if rows is None:
+    if table is None:
         problems.append(CatalogProblem(name, None, None, f"there is no sheet named {name}"))
         return None
-    positions = _find_columns(name, rows[0] if rows else (), columns, problems)
-    labels = {column: _label(index, column) for column, index in positions.items()}
+    for column in columns:
+        if column not in table.columns:
+            message = f"is missing; add a column headed {column}"
+            problems.append(CatalogProblem(name, 1, column, message))
+    labels = {column: _label(index, column) for column, index in table.columns.items()}
+    # A table's rows hold its columns' values in the order they were found.
+    positions = {column: at for at, column in enumerate(table.columns)}
     sheet = _Sheet(name, [], labels)
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in enumerate(table.rows, start=2):
         # Only the catalog's own columns count: a row holding just a note is not a product.
         if all(cells.is_blank(_cell(row, index)) for index in positions.values()):
             continue
         sheet.rows.append(_parse_row(sheet, number, row, positions, columns, problems))
     return sheet
-
-
-def _find_columns(
-    sheet: str, header: Row, columns: dict[str, Converter], problems: list[CatalogProblem]
-) -> dict[str, int]:
-    """Where each required column is, by header name in any case; missing ones are problems."""
-    found: dict[str, int] = {}
-    for index, title in enumerate(header):
-        key = str(title).strip().lower() if title is not None else ""
-        if key in columns and key not in found:
-            found[key] = index
-    for name in columns:
-        if name not in found:
-            problems.append(
-                CatalogProblem(sheet, 1, name, f"is missing; add a column headed {name}")
-            )
-    return found
 
 
 def _parse_row(
@@ -125,7 +118,7 @@ def _parse_row(
     row: Row,
     positions: dict[str, int],
     columns: dict[str, Converter],
-    problems: list[CatalogProblem],
+    problems: _Problems,
 ) -> _Row:
     """Convert one row's cells, noting a problem for each that cannot be used."""
     values: dict[str, object] = {}
@@ -138,7 +131,7 @@ def _parse_row(
 
 
 def _suppliers(
-    sheet: _Sheet | None, problems: list[CatalogProblem]
+    sheet: _Sheet | None, problems: _Problems
 ) -> tuple[list[Supplier], dict[str, str] | None]:
     """Suppliers in sheet order, and each readable name by its lower case (None: unknowable)."""
     if sheet is None or "supplier" not in sheet.labels:
@@ -171,7 +164,7 @@ def _supplier(values: dict[str, object]) -> Supplier:
 
 
 def _products(
-    sheet: _Sheet | None, known: dict[str, str] | None, problems: list[CatalogProblem]
+    sheet: _Sheet | None, known: dict[str, str] | None, problems: _Problems
 ) -> list[Product]:
     """Products in sheet order, with unique SKUs and suppliers named as on the Suppliers sheet."""
     if sheet is None:
@@ -186,9 +179,7 @@ def _products(
     return products
 
 
-def _unique_sku(
-    sheet: _Sheet, row: _Row, first_row: dict[str, int], problems: list[CatalogProblem]
-) -> bool:
+def _unique_sku(sheet: _Sheet, row: _Row, first_row: dict[str, int], problems: _Problems) -> bool:
     """Note where each SKU first appears; False, with a problem, for a repeat."""
     sku = row.values.get("sku")
     if not isinstance(sku, str):
@@ -206,7 +197,7 @@ def _resolve_supplier(
     row: _Row,
     values: dict[str, object],
     known: dict[str, str] | None,
-    problems: list[CatalogProblem],
+    problems: _Problems,
 ) -> bool:
     """Swap the row's supplier for its name as on the Suppliers sheet; False if it is not there."""
     name = values.get("supplier")
@@ -221,14 +212,37 @@ def _resolve_supplier(
     return True
 
 
-def _reported(problems: list[CatalogProblem]) -> list[CatalogProblem]:
-    """Problems in sheet and row order, at most MAX_PROBLEMS, then how many more there were."""
-    order = {SUPPLIERS: 1, PRODUCTS: 2}
-    problems = sorted(problems, key=lambda p: (order.get(p.sheet, 0), p.row or 0))
-    if len(problems) <= MAX_PROBLEMS:
-        return problems
-    more = f"... and {plural(len(problems) - MAX_PROBLEMS, 'more problem')}"
-    return [*problems[:MAX_PROBLEMS], CatalogProblem(WORKBOOK, None, None, more)]
+class _Problems:
+    """The first MAX_PROBLEMS problems in sheet and row order, and how many there are in all.
+
+    Only those are kept: a catalog with six bad cells in each of 100,000 rows would otherwise
+    hold 600,000 messages to show a hundred.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._kept: list[tuple[tuple[int, int, int], CatalogProblem]] = []  # a heap, worst first
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def append(self, problem: CatalogProblem) -> None:
+        """Count `problem`, keeping it while it is among the first MAX_PROBLEMS."""
+        self.count += 1
+        # Negated, so the heap's top is the problem a user would be shown last.
+        place = (-_SHEET_ORDER.get(problem.sheet, 0), -(problem.row or 0), -self.count)
+        if len(self._kept) < MAX_PROBLEMS:
+            heapq.heappush(self._kept, (place, problem))
+        elif place > self._kept[0][0]:
+            heapq.heapreplace(self._kept, (place, problem))
+
+    def reported(self) -> list[CatalogProblem]:
+        """The kept problems in order, then a count of the rest when there are more."""
+        shown = [problem for _, problem in sorted(self._kept, reverse=True)]
+        if self.count <= MAX_PROBLEMS:
+            return shown
+        more = f"... and {plural(self.count - MAX_PROBLEMS, 'more problem')}"
+        return [*shown, CatalogProblem(WORKBOOK, None, None, more)]
 
 
 def _cell(row: Row, index: int) -> object:

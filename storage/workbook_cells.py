@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -17,6 +18,24 @@ class CellError(ValueError):
     """A cell value that cannot be used; `str(error)` is the message for the user."""
 
 
+@dataclass(frozen=True, slots=True)
+class LongText:
+    """A text longer than any catalog cell may be: what is shown of it, and what is known."""
+
+    head: str
+    length: int
+    digits: bool  # all digits: a number too large for any column, not a word
+
+
+def kept(value: str) -> str | LongText:
+    """`value` stripped, or cut to a `LongText` when no column could take it anyway."""
+    value = value.strip()
+    if len(value) <= MAX_TEXT:
+        return value
+    # Held until every row is checked, the whole text would cost up to 128 KB a cell.
+    return LongText(value[:_SHOWN], len(value), bool(_DIGITS.fullmatch(value)))
+
+
 def is_blank(value: object) -> bool:
     """True for an empty cell, including one holding only spaces."""
     return value is None or (isinstance(value, str) and not value.strip())
@@ -26,6 +45,8 @@ def describe(value: object) -> str:
     """Show a cell value the way the user typed it: text quoted, numbers bare."""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, LongText):
+        return f'"{value.head}..." ({value.length:,} characters)'
     if isinstance(value, str):
         shown = value.strip()
         if len(shown) > _SHOWN:
@@ -42,6 +63,8 @@ def text(value: object, longest: int = MAX_TEXT) -> str:
         raise CellError("is empty")
     if isinstance(value, bool):
         raise CellError(f"{describe(value)} is not text")
+    if isinstance(value, LongText):
+        raise _too_long(value.length, longest)
     if isinstance(value, (date, time, timedelta)):
         # Excel turns entries like 3-12 into dates; the user must format the column as Text.
         raise CellError(f"{_describe_date(value)} is a date or time, not text; format it as Text")
@@ -53,31 +76,49 @@ def text(value: object, longest: int = MAX_TEXT) -> str:
 def _within(text: str, longest: int) -> str:
     """`text` itself, or a CellError when it is longer than its database column holds."""
     if len(text) > longest:
-        raise CellError(f"is {len(text):,} characters long; at most {longest:,} fit")
+        raise _too_long(len(text), longest)
     return text
+
+
+def _too_long(length: int, longest: int) -> CellError:
+    return CellError(f"is {length:,} characters long; at most {longest:,} fit")
 
 
 MAX_WHOLE_NUMBER = 1_000_000_000  # fits every database's INTEGER, far above any real stock
 
 
-def whole_number(value: object, minimum: int = 0) -> int:
-    """A whole number of at least `minimum`, from an int, an integral float or a digit string."""
+def whole_number(value: object, minimum: int = 0, maximum: int = MAX_WHOLE_NUMBER) -> int:
+    """A whole number from `minimum` to `maximum`: an int, an integral float or a digit string."""
     if is_blank(value):
         raise CellError(f"is empty; a whole number of {minimum} or more is needed")
+    _refuse_long(value, "is not a whole number", minimum, f"{maximum:,}")
     number = _as_int(value)
     if number is None:
         raise CellError(f"{describe(value)} is not a whole number")
     if number < minimum:
         raise CellError(f"must be {minimum} or more, not {number}")
-    if number > MAX_WHOLE_NUMBER:
-        raise CellError(f"{describe(value)} is too large (at most {MAX_WHOLE_NUMBER:,})")
+    if number > maximum:
+        raise CellError(f"{describe(value)} is too large (at most {maximum:,})")
     return number
+
+
+def _refuse_long(value: object, not_a_number: str, minimum: int, largest: str) -> None:
+    """Refuse a cut text in the words its whole would have earned: too large, or no number."""
+    if not isinstance(value, LongText):
+        return
+    if not value.digits:
+        raise CellError(f"{describe(value)} {not_a_number}")
+    if value.head.startswith("-"):
+        raise CellError(f"must be {minimum} or more, not {describe(value)}")
+    raise CellError(f"{describe(value)} is too large (at most {largest})")
 
 
 def optional_email(value: object, longest: int = MAX_TEXT) -> str | None:
     """An email address, or None for an empty cell."""
     if is_blank(value):
         return None
+    if isinstance(value, LongText):
+        raise _too_long(value.length, longest)
     address = _within(str(value).strip(), longest)
     local, at, domain = address.partition("@")
     if not (at and local and domain) or "@" in domain or any(c.isspace() for c in address):
@@ -89,6 +130,7 @@ def money(value: object, largest: Decimal = MAX_UNIT_COST) -> Decimal:
     """An amount of 0 or more, to 4 decimal places; an empty cell is not taken as 0."""
     if is_blank(value):
         raise CellError("is empty; enter the cost (0 if it really costs nothing)")
+    _refuse_long(value, "is not a number", 0, f"{largest.normalize():f}")
     amount = _as_decimal(value)
     if amount is None:
         raise CellError(f"{describe(value)} is not a number")

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import Column, Numeric, String
 
+from domain.model import MAX_LINE_QUANTITY
 from storage.models import ProductRow, SupplierRow
 
 # The uploaded file itself. A 100,000-product catalog saved by Excel is about 5 MB.
@@ -39,16 +40,30 @@ EXCEL_MAX_ROWS = 1_048_576
 # Rows (<row> elements, blank or not) in any one sheet: openpyxl keeps ~70 bytes of each after
 # reading it. Twice the products a catalog may hold leaves room for blank and formatted rows.
 MAX_SHEET_ROWS = 200_000
-# The shared strings table is held in memory whole while the sheets are read. A 100,000-product
-# catalog has about 200,000 distinct texts (SKU and name each) in about 12 MB; a string mixing
-# ASCII with one emoji takes 4 bytes a character in Python, so 16 MB can cost 64 MB.
+# The shared strings table is held in memory whole while the sheets are read, whichever columns
+# use it. A 100,000-product catalog has about 200,000 distinct texts (SKU and name each) in about
+# 12 MB. Python stores a text in 1, 2 or 4 bytes a character by its widest one, so a string of
+# ASCII and one emoji takes 4 bytes a character: the text is bounded by those bytes, not by
+# characters or by the bytes of the file.
 MAX_SHARED_STRINGS = 300_000
 MAX_SHARED_STRINGS_BYTES = 16 * 1024 * 1024
+MAX_SHARED_TEXT_BYTES = 32 * 1024 * 1024
+# Text kept from the catalog's own columns until every row is checked, counted the same way
+# (with Python's per-string overhead); other columns' cells are dropped as each row is read.
+# 100,000 products with a 100-character name, SKU and supplier take about 20 MB.
+MAX_HELD_TEXT_BYTES = 64 * 1024 * 1024
 
 # What the catalog itself may hold.
 MAX_PRODUCTS = 100_000  # data rows per sheet: row 2 to row MAX_PRODUCTS + 1
 MAX_COLUMNS = 50  # columns read per row (A to AX); cells further right are not looked at
 MAX_TEXT = 1_000  # characters in any catalog text cell that no database column bounds more
+# Whole numbers a catalog may give. Every later date and sum is computed from them, so each is
+# bounded by what a small retailer could mean rather than by what the database holds: a lead
+# time of 3,000,000 days is past the year 9999 and broke approving and the digest for everyone.
+MAX_LEAD_TIME_DAYS = 365
+MAX_MIN_ORDER_QTY = 1_000_000  # ten order lines at the largest a store may send
+MAX_CASE_PACK = MAX_LINE_QUANTITY  # a case holds at most one of the largest order lines
+MAX_ON_HAND = 10_000_000
 
 
 def _length(column: Column[str] | object) -> int:

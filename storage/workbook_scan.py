@@ -28,6 +28,7 @@ class Streamed(NamedTuple):
     most_unit_text: int
     most_bytes: int
     kinds: tuple[str, ...]
+    most_held: int | None = None  # text bytes kept in memory (all units together), if kept
 
 
 STREAMED = {
@@ -44,6 +45,7 @@ STREAMED = {
         limits.EXCEL_MAX_TEXT,
         limits.MAX_SHARED_STRINGS_BYTES,
         ("/sharedStrings", "sharedStrings+xml"),
+        limits.MAX_SHARED_TEXT_BYTES,
     ),
 }
 
@@ -82,7 +84,7 @@ class _Scanner:
         self.parser.CharacterDataHandler = self._text
         self.streamed: Streamed | None = None
         self.depth = self.unit_depth = self.units = self.run = self.unit_text = 0
-        self.unit_elements = 0
+        self.unit_elements = self.unit_width = self.held = 0
         self.cell = ""
         self.xml = True
 
@@ -122,6 +124,7 @@ class _Scanner:
     def _new_unit(self, number: str) -> None:
         assert self.streamed is not None
         self.unit_depth, self.unit_elements, self.unit_text = self.depth, 0, 0
+        self.unit_width = 1
         self.units += 1
         self._check(self.units <= self.streamed.most_units, "too many rows or strings")
         # openpyxl stops at the last row it is asked for; a row past Excel's last is refused
@@ -137,7 +140,14 @@ class _Scanner:
         self.run = 0
         if self.unit_depth == self.depth:
             self.unit_depth = 0
+            self._hold()
         self.depth -= 1
+
+    def _hold(self) -> None:
+        """Count a kept unit's text as Python stores it: 1, 2 or 4 bytes a character."""
+        if self.streamed and self.streamed.most_held is not None:
+            self.held += self.unit_text * self.unit_width
+            self._check(self.held <= self.streamed.most_held, "too much text")
 
     def _text(self, data: str) -> None:
         self.run += len(data)
@@ -150,6 +160,8 @@ class _Scanner:
         if self.unit_depth and self.streamed:
             self.unit_text += len(data)
             self._check(self.unit_text <= self.streamed.most_unit_text, "too much text in a row")
+            if self.streamed.most_held is not None and data:
+                self.unit_width = max(self.unit_width, _width(data))
 
     def _link(self, name: str, attrs: dict[str, str]) -> None:
         """Note which part a relationship or a content type points at, and as what."""
@@ -163,6 +175,12 @@ class _Scanner:
     def _check(self, within: bool, what: str) -> None:
         if not within:
             raise WorkbookRefused(f"has {what} in {self.part.name} to be a catalog")
+
+
+def _width(data: str) -> int:
+    """Bytes a character Python needs for a text holding `data`: its widest character decides."""
+    widest = ord(max(data))
+    return 4 if widest > 0xFFFF else 2 if widest > 0xFF else 1
 
 
 def _resolve(source: str, target: str) -> str:

@@ -18,6 +18,7 @@ DOC_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 SHEET_TYPE = f"{DOC_RELS}/worksheet"
 SHEET_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 BOOK_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+SST_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 ROOT = Path(__file__).resolve().parents[2]
 
 SUPPLIER_ROWS = [
@@ -99,6 +100,29 @@ def write_xlsx(
             with archive.open(name, "w", force_zip64=False) as part:
                 for piece in pieces:
                     part.write(piece.encode())
+    return path
+
+
+def with_shared_strings(
+    path: Path, strings: Iterable[str], products: Iterable[str] | None = None
+) -> Path:
+    """A catalog whose shared strings table holds `strings`, each as one <si>."""
+    parts = package_parts()
+    override = f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SST_CT}"/>'
+    parts["[Content_Types].xml"] = content_types().replace("</Types>", override + "</Types>")
+    good = [row(1, PRODUCT_HEADER), row(2, ["TUBE", "Inner tube", "Acme", 1, 1, 2.5])]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+        archive.writestr("xl/worksheets/sheet1.xml", "".join(suppliers_sheet()))
+        with archive.open("xl/worksheets/sheet2.xml", "w") as sheet_part:
+            for piece in products or sheet(good):
+                sheet_part.write(piece.encode())
+        with archive.open("xl/sharedStrings.xml", "w") as table:
+            table.write(f'<sst xmlns="{MAIN}">'.encode())
+            for text in strings:
+                table.write(f"<si><t>{text}</t></si>".encode())
+            table.write(b"</sst>")
     return path
 
 

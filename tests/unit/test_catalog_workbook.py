@@ -388,7 +388,57 @@ def test_a_number_typed_with_thousands_of_digits_is_too_large_not_a_crash(tmp_pa
 
     assert problems == [
         f'Products, row 2, column D (on_hand): "{"9" * 60}..." (5,000 characters) is too large '
-        "(at most 1,000,000,000)",
+        "(at most 10,000,000)",
         f'Products, row 2, column F (unit_cost): "{"9" * 60}..." (5,000 characters) is too large '
         "(at most 99999999.9999)",
+    ]
+
+
+# --- numbers must be ones a small retailer could mean (dates and sums are computed from them) ---
+
+
+@pytest.mark.parametrize(
+    ("sheet", "column", "largest"),
+    [
+        ("Suppliers", "C (lead_time_days)", 365),
+        ("Suppliers", "D (min_order_qty)", 1_000_000),
+        ("Products", "D (on_hand)", 10_000_000),
+        ("Products", "E (case_pack)", 100_000),
+    ],
+)
+def test_a_number_past_its_columns_limit_is_refused_naming_sheet_row_column_and_limit(
+    sheet: str, column: str, largest: int, tmp_path: Path
+) -> None:
+    suppliers, products = [list(row) for row in SUPPLIERS], [product_row()]
+    cells = suppliers[0] if sheet == "Suppliers" else products[0]
+    cells["ABCDEF".index(column[0])] = largest + 1
+
+    problems = problems_reading(write_catalog(tmp_path, suppliers=suppliers, products=products))
+
+    assert problems == [
+        f"{sheet}, row 2, column {column}: {largest + 1} is too large (at most {largest:,})"
+    ]
+
+
+def test_numbers_at_their_columns_limits_are_accepted(tmp_path: Path) -> None:
+    suppliers = [["Velo Parts", None, 365, 1_000_000]]
+    products = [product_row(on_hand=10_000_000, case_pack=100_000)]
+
+    catalog = read_catalog(write_catalog(tmp_path, suppliers=suppliers, products=products))
+
+    supplier, product = catalog.suppliers[0], catalog.products[0]
+    assert (supplier.lead_time_days, supplier.min_order_qty) == (365, 1_000_000)
+    assert (product.on_hand, product.case_pack) == (10_000_000, 100_000)
+
+
+def test_a_lead_time_of_three_million_days_is_refused_not_stored_to_break_approving(
+    tmp_path: Path,
+) -> None:
+    """It was accepted, then every Approve and the digest failed: date value out of range."""
+    suppliers = [["Velo Parts", "orders@velo.example", 3_000_000, 0]]
+
+    problems = problems_reading(write_catalog(tmp_path, suppliers=suppliers, products=[]))
+
+    assert problems == [
+        "Suppliers, row 2, column C (lead_time_days): 3000000 is too large (at most 365)"
     ]
