@@ -16,6 +16,7 @@ from bot.calendar import iso_week, last_weekly, next_weekly
 from bot.config import AppConfig, parse_config
 from bot.slack_check import CHANNEL_ID
 from domain import deadline, digest, lead_times, receiving, services
+from domain import po_sending as sending
 from domain import purchase_orders as po
 from domain.errors import NotFound
 from domain.lead_times import Coverage, LeadTimes
@@ -214,7 +215,17 @@ class Backorders:
         return po.check_buffers(self._writer(), self.clock(), self.purchasing)
 
     def approve_po(self, po_id: int, version: int, actor: po.Actor) -> PurchaseOrderView:
-        return po.approve_po(self._writer(), po_id, version, actor, self.clock(), self.purchasing)
+        return sending.approve_po(
+            self._writer(), po_id, version, actor, self.clock(), self.purchasing
+        )
+
+    def take_in_po(self, po_id: int, version: int, actor: po.Actor) -> PurchaseOrderView:
+        """An approver takes in the demand that arrived since the last adjustment."""
+        return po.take_in_po(self._writer(), po_id, version, actor, self.clock(), self.purchasing)
+
+    def adjust_refusals(self, po_id: int, named: dict[int, str]) -> dict[int, str]:
+        """Why lines an Adjust form names (by line id, with their SKU) are not this PO's."""
+        return po.unknown_lines(self._reader(), po_id, named)
 
     def adjust_po(
         self,
@@ -250,10 +261,10 @@ class Backorders:
         return f"{view.number or 'proposal'}.xlsx", content
 
     def po_emailed(self, po_id: int, to: str) -> None:
-        po.po_emailed(self._writer(), po_id, to, self.clock(), self.purchasing)
+        sending.po_emailed(self._writer(), po_id, to, self.clock(), self.purchasing)
 
     def email_delayed(self, po_id: int, error: str) -> None:
-        po.email_delayed(self._writer(), po_id, error, self.clock(), self.purchasing)
+        sending.email_delayed(self._writer(), po_id, error, self.clock(), self.purchasing)
 
     # The weekly jobs
 

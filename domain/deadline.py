@@ -8,8 +8,9 @@ from typing import Any
 
 from domain.errors import DomainError
 from domain.notifications import SLACK_POST, Outbound
+from domain.po_sending import approve_locked
 from domain.ports import UnitOfWork
-from domain.purchase_orders import BOT, PurchasingSetup, approve_locked, propose
+from domain.purchase_orders import BOT, PurchasingSetup, propose
 from domain.purchasing import PoStatus, PurchaseOrderView
 
 AUTO = "bot (on_deadline: auto_approve)"

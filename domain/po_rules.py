@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
-from domain.purchasing import PoLine, round_to_case
+from domain.purchasing import PoItem, PoLine, round_to_case
 
 
 @dataclass(frozen=True)
@@ -66,3 +66,29 @@ def due_at_minimum(buffer: BufferState) -> bool:
     if buffer.open_po_id is not None:
         return False
     return terms.min_order_qty > 0 and buffer.uncovered >= terms.min_order_qty
+
+
+def taken_in(items: list[PoItem], demand: list[DemandLine]) -> list[PoItem]:
+    """A person's lines with the demand that arrived since: each line keeps what the person
+    left short, its overage covers new units first, the rest is rounded up to cases."""
+    current = {d.product_id: d for d in demand}
+    kept = {item.product_id for item in items}
+    result = []
+    for item in items:
+        now = current.get(item.product_id)
+        extra = max(now.uncovered - item.demand, 0) if now else 0
+        spare = max(item.quantity - item.demand, 0)
+        more = round_to_case(max(extra - spare, 0), item.case_pack)
+        demand_now = now.uncovered if now else item.demand
+        result.append(_with(item, demand_now, item.quantity + more))
+    for d in demand:
+        if d.product_id not in kept and d.uncovered > 0:
+            quantity = round_to_case(d.uncovered, d.case_pack)
+            result.append(
+                PoItem(d.product_id, d.sku, d.name, d.uncovered, quantity, d.case_pack, d.unit_cost)
+            )
+    return result
+
+
+def _with(item: PoItem, demand: int, quantity: int) -> PoItem:
+    return replace(item, demand=demand, quantity=quantity, adjusted=True)

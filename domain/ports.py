@@ -10,7 +10,8 @@ from typing import Any, Protocol, Self
 from domain.model import Catalog, Delivery, IncomingOrder, LineState, OrderState, StockLevel
 from domain.notifications import Outbound
 from domain.po_rules import BufferState, DemandLine, SupplierTerms
-from domain.purchasing import PoLine, PurchaseOrderView
+from domain.purchase_order import PurchaseOrder
+from domain.purchasing import PoItem, PurchaseOrderView
 from domain.views import (
     BackorderSummary,
     Digest,
@@ -120,8 +121,8 @@ class SlackEvents(Protocol):
 
 
 class Purchasing(Protocol):
-    """Purchase orders in storage. Rows returned by `lock`, `open_proposal` and `lines` are
-    read-only records with the columns' names (id, status, version, quantity, ...)."""
+    """Purchase orders in storage: `load` and `save` the aggregate (purchasing's use cases);
+    `lock`, `lines`, `update` and `record` are receiving's row-level access."""
 
     def supplier(self, name: str) -> SupplierTerms | None: ...
 
@@ -132,19 +133,28 @@ class Purchasing(Protocol):
 
     def buffers(self) -> list[BufferState]: ...
 
-    def create_proposal(
-        self, supplier_id: int, trigger: str, now: datetime, period_key: str | None = None
-    ) -> int | None: ...
+    def load(self, po_id: int, lock: bool = True) -> PurchaseOrder | None: ...
+
+    def load_open(self, supplier_id: int) -> PurchaseOrder | None: ...
+
+    def create(
+        self,
+        terms: SupplierTerms,
+        trigger: str,
+        now: datetime,
+        items: list[PoItem],
+        period_key: str | None = None,
+    ) -> PurchaseOrder | None: ...
+
+    def save(self, po: PurchaseOrder) -> None: ...
+
+    def served_by(self, product_ids: list[int]) -> tuple[int, datetime | None]: ...
+
+    def catalog_skus(self, skus: set[str]) -> set[str]: ...
 
     def lock(self, po_id: int) -> Any: ...
 
-    def open_proposal(self, supplier_id: int) -> Any: ...
-
     def lines(self, po_id: int) -> list[Any]: ...
-
-    def replace_lines(
-        self, po_id: int, lines: list[tuple[int, PoLine, bool]], new: bool = False
-    ) -> None: ...
 
     def served(self) -> dict[int, tuple[int, datetime | None]]: ...
 

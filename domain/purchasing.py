@@ -26,15 +26,21 @@ class BufferLine:
     waiting_lines: int
     case_pack: int
     unit_cost: Decimal
+    on_order: int = 0  # outstanding on approved or sent POs: they cover the oldest waiting
+
+    @property
+    def to_order(self) -> int:
+        """Waiting units no PO in flight covers yet."""
+        return max(self.waiting_units - self.on_order, 0)
 
     @property
     def order_qty(self) -> int:
-        return round_to_case(self.waiting_units, self.case_pack)
+        return round_to_case(self.to_order, self.case_pack)
 
     @property
     def overage(self) -> int:
         """Units bought beyond demand because of the case pack; they go to stock on arrival."""
-        return self.order_qty - self.waiting_units
+        return self.order_qty - self.to_order
 
     @property
     def cost(self) -> Decimal:
@@ -89,6 +95,54 @@ class PoLine:
 
 
 @dataclass(frozen=True)
+class PoItem:
+    """A PO line as the aggregate holds it: `demand` is what it was last set for, and
+    `adjusted` says a person set its quantity (0: dropped by hand, kept for the audit)."""
+
+    product_id: int
+    sku: str
+    name: str
+    demand: int
+    quantity: int
+    case_pack: int
+    unit_cost: Decimal
+    adjusted: bool = False
+    line_id: int | None = None
+    received: int = 0
+
+    @property
+    def outstanding(self) -> int:
+        return max(self.quantity - self.received, 0)
+
+    @classmethod
+    def of(cls, product_id: int, line: PoLine, old: PoItem | None = None) -> PoItem:
+        """A drafted line, keeping the stored line's id when the product was already on it."""
+        line_id = old.line_id if old else None
+        return cls(
+            product_id,
+            line.sku,
+            line.name,
+            line.demand,
+            line.quantity,
+            line.case_pack,
+            line.unit_cost,
+            line_id=line_id,
+        )
+
+    def as_line(self) -> PoLine:
+        return PoLine(
+            self.sku,
+            self.name,
+            self.demand,
+            self.quantity,
+            self.case_pack,
+            self.unit_cost,
+            self.line_id,
+            self.received,
+        )
+
+
+@dataclass(frozen=True)
 class PoDecision:
     """Who did what to a PO and when (the audit trail's last word, shown on the message)."""
 
@@ -120,6 +174,8 @@ class PurchaseOrderView:
     expected_at: datetime | None = None
     hold_until: datetime | None = None
     note: str | None = None
+    waiting_since_adjustment: int = 0  # units waiting beyond what a person decided
+    adjusted_by: str | None = None
 
     @property
     def total(self) -> Decimal:

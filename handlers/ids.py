@@ -10,6 +10,7 @@ class Action(enum.StrEnum):
     APPROVE_PO = "approve_po"
     ADJUST_PO = "adjust_po"
     HOLD_PO = "hold_po"
+    TAKE_IN_PO = "take_in_po"  # take in demand that arrived since a person's adjustment
     RECEIVE_PO = "receive_po"
     CLOSE_REST = "close_rest"
     QUANTITY = "quantity"  # a line's input in the adjust modal

@@ -1,4 +1,4 @@
-"""Approve, Adjust and Hold on a PO proposal; the adjust modal. Ack first, then decide."""
+"""Approve, Adjust, Hold and Take in on a PO proposal; the adjust modal. Ack first, then decide."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from domain.errors import NotFound
-from domain.purchase_orders import Actor, NotAllowed, PoChanged
+from domain.purchase_orders import Actor, EmptyPo, NotAllowed, PoChanged, UnknownLines
 from handlers.blocks.message import Message
 from handlers.blocks.po_modal import adjust_modal, parse_adjust_submission
 from handlers.blocks.purchasing import (
     not_allowed_message,
+    parse_po_ref,
     stale_click_message,
 )
+from handlers.blocks.quantities import LINE_BLOCK, line_names
 from handlers.commands import ack_at_once, reply_kwargs
 from handlers.errors import politely
 from handlers.ids import Action, Callback
@@ -22,8 +24,8 @@ from handlers.ids import Action, Callback
 
 def _click(body: dict[str, Any]) -> tuple[int, int, str]:
     """The PO id and version the button was rendered with, and who clicked."""
-    po_id, version = body["actions"][0]["value"].split(":")
-    return int(po_id), int(version), body["user"]["id"]
+    po_id, version = parse_po_ref(body["actions"][0]["value"])
+    return po_id, version, body["user"]["id"]
 
 
 def _actor(user: str, context: dict[str, Any], client: WebClient) -> Actor:
@@ -41,20 +43,36 @@ def _decide(
     po_id, version, user = _click(body)
     actor = _actor(user, context, client)
     try:
-        if verb == "approve":
-            view = desk.approve_po(po_id, version, actor)
-            _tell(respond, Message(f"Approved: {view.number} goes to {view.supplier}.", []))
-        else:
-            view = desk.hold_po(po_id, version, actor)
-            _tell(respond, Message(f"Held: {view.supplier}'s buffer waits for the deadline.", []))
+        _tell(respond, Message(_DONE[verb](desk, po_id, version, actor), []))
     except NotAllowed:
-        _tell(respond, not_allowed_message(verb))
+        _tell(respond, not_allowed_message(_ACTIONS[verb]))
+    except EmptyPo as empty:
+        _tell(respond, Message(f"{empty} Adjust it, hold it, or take in what waits.", []))
     except PoChanged as changed:
-        action = Action.APPROVE_PO if verb == "approve" else Action.HOLD_PO
+        action = _ACTIONS[verb]
         _tell(
             respond,
             stale_click_message(changed.po, desk.now(), desk.deadline_text, desk.zone, action),
         )
+
+
+def _approve(desk: Any, po_id: int, version: int, actor: Actor) -> str:
+    view = desk.approve_po(po_id, version, actor)
+    return f"Approved: {view.number} goes to {view.supplier}."
+
+
+def _hold(desk: Any, po_id: int, version: int, actor: Actor) -> str:
+    view = desk.hold_po(po_id, version, actor)
+    return f"Held: {view.supplier}'s buffer waits for the deadline."
+
+
+def _take_in(desk: Any, po_id: int, version: int, actor: Actor) -> str:
+    view = desk.take_in_po(po_id, version, actor)
+    return f"Taken in: {view.supplier}'s proposal is now version {view.version}."
+
+
+_DONE = {"approve": _approve, "hold": _hold, "take_in": _take_in}
+_ACTIONS = {"approve": Action.APPROVE_PO, "hold": Action.HOLD_PO, "take_in": Action.TAKE_IN_PO}
 
 
 @politely
@@ -69,6 +87,13 @@ def hold(
     body: dict[str, Any], respond: Respond, context: dict[str, Any], client: WebClient
 ) -> None:
     _decide(body, respond, context, client, "hold")
+
+
+@politely
+def take_in(
+    body: dict[str, Any], respond: Respond, context: dict[str, Any], client: WebClient
+) -> None:
+    _decide(body, respond, context, client, "take_in")
 
 
 @politely
@@ -96,9 +121,16 @@ def open_adjust(
     client.views_open(trigger_id=body["trigger_id"], view=modal)
 
 
-def validate_adjust(ack: Ack, view: dict[str, Any]) -> None:
-    """Field errors are shown in the modal itself, before anything is saved."""
-    _, _, errors = parse_adjust_submission(view)
+def validate_adjust(ack: Ack, view: dict[str, Any], context: dict[str, Any]) -> None:
+    """Field errors are shown in the modal itself, before anything is saved: a bad number,
+    or a line that is not on this PO (named by its SKU, and whether the catalog has it)."""
+    quantities, _, errors = parse_adjust_submission(view)
+    if not errors and quantities:
+        po_id = int(view["private_metadata"].split(":")[0])
+        names = line_names(view)
+        named = {lid: names.get(f"{LINE_BLOCK}{lid}", f"line {lid}") for lid in quantities}
+        refusals = context["desk"].adjust_refusals(po_id, named)
+        errors = {f"{LINE_BLOCK}{lid}": why for lid, why in refusals.items()}
     if errors:
         ack(response_action="errors", errors=errors)
     else:
@@ -120,6 +152,8 @@ def save_adjust(
         message = not_allowed_message("adjust")
     except PoChanged as changed:
         message = stale_click_message(changed.po, desk.now(), desk.deadline_text, desk.zone)
+    except UnknownLines as unknown:
+        message = Message(str(unknown), [])
     else:
         return
     client.chat_postEphemeral(
@@ -130,5 +164,6 @@ def save_adjust(
 def register(app: App) -> None:
     app.action(Action.APPROVE_PO)(ack=ack_at_once, lazy=[approve])
     app.action(Action.HOLD_PO)(ack=ack_at_once, lazy=[hold])
+    app.action(Action.TAKE_IN_PO)(ack=ack_at_once, lazy=[take_in])
     app.action(Action.ADJUST_PO)(ack=ack_at_once, lazy=[open_adjust])
     app.view(Callback.ADJUST_PO)(ack=validate_adjust, lazy=[save_adjust])

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, tzinfo
-from decimal import Decimal
+from datetime import datetime, tzinfo
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -12,29 +10,33 @@ from slack_sdk.models.blocks import (
     ButtonElement,
 )
 
-from domain.purchasing import OPEN_STATUSES, PoDecision, PoLine, PoStatus, PurchaseOrderView
+from domain.purchasing import PoDecision, PoStatus, PurchaseOrderView
 from handlers.blocks.formatting import (
-    WARNING,
-    ago,
-    bold,
-    code,
     days_between,
     escape,
-    item,
     money,
     plural,
     units,
 )
 from handlers.blocks.message import (
     MAX_BLOCKS,
-    MAX_TEXT,
     Message,
     build,
     clip,
     context,
-    counted,
     header,
     section,
+)
+from handlers.blocks.po_lines import line_blocks
+from handlers.blocks.po_list import po_list_message, po_thread_note
+from handlers.blocks.po_times import (
+    local,
+    parse_po_ref,
+    po_ref,
+    stamp,
+    weekday,
+    who,
+    zone,
 )
 from handlers.ids import Action, BlockId
 
@@ -51,6 +53,8 @@ DECISIONS = {
     "raise": ("📝", "Raised"),
     "propose": ("📝", "Proposed"),
     "update": ("🔄", "Updated with the latest backorders"),
+    "took_in": ("📥", "Took in the demand waiting"),
+    "release": ("▶️", "Back on the table"),
     "approve": ("✅", "Approved"),
     "adjust": ("✏️", "Adjusted"),
     "hold": ("⏸️", "Held"),
@@ -58,60 +62,29 @@ DECISIONS = {
     "receive": ("📦", "Received"),
     "cancel": ("✖️", "Cancelled"),
 }
-PAST = {"held": "hold", "sent": "send", "canceled": "cancel", "cancelled": "cancel"}
-VERBS = {Action.APPROVE_PO: "approve", Action.ADJUST_PO: "adjust", Action.HOLD_PO: "hold"}
-MORE_PO_LINES = "…and {n} more line{s}."
-MORE_POS = "…and {n} more purchase order{s}."
-_USER = re.compile(r"[UW][A-Z0-9]{2,}")
-
-
-# references, times and people
-
-
-def po_ref(po: PurchaseOrderView) -> str:
-    """What a button or a modal carries: "po_id:version", so a stale click can be told apart."""
-    return f"{po.po_id}:{po.version}"
-
-
-def parse_po_ref(value: str) -> tuple[int, int]:
-    """(po_id, version) from a button value or a modal's private_metadata; ValueError if bad."""
-    po_id, version = value.split(":")
-    return int(po_id), int(version)
-
-
-def _local(when: datetime, tz: tzinfo) -> datetime:
-    """`when` on the team's clock (a naive time is UTC, as storage keeps it)."""
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(tz)
-
-
-def stamp(when: datetime, tz: tzinfo) -> str:
-    """A moment as the team reads it: "Fri 27 Nov 14:05"."""
-    local = _local(when, tz)
-    return f"{local:%a} {local.day} {local:%b %H:%M}"
-
-
-def weekday(when: datetime, tz: tzinfo) -> str:
-    """A date as the team reads it: "Tue 1 Dec"."""
-    local = _local(when, tz)
-    return f"{local:%a} {local.day} {local:%b}"
-
-
-def _zone(tz: tzinfo) -> str:
-    return f"({getattr(tz, 'key', None) or tz} time)"
-
-
-def _span(since: datetime, now: datetime) -> str:
-    """How long since: "5 minutes", "2 hours", "3 days"."""
-    minutes = int((_local(now, UTC) - _local(since, UTC)).total_seconds() // 60)
-    if minutes < 60:
-        return plural(max(minutes, 1), "minute")
-    hours = minutes // 60
-    return plural(hours, "hour") if hours < 48 else plural(hours // 24, "day")
-
-
-def who(actor: str) -> str:
-    """A Slack user as a mention; anyone else (a job, the console) by name."""
-    return f"<@{actor}>" if _USER.fullmatch(actor) else escape(actor)
+PAST = {
+    "took_in": "took_in",
+    "released": "release",
+    "held": "hold",
+    "sent": "send",
+    "canceled": "cancel",
+    "cancelled": "cancel",
+}
+VERBS = {
+    Action.APPROVE_PO: "approve",
+    Action.ADJUST_PO: "adjust",
+    Action.HOLD_PO: "hold",
+    Action.TAKE_IN_PO: "take in demand for",
+}
+__all__ = [
+    "parse_po_ref",
+    "po_list_message",
+    "po_ref",
+    "po_thread_note",
+    "stamp",
+    "weekday",
+    "who",
+]
 
 
 def _kind(action: str) -> str:
@@ -128,50 +101,12 @@ def _last(po: PurchaseOrderView, kind: str) -> PoDecision | None:
 # the proposal
 
 
-def _line(line: PoLine) -> str:
-    """A line: "`SKU` name — order 12 (7 waiting, case of 6, +5 to stock) · 2.50 → 30.00"."""
-    notes = [f"{line.demand:,} waiting"]
-    if line.case_pack > 1:
-        notes.append(f"case of {line.case_pack:,}")
-    if line.overage:
-        notes.append(f"+{line.overage:,} to stock")
-    if line.short:
-        notes.append(f"{line.short:,} short: they wait for the next cycle")
-    return (
-        f"{item(line.sku, line.name)} — order {line.quantity:,} ({', '.join(notes)}) · "
-        f"{money(line.unit_cost)} → {money(line.total)}"
-    )
-
-
-def _packed(lines: list[str], limit: int = MAX_TEXT) -> list[list[str]]:
-    """Whole lines grouped into sections of at most `limit` characters."""
-    chunks: list[list[str]] = []
-    size = limit
-    for line in (clip(text, limit) for text in lines):
-        if size + 1 + len(line) > limit:
-            chunks.append([])
-            size = -1
-        chunks[-1].append(line)
-        size += 1 + len(line)
-    return chunks
-
-
-def _line_blocks(po: PurchaseOrderView, room: int) -> list[Block]:
-    """The lines, packed into sections; past `room` blocks the rest are counted."""
-    chunks = _packed([_line(line) for line in po.lines]) or [["This PO has no lines."]]
-    if len(chunks) > room:
-        kept = chunks[: room - 1]
-        left = len(po.lines) - sum(len(chunk) for chunk in kept)
-        return [*(section("\n".join(c)) for c in kept), context(counted(MORE_PO_LINES, left))]
-    return [section("\n".join(chunk)) for chunk in chunks]
-
-
 def _why(po: PurchaseOrderView, now: datetime, tz: tzinfo) -> str:
     """Why the PO is up now, whom it serves and how long the oldest customer has waited."""
     why = TRIGGERS.get(po.trigger, "Proposed.")
     waited = ""
     if po.oldest_placed_at is not None:
-        days = days_between(po.oldest_placed_at, _local(now, tz))
+        days = days_between(po.oldest_placed_at, local(now, tz))
         waited = "was placed today" if days == 0 else f"has waited {plural(days, 'day')}"
     if po.orders_served:
         serves = f"It serves {plural(po.orders_served, 'order')}"
@@ -215,7 +150,7 @@ def _approval(po: PurchaseOrderView, tz: tzinfo) -> str:
     text = "✅ Approved"
     if decision and decision.actor not in (BOT, ""):
         text += f" by {who(decision.actor)}"
-    text += f" at {stamp(at, tz)} {_zone(tz)}" if at else ""
+    text += f" at {stamp(at, tz)} {zone(tz)}" if at else ""
     return text + (f" · {escape(po.number)}" if po.number else "")
 
 
@@ -223,10 +158,10 @@ def _state(po: PurchaseOrderView, deadline_text: str, tz: tzinfo) -> list[str]:
     """Where the PO stands, in a line or two of small print."""
     if po.status is PoStatus.PROPOSED:
         since = stamp(po.proposed_at, tz)
-        return [f"Waiting for an approver since {since} {_zone(tz)} · version {po.version}"]
+        return [f"Waiting for an approver since {since} {zone(tz)} · version {po.version}"]
     if po.status is PoStatus.HELD:
         held = _last(po, "hold")
-        by = f" by {who(held.actor)} at {stamp(held.at, tz)} {_zone(tz)}" if held else ""
+        by = f" by {who(held.actor)} at {stamp(held.at, tz)} {zone(tz)}" if held else ""
         until = stamp(po.hold_until, tz) if po.hold_until else escape(deadline_text)
         return [f"⏸️ Held{by}: waits for the deadline ({until})"]
     lines = [_approval(po, tz)] if po.approved_at or _last(po, "approve") else []
@@ -241,18 +176,43 @@ def _state(po: PurchaseOrderView, deadline_text: str, tz: tzinfo) -> list[str]:
 
 
 def _buttons(po: PurchaseOrderView) -> ActionsBlock:
-    """Approve, Adjust, Hold: each carries the version it was shown at."""
+    """Approve (only with lines), Adjust, Hold, and Take them in when demand waits beyond a
+    person's adjustment: each carries the version it was shown at."""
     ref = po_ref(po)
+    approve = ButtonElement(
+        text="Approve", action_id=str(Action.APPROVE_PO), value=ref, style="primary"
+    )
+    take_in = ButtonElement(
+        text="Take them in",
+        action_id=str(Action.TAKE_IN_PO),
+        value=ref,
+    )
     return ActionsBlock(
         block_id=str(BlockId.PO_ACTIONS),
         elements=[
-            ButtonElement(
-                text="Approve", action_id=str(Action.APPROVE_PO), value=ref, style="primary"
-            ),
+            *([approve] if po.lines else []),
             ButtonElement(text="Adjust", action_id=str(Action.ADJUST_PO), value=ref),
             ButtonElement(text="Hold", action_id=str(Action.HOLD_PO), value=ref),
+            *([take_in] if po.waiting_since_adjustment else []),
         ],
     )
+
+
+def _waiting_notice(po: PurchaseOrderView) -> list[Block]:
+    """Demand a job may not merge into a person's proposal, and a PO left without lines."""
+    notes = []
+    if po.waiting_since_adjustment:
+        by = f" by {who(po.adjusted_by)}" if po.adjusted_by else ""
+        notes.append(
+            f"📥 {plural(po.waiting_since_adjustment, 'more unit')} waiting since the last "
+            f"adjustment{by}: *Take them in* adds them; nothing joins it without a person."
+        )
+    if not po.lines and po.status is PoStatus.PROPOSED:
+        notes.append(
+            "Nothing to approve: every line was dropped. *Adjust* to order again, *Hold* "
+            "until the deadline" + (", or *Take in* what waits." if notes else ".")
+        )
+    return [section(text) for text in notes]
 
 
 def _title(po: PurchaseOrderView) -> str:
@@ -280,9 +240,9 @@ def _proposal(
     """(body, footer) of the proposal after `lead`; the lines take the room that is left."""
     top = [*lead, header(_title(po)), *(context(s) for s in _state(po, deadline_text, tz))]
     top.append(section(_why(po, now, tz)))
-    footer = [section(_totals(po)), *_decision_blocks(po, tz)]
+    footer = [section(_totals(po)), *_waiting_notice(po), *_decision_blocks(po, tz)]
     footer += [_buttons(po)] if po.status is PoStatus.PROPOSED else []
-    return top + _line_blocks(po, MAX_BLOCKS - len(top) - len(footer)), footer
+    return top + line_blocks(po, MAX_BLOCKS - len(top) - len(footer)), footer
 
 
 def proposal_message(
@@ -302,7 +262,9 @@ def stale_click_message(
 ) -> Message:
     """A click on an older version (ephemeral): the PO as it stands, with fresh buttons."""
     verb = VERBS.get(action, action).removesuffix("_po")
-    done = {"hold": "held"}.get(verb, verb.removesuffix("e") + "ed")
+    done = {"hold": "held", "take in demand for": "taken in"}.get(
+        verb, verb.removesuffix("e") + "ed"
+    )
     if po.status is PoStatus.PROPOSED:
         notice = f"This proposal changed since you saw it (now version {po.version}). "
         notice += f"Here it is as it stands; nothing was {done}."
@@ -321,55 +283,3 @@ def not_allowed_message(action: str) -> Message:
         "(or the approvers' user group) to do it, or an admin to add you in `app.yaml`."
     )
     return build(text, [section(text)])
-
-
-# `/backorders pos` and the PO's thread
-
-
-def _po_row(po: PurchaseOrderView, now: datetime, tz: tzinfo) -> str:
-    """One open PO: what it is, where it stands, its units and cost."""
-    amount = f"{units(po.units)} · {money(po.total)}"
-    supplier = escape(po.supplier)
-    if po.status is PoStatus.PROPOSED:
-        waiting = f"waiting for approval for {_span(po.proposed_at, now)}"
-        return f"*Proposal* · {supplier} · {waiting} · {amount}"
-    if po.status is PoStatus.HELD:
-        until = f"until {stamp(po.hold_until, tz)}" if po.hold_until else "until the deadline"
-        return f"*Held* · {supplier} · {until} · {amount}"
-    number = bold(po.number or "PO")
-    if po.sent_at is None:
-        since = po.approved_at or po.proposed_at
-        return f"{number} · {supplier} · approved {_span(since, now)} ago, not sent yet · {amount}"
-    where = f"sent {ago(po.sent_at, _local(now, tz))}"
-    if po.expected_at is not None:
-        where += f" · expected {weekday(po.expected_at, tz)}"
-        late = days_between(po.expected_at, _local(now, tz))
-        where += f" · {WARNING} {plural(late, 'day')} late" if late else ""
-    return f"{number} · {supplier} · {where} · {amount}"
-
-
-def _opened(po: PurchaseOrderView) -> datetime:
-    return _local(po.proposed_at, UTC)
-
-
-def po_list_message(pos: list[PurchaseOrderView], now: datetime, tz: tzinfo) -> Message:
-    """`/backorders pos`: open purchase orders, the oldest first."""
-    title = header("Open purchase orders")
-    shown = sorted(
-        (po for po in pos if po.status in OPEN_STATUSES), key=lambda p: (_opened(p), p.po_id)
-    )
-    if not shown:
-        hint = f"No open purchase orders. {code('/backorders raise <supplier>')} proposes one now."
-        return build("No open purchase orders.", [title, section(hint)])
-    total = sum((po.total for po in shown), start=Decimal(0))
-    summary = (
-        f"{plural(len(shown), 'open purchase order')}: "
-        f"{units(sum(po.units for po in shown))} · {money(total)}"
-    )
-    rows = [section(_po_row(po, now, tz)) for po in shown]
-    return build(summary, [title, *rows], overflow=MORE_POS, footer=[context(summary)])
-
-
-def po_thread_note(text: str) -> Message:
-    """A line in the PO's thread: the workbook, the email, what to forward."""
-    return build(text, [section(escape(text))])
