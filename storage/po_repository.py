@@ -28,6 +28,10 @@ class SqlPoRepository:
         """Lines per PO as loaded: a save writes only what changed and deletes what is gone."""
         return self.__dict__.setdefault("_loaded", {})
 
+    def _held(self) -> dict[int, list[object]]:
+        """The rows of each loaded PO, kept so that `save` finds them without reading again."""
+        return self.__dict__.setdefault("_rows", {})
+
     def load(self, po_id: int, lock: bool = True) -> PurchaseOrder | None:
         """The PO, locked against other writers unless `lock` is False (a read)."""
         return self._load(PurchaseOrderRow.id == po_id, lock)
@@ -64,8 +68,10 @@ class SqlPoRepository:
             .where(PoEventRow.po_id == row.id)
             .order_by(PoEventRow.id)
         ).all()
-        items = [_item(line) for line in lines]
+        rows = list(lines)
+        items = [_item(line) for line in rows]
         self._lines_loaded()[row.id] = {item.line_id: item for item in items}
+        self._held()[row.id] = [row, *rows]  # the session's identity map holds them weakly
         return _aggregate(row, terms_of(supplier), items, events)
 
     def create(
