@@ -15,7 +15,7 @@ from typing import Any
 from bot.calendar import iso_week, last_weekly, next_weekly
 from bot.config import AppConfig, parse_config
 from bot.slack_check import CHANNEL_ID
-from domain import deadline, digest, lead_times, receiving, services
+from domain import cancelling, deadline, digest, lead_times, receiving, services
 from domain import po_sending as sending
 from domain import purchase_orders as po
 from domain.errors import NotFound
@@ -107,8 +107,8 @@ class Backorders:
     def import_catalog(self, catalog: Catalog) -> services.ImportResult:
         return services.import_catalog(self._writer(), catalog)
 
-    def cancel_order(self, number: str, sku: str | None = None) -> services.CancelResult:
-        result = services.cancel_order(self._writer(), number, self.clock(), sku)
+    def cancel_order(self, number: str, sku: str | None = None) -> cancelling.CancelResult:
+        result = cancelling.cancel_order(self._writer(), number, self.clock(), sku)
         self.check_buffers()  # an open proposal shrinks, and its message is updated
         return result
 

@@ -54,6 +54,10 @@ def plan_order(
     for incoming in order.lines:
         seen.add(incoming.line_ref)
         line = _line_for(incoming, previous.get(incoming.line_ref), stock)
+        if line.cancelled_at is not None:
+            # A person cancelled this line: the store's quantity for it no longer counts.
+            plan.lines.append(line)
+            continue
         line.quantity = incoming.quantity
         _resize_into_plan(plan, line, 0 if order.cancelled else incoming.quantity, free, stock)
     for ref, gone in previous.items():
@@ -90,6 +94,7 @@ def _line_for(
         line_id=stored.line_id if stored else None,
         product_id=level.product_id if level else None,
         name=incoming.name,
+        cancelled_at=stored.cancelled_at if stored else None,
     )
 
 

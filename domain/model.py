@@ -112,6 +112,7 @@ class LineState:
     name: str = ""
     backordered: int = 0  # units that ever had to wait: the digest's "units backordered"
     order_id: int | None = None
+    cancelled_at: datetime | None = None  # cancelled on its own by a person: it stays so
 
 
 @dataclass

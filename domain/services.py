@@ -8,14 +8,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from domain.allocation import OrderPlan, fill_waiting, is_stale, plan_cancellation, plan_order
-from domain.errors import DomainError, NotFound
+from domain.allocation import OrderPlan, fill_waiting, is_stale, plan_order
+from domain.errors import NotFound
 from domain.model import Catalog, Delivery, IncomingOrder, LineIssue, LineState, OrderState
 from domain.notifications import SLACK_FILE, SLACK_POST, Outbound
-from domain.order_refs import OrderRef, in_stores, named
+from domain.order_refs import OrderRef
 from domain.ports import UnitOfWork
 from domain.views import BackorderSummary, OrderStatus, Overview, SkuStatus, SupplierStatus
-from domain.wording import did_you_mean, either, same_name
+from domain.wording import did_you_mean, same_name
 
 
 class Outcome(enum.StrEnum):
@@ -54,14 +54,6 @@ class ImportResult:
     products_updated: int
 
 
-@dataclass(frozen=True)
-class CancelResult:
-    order_number: str
-    released_units: int
-    waiting_units_dropped: int
-    source: str | None = None  # the order's store, when the person named it
-
-
 def import_catalog(uow: UnitOfWork, catalog: Catalog) -> ImportResult:
     """Insert or update every supplier and product of a checked catalog, in one transaction."""
     with uow:
@@ -90,60 +82,6 @@ def ingest_order(uow: UnitOfWork, delivery: Delivery, received_at: datetime) -> 
     return result
 
 
-def cancel_order(
-    uow: UnitOfWork, number: str, now: datetime, sku: str | None = None
-) -> CancelResult:
-    """Cancel an order (or its lines of one SKU) by number: its stock goes to the next in
-    line, its waiting units leave the buffer."""
-    ref = OrderRef.parse(number)
-    with uow:
-        order_id, state = _one_order(uow, ref)
-        if state.cancelled:
-            raise DomainError(f"Order #{number.lstrip('#')} is already cancelled.")
-        stock = uow.stock.lock(line.sku for line in state.lines.values() if line.sku)
-        state.lines = uow.orders.lock_lines(order_id)
-        if sku is not None:
-            state.lines = _lines_of_sku(state.lines, number, sku)
-        released = sum(line.allocated for line in state.lines.values())
-        dropped = sum(line.waiting for line in state.lines.values())
-        plan = plan_cancellation(state, stock)
-        if sku is not None:
-            for line in plan.lines:
-                line.quantity = 0  # the line is no longer ordered; the order goes on
-        _save_plan(uow, order_id, state.placed_at, plan)
-        if sku is None:
-            uow.orders.mark_cancelled(order_id, now)
-        uow.commit()
-    return CancelResult(state.number, released, dropped, ref.source)
-
-
-def _one_order(uow: UnitOfWork, ref: OrderRef) -> tuple[int, OrderState]:
-    """The order a reference names, locked; refused when it could be orders of two stores."""
-    locked = uow.orders.find_by_number(ref.number)
-    sources = uow.queries.order_sources(ref.number)  # after the lock: it names every match
-    matches = [(order_id, state) for order_id, state in locked if ref.matches(sources[order_id])]
-    if not matches:
-        elsewhere = [named(sources[i], ref.number) for i in sorted(sources)]
-        there = f" There is {either(elsewhere)}." if elsewhere else ""
-        raise NotFound(f"No order {ref} is known.{there}")
-    stores = {sources[order_id] for order_id, _ in matches}
-    if len(stores) > 1:
-        raise DomainError(in_stores(ref.number, stores) + ".")
-    if len(matches) > 1:
-        store = stores.pop()
-        raise DomainError(f"Order {ref} names {len(matches)} {store} orders: cancel it there.")
-    return matches[0]
-
-
-def _lines_of_sku(lines: dict[str, LineState], number: str, sku: str) -> dict[str, LineState]:
-    """The order's lines of one SKU; a SKU not on the order gets the order's SKUs suggested."""
-    kept = {ref: line for ref, line in lines.items() if line.sku == sku}
-    if not kept:
-        near = did_you_mean(sku, {line.sku for line in lines.values() if line.sku})
-        raise NotFound(f"Order {number} has no line for SKU {sku}.{near}")
-    return kept
-
-
 def _apply_version(
     uow: UnitOfWork,
     order_id: int,
@@ -160,7 +98,7 @@ def _apply_version(
         state.lines = uow.orders.lock_lines(order_id)
     waiting_before = {ref: line.waiting for ref, line in state.lines.items()} if state else {}
     plan = plan_order(order, state, stock)
-    _save_plan(uow, order_id, state.placed_at if state else order.placed_at, plan)
+    save_plan(uow, order_id, state.placed_at if state else order.placed_at, plan)
     news = _news(plan.lines, waiting_before)
     if news:
         uow.summaries.add(order_id, news, now)
@@ -186,7 +124,7 @@ def _news(lines: Iterable[LineState], waiting_before: dict[str, int]) -> list[tu
     return news
 
 
-def _save_plan(uow: UnitOfWork, order_id: int, placed_at: datetime, plan: OrderPlan) -> None:
+def save_plan(uow: UnitOfWork, order_id: int, placed_at: datetime, plan: OrderPlan) -> None:
     uow.stock.take(plan.stock_taken)
     uow.orders.save_lines(order_id, placed_at, plan.lines)
     fill_from_stock(uow, plan.returned_product_ids)

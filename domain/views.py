@@ -48,11 +48,12 @@ class OrderLineStatus:
     waiting: int
     issue: LineIssue | None
     supplier: str | None
+    cancelled_at: datetime | None = None  # when a person cancelled it in Slack
 
     @property
     def cancelled(self) -> bool:
         """Cancelled on its own (in Slack, or dropped by the store): none of it is ordered now."""
-        return self.quantity == 0
+        return self.quantity == 0 or self.cancelled_at is not None
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,13 @@ class SupplierStatus:
         return sum(line.waiting_units for line in self.buffer)
 
     @property
+    def to_order(self) -> int:
+        """Waiting units not covered by approved or sent POs: what the next PO must buy."""
+        return sum(line.to_order for line in self.buffer)
+
+    @property
     def reaches_minimum(self) -> bool:
-        return self.min_order_qty > 0 and self.waiting_units >= self.min_order_qty
+        return self.min_order_qty > 0 and self.to_order >= self.min_order_qty
 
 
 @dataclass(frozen=True)

@@ -183,17 +183,16 @@ class SqlDigest:
         return int(self.tx.conn.execute(stmt).scalar_one())
 
     def _cancelled(self, week_start: datetime, week_end: datetime) -> tuple[CancelledSku, ...]:
-        """Backordered lines of the orders cancelled in the week, per SKU, most units first."""
-        units = func.sum(OrderLineRow.quantity)
+        """Backordered lines cancelled in the week (a whole order, or one SKU of it in Slack),
+        per SKU with the units that had to wait, most units first."""
+        # A line cancelled on its own counts in its own week, not again when its order goes.
+        when = func.coalesce(OrderLineRow.cancelled_at, OrderRow.cancelled_at)
+        units = cast(func.sum(OrderLineRow.backordered_qty), BigInteger)
         stmt = (
             select(OrderLineRow.sku, func.count(), units)
             .select_from(OrderRow)
             .join(OrderLineRow, OrderLineRow.order_id == OrderRow.id)
-            .where(
-                OrderRow.cancelled_at >= week_start,
-                OrderRow.cancelled_at < week_end,
-                OrderLineRow.backordered_qty > 0,
-            )
+            .where(when >= week_start, when < week_end, OrderLineRow.backordered_qty > 0)
             .group_by(OrderLineRow.sku)
             .order_by(units.desc(), OrderLineRow.sku)
         )

@@ -145,6 +145,8 @@ class OrderLineRow(Base):
     waiting_qty: Mapped[int]
     backordered_qty: Mapped[int] = mapped_column(default=0, server_default="0")
     first_expected_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Set when a person cancels the line on its own; later store versions leave it at zero.
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     issue: Mapped[str | None] = mapped_column(String(20))
     placed_at: Mapped[datetime] = mapped_column(UtcDateTime)
 

@@ -20,6 +20,7 @@ from domain.views import (
     WaitingLine,
 )
 from storage.models import OrderLineRow, OrderRow, ProductRow, SupplierRow
+from storage.purchasing import SqlPurchasing
 from storage.tx import SqlTx
 
 OLDEST_SHOWN = 10
@@ -119,6 +120,8 @@ class SqlBackorderQueries:
         ).scalar_one_or_none()
         if supplier is None:
             return None
+        # "To order" is waiting less what POs in flight bring: the same figure purchasing uses.
+        on_order = SqlPurchasing(self.tx)._on_order()
         rows = self.tx.session.execute(
             select(
                 ProductRow.sku,
@@ -127,21 +130,23 @@ class SqlBackorderQueries:
                 func.count(),
                 ProductRow.case_pack,
                 ProductRow.unit_cost,
+                func.coalesce(func.max(on_order.c.units), 0),
                 func.min(OrderLineRow.placed_at),
             )
             .join(ProductRow, ProductRow.id == OrderLineRow.product_id)
+            .outerjoin(on_order, on_order.c.product_id == ProductRow.id)
             .where(ProductRow.supplier_id == supplier.id, _WAITING)
             .group_by(ProductRow.id)
             .order_by(func.min(OrderLineRow.placed_at))
         ).all()
-        buffer = tuple(BufferLine(*row[:6]) for row in rows)
+        buffer = tuple(BufferLine(*row[:6], on_order=int(row[6])) for row in rows)
         return SupplierStatus(
             name=supplier.name,
             email=supplier.email,
             lead_time_days=supplier.lead_time_days,
             min_order_qty=supplier.min_order_qty,
             buffer=buffer,
-            oldest_placed_at=min((row[6] for row in rows), default=None),
+            oldest_placed_at=min((row[7] for row in rows), default=None),
         )
 
     def catalog_size(self) -> int:
@@ -226,6 +231,7 @@ _LINE_COLUMNS = (
     OrderLineRow.allocated_qty,
     OrderLineRow.waiting_qty,
     OrderLineRow.issue,
+    OrderLineRow.cancelled_at,
 )
 
 
@@ -239,6 +245,7 @@ def _line_status(line: Any, supplier: str | None) -> OrderLineStatus:
         waiting=line.waiting_qty,
         issue=LineIssue(line.issue) if line.issue else None,
         supplier=supplier,
+        cancelled_at=line.cancelled_at,
     )
 
 

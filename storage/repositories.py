@@ -24,6 +24,7 @@ _LINE_COLUMNS = (
     OrderLineRow.issue,
     OrderLineRow.product_id,
     OrderLineRow.name,
+    OrderLineRow.cancelled_at,
 )
 
 
@@ -62,6 +63,7 @@ def _line_state(row: object) -> LineState:
         product_id=r["product_id"],
         name=r["name"],
         order_id=r["order_id"],
+        cancelled_at=r["cancelled_at"],
     )
 
 
@@ -137,7 +139,8 @@ class SqlOrders:
             if line.line_id is None:
                 new.append(values | _new_line(order_id, driver.time(placed_at), line))
             else:
-                changed.append(values | {"line_id": line.line_id})
+                cancelled = driver.time(line.cancelled_at)
+                changed.append(values | {"line_id": line.line_id, "cancelled_at": cancelled})
         driver.execute_many(sql.INSERT_LINE, new)
         driver.execute_many(sql.UPDATE_LINE, changed)
 

@@ -43,7 +43,7 @@ VALUES (:order_id, :line_ref, :sku, :product_id, :name, :quantity, :allocated_qt
 UPDATE_LINE = """
 UPDATE order_lines SET sku = :sku, product_id = :product_id, quantity = :quantity,
   allocated_qty = :allocated_qty, waiting_qty = :waiting_qty,
-  backordered_qty = :backordered_qty, issue = :issue
+  backordered_qty = :backordered_qty, issue = :issue, cancelled_at = :cancelled_at
 WHERE id = :line_id"""
 FILL_LINE = """
 UPDATE order_lines SET allocated_qty = :allocated_qty, waiting_qty = :waiting_qty

@@ -160,6 +160,7 @@ class KnownOrder:
     store_cancelled: bool = False
     slack_cancelled: bool = False
     deliveries: list[Delivery] = field(default_factory=list)
+    cancelled_skus: set[str] = field(default_factory=set)  # lines cancelled in Slack
 
     @property
     def cancelled(self) -> bool:
@@ -334,11 +335,12 @@ class ShopDays(RuleBasedStateMachine):
         sku = data.draw(st.sampled_from(sorted(known.lines)), label="sku")
         self.tick()
         self.log.append(f"cancel_order({known.number!r}, {sku!r})")
-        if known.cancelled:
+        if known.cancelled or sku in known.cancelled_skus:
             with pytest.raises(DomainError, match="already cancelled"):
                 self.desk.cancel_order(known.number, sku)
             return
         self.desk.cancel_order(known.number, sku)
+        known.cancelled_skus.add(sku)
 
     # Catalog and purchasing.
 
