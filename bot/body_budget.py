@@ -3,8 +3,10 @@
 Waitress keeps each request's headers and body until the last byte is in, and a client chooses
 how long that takes. Four thousand connections each holding half a 512 kB body held 2.4 GB; a
 cap per connection alone still multiplies by the connection limit. Here the bytes buffered for
-requests not yet handed to the app are counted together, and when new bytes would pass the
-budget the connections that have held the most bytes for longest are closed to make room.
+requests not yet handed to the app are counted together. Past three quarters of the budget a
+request larger than the server's in-memory share is not read until there is room (a half-sent
+body waits, and the idle timeout closes it); when new bytes would pass the whole budget, the
+connections that have held the most bytes for longest are closed to make room.
 """
 
 from __future__ import annotations
@@ -17,6 +19,10 @@ from typing import Protocol
 # Room freed beyond what the incoming bytes need, so the scan for victims (every connection)
 # runs once per eighth of the budget, not on every read once the budget is full.
 HEADROOM_FRACTION = 8
+# The last quarter of the budget is for small requests (most webhooks): past three quarters a
+# large request is not read until room is made, so an attacker's bodies wait (and time out)
+# instead of pushing each other out and reconnecting, which kept the loop busy with their bytes.
+LARGE_SHARE = 3 / 4
 
 
 class Holder(Protocol):
@@ -42,6 +48,10 @@ class BodyBudget:
             self.held += held - holder.held
             holder.held = held
             self.peak = max(self.peak, self.held)
+
+    def crowded(self) -> bool:
+        """Whether only small requests may grow: large ones wait for room."""
+        return self.held > self.limit * LARGE_SHARE
 
     def release(self, holder: Holder) -> None:
         """Stop counting `holder`: its request was handed to the app, or it closed."""

@@ -122,6 +122,12 @@ class GuardedChannel(HTTPChannel):
             return "headers" if now - request.started > HEADER_DEADLINE_S else None
         return "body" if now - request.started > BODY_DEADLINE_S else None
 
+    def readable(self) -> bool:
+        # A request past INBUF_OVERFLOW waits while the budget is crowded; small ones go on.
+        if self.held >= INBUF_OVERFLOW and self.server.budget.crowded():
+            return False
+        return super().readable()
+
     def received(self, data: bytes) -> bool:
         # A read adds at most len(data) to the request's bytes: room is made before, never after.
         if self.will_close or not self.server.make_room(self, len(data)):
