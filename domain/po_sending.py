@@ -69,7 +69,22 @@ def _approved(
     emailed = bool(po.supplier.email and setup.email_enabled)
     if not emailed:
         po.mark_sent(now)  # forwarded by hand: sent as far as the bot can tell
-    view = publish(uow, po, now, setup)
+
+    def send(view: PurchaseOrderView) -> None:
+        _send_out(uow, po, view, emailed, now, setup)
+
+    return publish(uow, po, now, setup, send)
+
+
+def _send_out(
+    uow: UnitOfWork,
+    po: PurchaseOrder,
+    view: PurchaseOrderView,
+    emailed: bool,
+    now: datetime,
+    setup: PurchasingSetup,
+) -> None:
+    """The workbook in the proposal's thread, and the email or a note to forward it."""
     key = message_key(po.po_id)
     uow.outbox.add(Outbound(SLACK_FILE, setup.channel, _file(view), f"{key}:file"), now)
     if emailed:
@@ -80,7 +95,6 @@ def _approved(
     else:
         why = f"{po.supplier.name} has no email address in the catalog: forward the file above."
         note(uow, po.po_id, why, now, setup)
-    return view
 
 
 def _file(po: PurchaseOrderView) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -151,11 +152,18 @@ def served_by(uow: UnitOfWork, po: PurchaseOrder) -> tuple[int, datetime | None]
 
 
 def publish(
-    uow: UnitOfWork, po: PurchaseOrder, now: datetime, setup: PurchasingSetup
+    uow: UnitOfWork,
+    po: PurchaseOrder,
+    now: datetime,
+    setup: PurchasingSetup,
+    before_update: Callable[[PurchaseOrderView], None] | None = None,
 ) -> PurchaseOrderView:
-    """Save the PO and its events; its message is updated to match."""
+    """Save the PO and its events; its message is updated to match (after `before_update`'s
+    messages, such as the workbook, in the order people should see them)."""
     uow.purchasing.save(po)
     view = po.view(served_by(uow, po))
+    if before_update is not None:
+        before_update(view)
     payload = setup.present.proposal(view) | {"update_of": message_key(po.po_id)}
     uow.outbox.add(Outbound(SLACK_UPDATE, setup.channel, payload), now)
     return view
