@@ -19,6 +19,7 @@ from domain import cancelling, deadline, digest, lead_times, receiving, services
 from domain import po_sending as sending
 from domain import purchase_orders as po
 from domain.errors import NotFound
+from domain.fulfilment import ReadyNews
 from domain.lead_times import Coverage, LeadTimes
 from domain.model import Catalog, Delivery
 from domain.order_refs import OrderRef
@@ -105,7 +106,9 @@ class Backorders:
         return result
 
     def import_catalog(self, catalog: Catalog) -> services.ImportResult:
-        return services.import_catalog(self._writer(), catalog)
+        """Apply a catalog; orders its new stock lets ship are announced as a receipt does."""
+        news = ReadyNews(self.channel, self.purchasing.present.note, self.config.ship_policy)
+        return services.import_catalog(self._writer(), catalog, self.clock(), news)
 
     def cancel_order(self, number: str, sku: str | None = None) -> cancelling.CancelResult:
         result = cancelling.cancel_order(self._writer(), number, self.clock(), sku)
@@ -141,7 +144,14 @@ class Backorders:
         )
 
     def receive_po(
-        self, po_id: int, quantities: dict[int, int], close_rest: bool, actor: po.Actor
+        self,
+        po_id: int,
+        quantities: dict[int, int],
+        close_rest: bool,
+        actor: po.Actor,
+        *,
+        all_arrived: bool = False,
+        note: str = "",
     ) -> ReceiptResult:
         return receiving.receive_po(
             self._writer(),
@@ -152,6 +162,8 @@ class Backorders:
             self.clock(),
             self.purchasing,
             self.config.ship_policy,
+            all_arrived,
+            note,
         )
 
     def order_etas(self, number: str) -> dict[str, Coverage]:

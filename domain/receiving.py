@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.errors import DomainError, NotFound
+from domain.fulfilment import ReadyNews, announce_ready, filled_orders, listed, ready_orders
 from domain.model import LineState
-from domain.notifications import SLACK_POST, Outbound
 from domain.ports import UnitOfWork
 from domain.purchase_orders import Actor, NotAllowed, PurchasingSetup, note, show
 from domain.purchasing import PoStatus, PurchaseOrderView
@@ -39,22 +39,28 @@ def receive_po(
     now: datetime,
     setup: PurchasingSetup,
     ship_policy: str = "partial",
+    all_arrived: bool = False,
+    note: str = "",
 ) -> ReceiptResult:
-    """Record what arrived; it fills waiting lines of those SKUs across all orders, FIFO."""
+    """Record what arrived; it fills waiting lines of those SKUs across all orders, FIFO.
+
+    `all_arrived` receives every line's outstanding units (more where more was typed)."""
     if not actor.is_approver:
         raise NotAllowed("Only approvers can receive purchase orders.")
     if any(units < 0 for units in quantities.values()):
         raise DomainError("A received quantity can't be below zero.")
     with uow:
         before = _receivable(uow, po_id)
+        if all_arrived:  # read under the PO's lock: a receipt just before counts
+            quantities = _everything(before, quantities)
         lead = (now - before.sent_at).total_seconds() / 86400 if before.sent_at else None
         per_product = uow.purchasing.receive(po_id, quantities, actor.user, now, lead)
         uow.stock.lock_ids(per_product)
         uow.stock.take({pid: -units for pid, units in per_product.items()})
         filled = fill_from_stock(uow, per_product)
         result = _result(uow, before, quantities, filled, ship_policy)
-        _close_if_done(uow, po_id, close_rest, actor.user, now)
-        _announce(uow, result, now, setup)
+        _close_if_done(uow, result, close_rest, actor.user, now, note)
+        _announce(uow, result, now, setup, ship_policy)
         uow.commit()
     return result
 
@@ -66,6 +72,15 @@ def _receivable(uow: UnitOfWork, po_id: int) -> PurchaseOrderView:
     if po.status not in RECEIVABLE:
         raise DomainError(f"{po.number or 'This PO'} is {po.status}: there is nothing to receive.")
     return uow.purchasing.view(po_id)
+
+
+def _everything(po: PurchaseOrderView, typed: dict[int, int]) -> dict[int, int]:
+    """Each line's outstanding units, or what was typed when that is more."""
+    received = dict(typed)
+    for line in po.lines:
+        if line.line_id:
+            received[line.line_id] = max(typed.get(line.line_id, 0), line.outstanding)
+    return received
 
 
 def _result(
@@ -81,65 +96,47 @@ def _result(
         for line in before.lines
         if received[line.sku] > line.outstanding
     }
-    orders = uow.queries.orders_by_ids(
-        sorted({line.order_id for line, _ in filled if line.order_id})
-    )
+    orders = filled_orders(uow, filled)
     went_to: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for line, units in filled:
         went_to[line.sku or ""].append((orders[line.order_id].number, units))  # type: ignore[index]
-    ready = tuple(order for order in orders.values() if _ready(order, ship_policy))
+    ready = ready_orders(orders.values(), ship_policy)
     return ReceiptResult(
         before, {k: v for k, v in received.items() if v}, over, dict(went_to), ready
     )
 
 
-def _ready(order: OrderStatus, policy: str) -> bool:
-    """`complete`: nothing of the order waits any more; `partial`: a line of it was filled."""
-    if order.cancelled:
-        return False
-    return order.waiting_units == 0 if policy == "complete" else True
-
-
-def _close_if_done(uow: UnitOfWork, po_id: int, close_rest: bool, user: str, now: datetime) -> None:
-    """Fully received, or the rest cancelled: the PO is done and no longer covers demand."""
+def _close_if_done(
+    uow: UnitOfWork, result: ReceiptResult, close_rest: bool, actor: str, now: datetime, note: str
+) -> None:
+    """Record the receipt on the PO's history (who, when, how many, what was cancelled, the
+    note); fully received, or the rest cancelled, the PO is done and no longer covers demand."""
+    po_id = result.po.po_id
     view = uow.purchasing.view(po_id)
-    if close_rest or all(line.outstanding == 0 for line in view.lines):
+    rest = {line.sku: line.outstanding for line in view.lines if line.outstanding}
+    done = close_rest or not rest
+    if done:
         uow.purchasing.update(po_id, status=PoStatus.RECEIVED.value)
-        action = "closed" if any(line.outstanding for line in view.lines) else "received"
-        uow.purchasing.record(po_id, action, user, now)
-
-
-MAX_LISTED = 30  # orders named in one message; the rest are counted
+    got = ", ".join(f"{units} {sku}" for sku, units in result.received.items()) or "nothing"
+    what = f"{got} arrived"
+    if close_rest and rest:
+        what += "; the rest was cancelled: " + ", ".join(f"{n} {sku}" for sku, n in rest.items())
+    what += f" · {note.strip()}" if note.strip() else ""
+    action = "closed" if close_rest and rest else "received"
+    uow.purchasing.record(po_id, action, actor, now, note=what)
 
 
 def _announce(
-    uow: UnitOfWork, result: ReceiptResult, now: datetime, setup: PurchasingSetup
+    uow: UnitOfWork, result: ReceiptResult, now: datetime, setup: PurchasingSetup, policy: str
 ) -> None:
     """The PO's thread says where the goods went; the channel hears, in one message, which
     orders can ship and what to pack."""
     parts = [f"{sku} x{units}" for sku, units in result.received.items()]
     text = f"📦 Received {', '.join(parts) or 'nothing'}."
     for sku, orders in result.went_to.items():
-        text += f"\n{sku} went to " + _listed([f"#{n} ({units})" for n, units in orders])
+        text += f"\n{sku} went to " + listed([f"#{n} ({units})" for n, units in orders])
     for sku, units in result.over.items():
         text += f"\n⚠️ {sku}: {plural(units, 'unit')} more than ordered went to stock."
     note(uow, result.po.po_id, text, now, setup)
     show(uow, result.po.po_id, now, setup)
-    if result.ready:
-        lines = [_to_pack(order) for order in result.ready]
-        heading = f"🚚 {plural(len(result.ready), 'order')} ready to ship:"
-        message = setup.present.note(heading + "\n" + _listed(lines, "\n"))
-        uow.outbox.add(Outbound(SLACK_POST, setup.channel, message), now)
-
-
-def _to_pack(order: OrderStatus) -> str:
-    pack = ", ".join(
-        f"{line.sku or line.name} x{line.allocated}" for line in order.lines if line.allocated
-    )
-    return f"Order #{order.number} is ready to ship: pack {pack}."
-
-
-def _listed(items: list[str], sep: str = ", ") -> str:
-    shown = sep.join(items[:MAX_LISTED])
-    more = len(items) - MAX_LISTED
-    return shown + (f"{sep}…and {more} more" if more > 0 else "")
+    announce_ready(uow, result.ready, now, ReadyNews(setup.channel, setup.present.note, policy))

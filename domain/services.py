@@ -10,6 +10,7 @@ from typing import Any
 
 from domain.allocation import OrderPlan, fill_waiting, is_stale, plan_order
 from domain.errors import NotFound
+from domain.fulfilment import ReadyNews, announce_ready, filled_orders, ready_orders
 from domain.model import Catalog, Delivery, IncomingOrder, LineIssue, LineState, OrderState
 from domain.notifications import SLACK_FILE, SLACK_POST, Outbound
 from domain.order_refs import OrderRef
@@ -52,15 +53,23 @@ class ImportResult:
     suppliers: int
     products_added: int
     products_updated: int
+    ready_orders: int = 0  # orders the new stock lets ship (announced when news is given)
 
 
-def import_catalog(uow: UnitOfWork, catalog: Catalog) -> ImportResult:
-    """Insert or update every supplier and product of a checked catalog, in one transaction."""
+def import_catalog(
+    uow: UnitOfWork, catalog: Catalog, now: datetime | None = None, news: ReadyNews | None = None
+) -> ImportResult:
+    """Insert or update every supplier and product of a checked catalog, in one transaction;
+    new stock fills waiting lines, and the orders that can now ship are announced."""
     with uow:
         added, updated = uow.catalog.upsert(catalog)
-        fill_from_stock(uow, uow.catalog.product_ids_with_stock())
+        filled = fill_from_stock(uow, uow.catalog.product_ids_with_stock())
+        ready: tuple[OrderStatus, ...] = ()
+        if news is not None and now is not None and filled:
+            ready = ready_orders(filled_orders(uow, filled).values(), news.ship_policy)
+            announce_ready(uow, ready, now, news)
         uow.commit()
-    return ImportResult(len(catalog.suppliers), added, updated)
+    return ImportResult(len(catalog.suppliers), added, updated, len(ready))
 
 
 def ingest_order(uow: UnitOfWork, delivery: Delivery, received_at: datetime) -> IngestResult:

@@ -13,6 +13,7 @@ class Action(enum.StrEnum):
     TAKE_IN_PO = "take_in_po"  # take in demand that arrived since a person's adjustment
     RECEIVE_PO = "receive_po"
     CLOSE_REST = "close_rest"
+    ALL_ARRIVED = "all_arrived"  # the Receive form's "everything arrived" box
     QUANTITY = "quantity"  # a line's input in the adjust modal
     NOTE = "note"  # the note input in the adjust modal
 
@@ -26,6 +27,7 @@ class BlockId(enum.StrEnum):
     PO_ACTIONS = "po_actions"
     RECEIVE_ACTIONS = "receive_actions"
     CLOSE_REST = "close_rest"
+    ALL_ARRIVED = "all_arrived"
     NOTE = "note"
 
 

@@ -48,7 +48,14 @@ class Desk(Protocol):
     def lead_times(self, supplier: str) -> LeadTimes: ...
 
     def receive_po(
-        self, po_id: int, quantities: dict[int, int], close_rest: bool, actor: Actor
+        self,
+        po_id: int,
+        quantities: dict[int, int],
+        close_rest: bool,
+        actor: Actor,
+        *,
+        all_arrived: bool = False,
+        note: str = "",
     ) -> Any: ...
 
     def open_pos(self) -> list[PurchaseOrderView]: ...

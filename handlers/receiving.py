@@ -10,7 +10,12 @@ from slack_sdk import WebClient
 from domain.errors import DomainError, NotFound
 from domain.purchase_orders import Actor
 from handlers.blocks.message import Message
-from handlers.blocks.receiving import parse_receive_submission, receive_modal
+from handlers.blocks.receiving import (
+    everything_arrived,
+    parse_receive_submission,
+    receipt_note,
+    receive_modal,
+)
 from handlers.commands import ack_at_once, reply_kwargs
 from handlers.errors import politely, reply_for
 from handlers.ids import Action, Callback
@@ -59,7 +64,10 @@ def save_receive(
     user = body["user"]["id"]
     actor = Actor(user, context["approvers"].allows(user, client))
     try:
-        result = context["desk"].receive_po(int(po_id), quantities, close, actor)
+        everything, note = everything_arrived(view), receipt_note(view)
+        result = context["desk"].receive_po(
+            int(po_id), quantities, close, actor, all_arrived=everything, note=note
+        )
     except DomainError as error:
         client.chat_postEphemeral(channel=channel, user=user, text=reply_for(error))
         return

@@ -313,7 +313,7 @@ def test_the_receive_form_shows_how_to_tick_cancel_the_rest_and_the_tick_closes_
         terminal.line("press Receive")
         terminal.expect(r"\[modal\] Receive PO")
         terminal.expect(r"\[ \] Cancel what has not arrived \(it waits again\) \(type \+cancel")
-        terminal.expect(r"`submit SKU=quantity \.\.\. \[\+cancel\]`")
+        terminal.expect(r"`submit SKU=quantity \.\.\. \[\+everything\] \[\+cancel\] \[a note\]`")
         terminal.line("submit BK-PADS-DISC=6 BK-TUBE-26=0 BK-TUBE-700=0 +cancel")
         terminal.expect(r"Received\. Orders ready to ship")
         terminal.line("/backorders pos")
