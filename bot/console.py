@@ -15,6 +15,7 @@ import json
 import logging
 import os
 import threading
+import uuid
 from concurrent.futures import Executor, Future
 from pathlib import Path
 from typing import IO, Any
@@ -228,8 +229,13 @@ class Console:
     def _print(self, call: Call) -> None:
         channel = self.bot.config.slack.channel.lstrip("#")  # "#purchasing" or an ID
         if call.method == "views.open":
-            self.modal = call.params.get("view")
-            self.say(modal_text(self.modal or {}))
+            # Slack gives every opened form its own id; the bot tells one submission from its
+            # repeat by it, so each form the console shows gets one too.
+            self.modal = {
+                **(call.params.get("view") or {}),
+                "id": f"V{uuid.uuid4().hex[:12].upper()}",
+            }
+            self.say(modal_text(self.modal))
         elif call.method == FILES and call.delivered:
             self.say(f"[#{channel}] {posted_files(call.response, self.slack.uploads, self.files)}")
         elif call.method in SHOWN and call.delivered:

@@ -157,5 +157,5 @@ def submission(view: dict[str, Any], text: str, user: str) -> dict[str, Any]:
         "team": {"id": "T0CONSOLE"},
         "user": {"id": user, "username": "console"},
         "trigger_id": "console.trigger",
-        "view": view | {"id": "V0CONSOLE", "state": {"values": values}},
+        "view": {"id": "V0CONSOLE", **view, "state": {"values": values}},
     }

@@ -152,6 +152,7 @@ class Backorders:
         *,
         all_arrived: bool = False,
         note: str = "",
+        submission: str | None = None,
     ) -> ReceiptResult:
         return receiving.receive_po(
             self._writer(),
@@ -164,6 +165,7 @@ class Backorders:
             self.config.ship_policy,
             all_arrived,
             note,
+            submission,
         )
 
     def order_etas(self, number: str) -> dict[str, Coverage]:

@@ -158,6 +158,8 @@ class Purchasing(Protocol):
 
     def served(self) -> dict[int, tuple[int, datetime | None]]: ...
 
+    def submitted(self, submission: str) -> bool: ...
+
     def receive(
         self,
         po_id: int,
@@ -165,6 +167,7 @@ class Purchasing(Protocol):
         by: str,
         now: datetime,
         lead_days: float | None,
+        submission: str | None = None,
     ) -> dict[int, int]: ...
 
     def lead_times(self, supplier_id: int, last: int = 20) -> list[tuple[float, bool]]: ...

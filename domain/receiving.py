@@ -19,6 +19,10 @@ from domain.wording import plural
 RECEIVABLE = (PoStatus.APPROVED, PoStatus.SENT)
 
 
+class AlreadyReceived(DomainError):
+    """The same Receive submission again (Slack's retry, a double submit, another replica)."""
+
+
 @dataclass(frozen=True)
 class ReceiptResult:
     """What a receipt did: units in, units beyond the order, who got them, who can ship."""
@@ -41,6 +45,7 @@ def receive_po(
     ship_policy: str = "partial",
     all_arrived: bool = False,
     note: str = "",
+    submission: str | None = None,
 ) -> ReceiptResult:
     """Record what arrived; it fills waiting lines of those SKUs across all orders, FIFO.
 
@@ -51,10 +56,12 @@ def receive_po(
         raise DomainError("A received quantity can't be below zero.")
     with uow:
         before = _receivable(uow, po_id)
+        if submission and uow.purchasing.submitted(submission):  # under the PO's lock
+            raise AlreadyReceived("This receipt was recorded already; nothing changed.")
         if all_arrived:  # read under the PO's lock: a receipt just before counts
             quantities = _everything(before, quantities)
         lead = (now - before.sent_at).total_seconds() / 86400 if before.sent_at else None
-        per_product = uow.purchasing.receive(po_id, quantities, actor.user, now, lead)
+        per_product = uow.purchasing.receive(po_id, quantities, actor.user, now, lead, submission)
         uow.stock.lock_ids(per_product)
         uow.stock.take({pid: -units for pid, units in per_product.items()})
         filled = fill_from_stock(uow, per_product)

@@ -56,6 +56,7 @@ class Desk(Protocol):
         *,
         all_arrived: bool = False,
         note: str = "",
+        submission: str | None = None,
     ) -> Any: ...
 
     def open_pos(self) -> list[PurchaseOrderView]: ...

@@ -66,7 +66,13 @@ def save_receive(
     try:
         everything, note = everything_arrived(view), receipt_note(view)
         result = context["desk"].receive_po(
-            int(po_id), quantities, close, actor, all_arrived=everything, note=note
+            int(po_id),
+            quantities,
+            close,
+            actor,
+            all_arrived=everything,
+            note=note,
+            submission=f"{view.get('id', '')}:{view.get('hash', '')}"[:100],
         )
     except DomainError as error:
         client.chat_postEphemeral(channel=channel, user=user, text=reply_for(error))

@@ -322,6 +322,11 @@ class ReceiptRow(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     received_by: Mapped[str] = mapped_column(String(50))
     lead_time_days: Mapped[float | None]
+    # The Receive form submission it came from (Slack's view id and hash): applied once, even
+    # when Slack, a replica or a double submit delivers it again.
+    submission: Mapped[str | None] = mapped_column(
+        String(100), unique=True, name="submission", default=None
+    )
 
 
 class ReceiptLineRow(Base):

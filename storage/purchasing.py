@@ -57,6 +57,11 @@ class SqlPurchasing(SqlDemand, SqlPoRepository):
             update(PurchaseOrderRow).where(PurchaseOrderRow.id == po_id).values(**values)
         )
 
+    def submitted(self, submission: str) -> bool:
+        """Was a receipt already recorded from this form submission?"""
+        found = select(ReceiptRow.id).where(ReceiptRow.submission == submission)
+        return self.tx.session.execute(found).first() is not None
+
     def receive(
         self,
         po_id: int,
@@ -64,9 +69,16 @@ class SqlPurchasing(SqlDemand, SqlPoRepository):
         by: str,
         now: datetime,
         lead_days: float | None,
+        submission: str | None = None,
     ) -> dict[int, int]:
         """Record a receipt; returns units received per product id."""
-        receipt = ReceiptRow(po_id=po_id, received_at=now, received_by=by, lead_time_days=lead_days)
+        receipt = ReceiptRow(
+            po_id=po_id,
+            received_at=now,
+            received_by=by,
+            lead_time_days=lead_days,
+            submission=submission,
+        )
         self.tx.session.add(receipt)
         self.tx.session.flush()
         per_product: dict[int, int] = {}

@@ -15,6 +15,7 @@ from bot.facade import Backorders
 from domain.model import Catalog, Product, Supplier
 from domain.purchase_orders import Actor
 from domain.purchasing import PurchaseOrderView
+from domain.receiving import AlreadyReceived
 from handlers.blocks.receiving import (
     everything_arrived,
     parse_receive_submission,
@@ -128,3 +129,18 @@ def test_each_receipt_is_in_the_po_audit_with_who_how_many_what_was_cancelled_an
         ("received", "U1", "2 BK-TUBE-700 arrived · box 1 of 2"),
         ("closed", "U1", f"2 BK-PADS-DISC arrived; {rest}"),
     ]
+
+
+def test_the_same_submission_delivered_again_is_recorded_once_even_on_another_replica(
+    desk: Backorders, database: Database
+) -> None:
+    po_id = the_po(desk).po_id
+    form = {"BK-PADS-DISC": 1}
+    line = next(line for line in the_po(desk).lines if line.sku == "BK-PADS-DISC")
+    desk.receive_po(po_id, {line.line_id: 1}, False, BOSS, submission="V123:hash1")
+    replica = Backorders(database, lambda: T, parse_config({"slack": {"channel": "C0PURCHASE"}}))
+    with pytest.raises(AlreadyReceived):
+        replica.receive_po(po_id, {line.line_id: 1}, False, BOSS, submission="V123:hash1")
+    assert received(desk, po_id)["BK-PADS-DISC"] == form["BK-PADS-DISC"]
+    desk.receive_po(po_id, {line.line_id: 1}, False, BOSS, submission="V123:hash2")
+    assert received(desk, po_id)["BK-PADS-DISC"] == 2  # a new submission is a new receipt
