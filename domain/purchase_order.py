@@ -260,8 +260,9 @@ class PurchaseOrder:
         )
 
 
+# what the PO's card lists in its history; receipts ("closed": the rest was cancelled) too
 SHOWN = frozenset(
     {"raised", "updated", "approved", "adjusted", "took_in", "held", "released", "sent"}
-    | {"email_delayed"}
+    | {"email_delayed", "received", "closed"}
 )
 PERSON_DECISIONS = frozenset({"adjusted", "took_in"})

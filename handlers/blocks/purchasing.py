@@ -60,6 +60,7 @@ DECISIONS = {
     "hold": ("⏸️", "Held"),
     "send": ("📤", "Sent"),
     "receive": ("📦", "Received"),
+    "close": ("🏁", "Received and closed"),
     "cancel": ("✖️", "Cancelled"),
 }
 PAST = {

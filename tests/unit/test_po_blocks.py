@@ -15,7 +15,9 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from domain.purchasing import PoDecision, PoLine, PoStatus, PurchaseOrderView
+from domain.po_rules import SupplierTerms
+from domain.purchase_order import PurchaseOrder
+from domain.purchasing import PoDecision, PoItem, PoLine, PoStatus, PurchaseOrderView
 from handlers.blocks.message import Message
 from handlers.blocks.po_modal import adjust_modal, parse_adjust_submission
 from handlers.blocks.purchasing import (
@@ -211,6 +213,29 @@ def test_every_decision_is_shown_with_who_what_when_and_the_note() -> None:
         "✏️ Adjusted by <@U02ADJUSTER> · Fri 27 Nov 13:50 · “Only 4 tubes left”",
         "✅ Approved by <@U01APPROVER> · Fri 27 Nov 14:05",
         "📤 Sent · Fri 27 Nov 14:06",
+    ]
+
+
+def test_the_card_lists_each_receipt_with_who_when_and_what_arrived() -> None:
+    items = [PoItem(1, "BK-PADS-DISC", "Disc brake pads", 2, 2, 1, Decimal("7.15"), line_id=11)]
+    arrived = NOW + timedelta(days=4)
+    history = (
+        PoDecision("sent", "bot", NOW),
+        PoDecision("received", "U04RECEIVER", arrived, "1 BK-PADS-DISC arrived"),
+        PoDecision(
+            "closed",
+            "U04RECEIVER",
+            arrived + timedelta(hours=1),
+            "1 BK-PADS-DISC arrived; the rest was cancelled: 4 BK-CHAIN-11",
+        ),
+    )
+    terms = SupplierTerms(7, "Velo Parts Ltd", "orders@velo.test", 5, 0)
+    order = PurchaseOrder(42, terms, PoStatus.RECEIVED, 3, items, "raise", NOW, history=history)
+    decided = contexts(proposal(order.view((1, None))))
+    assert decided[-2:] == [
+        "📦 Received by <@U04RECEIVER> · Tue 1 Dec 14:05 · “1 BK-PADS-DISC arrived”",
+        "🏁 Received and closed by <@U04RECEIVER> · Tue 1 Dec 15:05 · "
+        "“1 BK-PADS-DISC arrived; the rest was cancelled: 4 BK-CHAIN-11”",
     ]
 
 
