@@ -13,18 +13,16 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import Bot, SchemaOutOfDate, SlackSettingsMissing, build_bot, prepare_database
 from bot.config import ConfigError, load_config
-from bot.console import run_console
+from bot.console_session import run_console
 from bot.jobs import JOBS, install
 from bot.scheduler import describe, job_specs, stored_runs
 from bot.server import HttpServer
 from bot.settings import settings_from_env
 from domain.errors import DomainError
-from domain.services import import_catalog
 from domain.wording import plural
 from storage.catalog_workbook import read_catalog
 from storage.db import DatabaseUnavailable, connect, safe_url
 from storage.migrate import schema_state, upgrade
-from storage.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger("bot")
 
@@ -164,13 +162,16 @@ def _said(outcome: object) -> str:
 
 
 def import_file(args: argparse.Namespace) -> int:
-    database = connect(settings_from_env().database_url)
-    prepare_database(database)
-    result = import_catalog(SqlUnitOfWork(database), read_catalog(args.file))
+    """As from the console: new stock fills waiting lines and the channel hears who can ship."""
+    backorders = _offline_bot().backorders
+    result = backorders.import_catalog(read_catalog(args.file))
     print(
         f"Imported {args.file}: {plural(result.suppliers, 'supplier')}, "
         f"{plural(result.products_added, 'product')} added, {result.products_updated} updated."
     )
+    if result.ready_orders:
+        ready = plural(result.ready_orders, "order")
+        print(f"{ready} can ship now: the running bot tells {backorders.channel}.")
     return 0
 
 

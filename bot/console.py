@@ -9,24 +9,19 @@ above the prompt, and the files it posts are saved where the user can open them.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import hmac
-import json
-import logging
-import os
 import threading
 import uuid
 from concurrent.futures import Executor, Future
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from slack_bolt import BoltRequest
 
-from bot.app import Bot, build_bot
-from bot.config import AppConfig
-from bot.console_files import files_folder, posted_files, shown_path
+from bot.app import Bot
+from bot.console_example import SECRET, load_example
+from bot.console_files import posted_files, shown_path
 from bot.console_modal import modal_text, refusal, submission
-from bot.console_terminal import Terminal, Watcher
+from bot.console_terminal import Terminal
 from bot.console_text import (
     HELP,
     NO_FORM,
@@ -38,15 +33,8 @@ from bot.console_text import (
     render_call,
 )
 from bot.local_slack import Call, LocalSlack
-from bot.server import HttpServer
-from bot.settings import Settings
 from bot.slack_signing import interactive_body, signed_headers, slash_command_body
-from domain.wording import plural
-from handlers.webhooks import parse_generic
-from storage.catalog_workbook import read_catalog
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-SECRET = "console-signing-secret"
 USER = "U0CONSOLE"
 BOT_TOKEN = "xoxb-console"  # the local Slack takes any token
 POSTS = frozenset({"chat.postMessage", "chat.update"})
@@ -243,87 +231,3 @@ class Console:
             if call.name == "console":
                 self.last_reply = call.params
         # auth.test, upload steps, failed attempts: not for the reader
-
-
-def load_example(bot: Bot) -> str:
-    """The example bike shop: its catalog and a few orders, through the real services."""
-    result = bot.backorders.import_catalog(read_catalog(EXAMPLES / "catalog.xlsx"))
-    orders = json.loads((EXAMPLES / "orders.json").read_text(encoding="utf-8"))
-    for order in orders:
-        body = json.dumps(order).encode()
-        digest = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-        headers = {"x-signature": f"sha256={digest}"}
-        bot.backorders.ingest(parse_generic(body, headers, SECRET))
-    bot.backorders.flush_summaries()
-    return (
-        f"Loaded the example shop: {plural(result.suppliers, 'supplier')}, "
-        f"{plural(result.products_added + result.products_updated, 'product')}, "
-        f"{plural(len(orders), 'order')}."
-    )
-
-
-def run_console(settings: Settings, config: AppConfig, stdin: IO[str], out: IO[str]) -> int:
-    """Run until end of input or `quit`; the HTTP server keeps taking webhooks meanwhile."""
-    logging.getLogger().setLevel(logging.WARNING)  # the terminal is for the conversation
-    changed = threading.Event()  # set by the local Slack on each call it receives
-    with LocalSlack(token_required=False, on_call=lambda _: changed.set()) as slack:
-        settings = dataclasses.replace(
-            settings,
-            slack_api_url=slack.api_url,
-            slack_signing_secret=SECRET,
-            webhook_secrets={**settings.webhook_secrets},
-        )
-        bot = build_bot(
-            settings, config, slack_token=BOT_TOKEN, listener_executor=RunNow(), outbox_pace_s=0
-        )
-        with Terminal(stdin, out) as terminal:
-            console = Console(bot, slack, terminal, files_folder(os.environ))
-            server = _serve(bot, settings, console)
-            watcher = Watcher(console.print_new, changed)
-            bot.start_background()
-            try:
-                _session(console)
-            except KeyboardInterrupt:
-                console.say("")  # Ctrl-C while the bot works: leave without a traceback
-            finally:
-                bot.stop_background()
-                watcher.stop()  # after a last look: the final outbox round is shown
-                if server is not None:
-                    server.close()
-    return 0
-
-
-def _serve(bot: Bot, settings: Settings, console: Console) -> HttpServer | None:
-    try:
-        server = HttpServer(bot.http, settings.host, settings.port)
-    except OSError as error:
-        console.say(f"(Webhooks are off: port {settings.port} is busy: {error.strerror}.)")
-        return None
-    server.start_in_thread()
-    return server
-
-
-def _ask(console: Console, question: str) -> str | None:
-    """A yes/no question: on a terminal the answer is typed after it, on its line."""
-    if console.terminal.interactive:
-        return console.terminal.read(f"{question} [Y/n] ", remember=False)
-    console.say(f"{question} [Y/n]")
-    return console.terminal.read(remember=False)
-
-
-def _session(console: Console) -> None:
-    terminal = console.terminal
-    console.say(
-        "Backorder Bot console (no SLACK_BOT_TOKEN, so no Slack workspace is used): "
-        f"{console.bot.settings.database_url}. {HELP}"
-    )
-    if console.bot.backorders.is_empty():
-        first = _ask(console, "The database is empty. Load the example catalog and a few orders?")
-        if ("n" if first is None else first).strip().lower() not in ("n", "no"):
-            console.say(load_example(console.bot))
-            console.deliver()
-        if first is not None and first.startswith("/") and not console.handle(first):
-            return
-    while (line := terminal.read()) is not None and console.handle(line):
-        console.deliver()
-    console.deliver()
