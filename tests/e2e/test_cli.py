@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -13,11 +14,15 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
+from sqlalchemy import select
 
 from bot.facade import Backorders
 from bot.local_slack import LocalSlack
 from domain.errors import NotFound
+from domain.notifications import SLACK_POST
 from storage.db import Database
+from storage.outbox import outbox
+from tests.support.builders import delivery, order
 from tests.support.databases import postgres_schema_url, require_postgres
 from tests.support.http import request
 
@@ -75,6 +80,28 @@ def test_a_bad_catalog_is_refused_whole_with_sheet_row_and_column(
     assert backorders.overview().suppliers == ()
     with pytest.raises(NotFound, match="CHAIN"):
         backorders.sku("CHAIN")
+
+
+def channel_posts(database: Database) -> str:
+    """Every message queued for the channel, as text."""
+    with database.engine.connect() as conn:
+        rows = conn.execute(select(outbox.c.payload).where(outbox.c.kind == SLACK_POST)).all()
+    return "\n".join(json.dumps(row.payload, ensure_ascii=False) for row in rows)
+
+
+def test_a_reimport_at_the_command_line_tells_the_channel_which_waiting_orders_can_ship(
+    database: Database, tmp_path: Path
+) -> None:
+    env = {"DATABASE_URL": database.url}
+    empty = write_catalog(tmp_path / "empty.xlsx", [["TUBE", "Inner tube", "Acme", 0, 1, 3.2]])
+    assert bot_command("import", str(empty), env=env).returncode == 0
+    Backorders(database).ingest(delivery(order("1001", ("TUBE", 2))))
+    assert "ready to ship" not in channel_posts(database)
+    stocked = write_catalog(tmp_path / "stocked.xlsx", [["TUBE", "Inner tube", "Acme", 2, 1, 3.2]])
+    result = bot_command("import", str(stocked), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Order #1001 is ready to ship: pack TUBE x2." in channel_posts(database)
+    assert "1 order can ship now" in result.stdout
 
 
 def free_port() -> int:
