@@ -20,28 +20,30 @@ def terms_of(row: SupplierRow) -> SupplierTerms:
     return SupplierTerms(row.id, row.name, row.email, row.lead_time_days, row.min_order_qty)
 
 
+def on_order_units() -> Any:
+    """Units per product on approved or sent POs, not yet received: the one "on order" query
+    that purchasing and "to order" readers subtract from what waits."""
+    outstanding = case(
+        (
+            PoLineRow.quantity > PoLineRow.received_qty,
+            PoLineRow.quantity - PoLineRow.received_qty,
+        ),
+        else_=0,
+    )
+    return (
+        # SUM of a 64-bit column is NUMERIC on PostgreSQL: cast back to a whole number.
+        select(PoLineRow.product_id, cast(func.sum(outstanding), BigInteger).label("units"))
+        .join(PurchaseOrderRow, PurchaseOrderRow.id == PoLineRow.po_id)
+        .where(PurchaseOrderRow.status.in_(ON_ORDER))
+        .group_by(PoLineRow.product_id)
+        .subquery()
+    )
+
+
 class SqlDemand:
     """The demand queries purchasing shares: the one place "uncovered" is computed."""
 
     tx: SqlTx
-
-    def _on_order(self) -> Any:
-        """Units per product on approved or sent POs: they will cover the oldest waiting lines."""
-        outstanding = case(
-            (
-                PoLineRow.quantity > PoLineRow.received_qty,
-                PoLineRow.quantity - PoLineRow.received_qty,
-            ),
-            else_=0,
-        )
-        return (
-            # SUM of a 64-bit column is NUMERIC on PostgreSQL: cast back to a whole number.
-            select(PoLineRow.product_id, cast(func.sum(outstanding), BigInteger).label("units"))
-            .join(PurchaseOrderRow, PurchaseOrderRow.id == PoLineRow.po_id)
-            .where(PurchaseOrderRow.status.in_(ON_ORDER))
-            .group_by(PoLineRow.product_id)
-            .subquery()
-        )
 
     def _waiting(self) -> Any:
         return (
@@ -63,7 +65,7 @@ class SqlDemand:
 
     def _demand(self, *where: Any) -> dict[int, list[DemandLine]]:
         """Uncovered demand (waiting units less units on order) per product, by supplier."""
-        waiting, on_order = self._waiting(), self._on_order()
+        waiting, on_order = self._waiting(), on_order_units()
         uncovered = waiting.c.units - func.coalesce(on_order.c.units, 0)
         stmt = (
             select(
@@ -111,7 +113,7 @@ class SqlDemand:
 
     def buffers(self) -> list[BufferState]:
         """Every supplier's uncovered demand and open proposal, from two aggregates."""
-        waiting, on_order = self._waiting(), self._on_order()
+        waiting, on_order = self._waiting(), on_order_units()
         uncovered = waiting.c.units - func.coalesce(on_order.c.units, 0)
         per_product = (
             select(ProductRow.supplier_id, uncovered)

@@ -19,8 +19,8 @@ from domain.views import (
     SupplierStatus,
     WaitingLine,
 )
+from storage.demand import on_order_units
 from storage.models import OrderLineRow, OrderRow, ProductRow, SupplierRow
-from storage.purchasing import SqlPurchasing
 from storage.tx import SqlTx
 
 OLDEST_SHOWN = 10
@@ -121,7 +121,7 @@ class SqlBackorderQueries:
         if supplier is None:
             return None
         # "To order" is waiting less what POs in flight bring: the same figure purchasing uses.
-        on_order = SqlPurchasing(self.tx)._on_order()
+        on_order = on_order_units()
         rows = self.tx.session.execute(
             select(
                 ProductRow.sku,
