@@ -48,14 +48,13 @@ class BufferLine:
 
 
 class PoStatus(enum.StrEnum):
-    """A purchase order's life: proposed (or held), approved, sent to the supplier."""
+    """A purchase order's life: proposed (or held), approved, sent to the supplier, received."""
 
     PROPOSED = "proposed"
     HELD = "held"
     APPROVED = "approved"
     SENT = "sent"
     RECEIVED = "received"
-    CANCELLED = "cancelled"
 
 
 OPEN_STATUSES = frozenset({PoStatus.PROPOSED, PoStatus.HELD, PoStatus.APPROVED, PoStatus.SENT})

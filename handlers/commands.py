@@ -159,7 +159,6 @@ ANSWERS: dict[str, Callable[[Desk, Ask], Message]] = {
     "digest": _digest,
     "cancel": _cancel,
 }
-AVAILABLE = frozenset(ANSWERS) | {"receive"}  # receive opens a modal: see answer_command
 SHAREABLE = frozenset({"status", "sku", "order", "supplier", "pos"})
 
 

@@ -61,15 +61,12 @@ DECISIONS = {
     "send": ("📤", "Sent"),
     "receive": ("📦", "Received"),
     "close": ("🏁", "Received and closed"),
-    "cancel": ("✖️", "Cancelled"),
 }
 PAST = {
     "took_in": "took_in",
     "released": "release",
     "held": "hold",
     "sent": "send",
-    "canceled": "cancel",
-    "cancelled": "cancel",
 }
 VERBS = {
     Action.APPROVE_PO: "approve",
@@ -171,8 +168,8 @@ def _state(po: PurchaseOrderView, deadline_text: str, tz: tzinfo) -> list[str]:
         lines.append(f"📤 Sent {stamp(po.sent_at, tz)}{expected}")
     elif po.status is PoStatus.APPROVED:
         lines.append("Not sent to the supplier yet.")
-    if po.status in (PoStatus.RECEIVED, PoStatus.CANCELLED):
-        lines.append("📦 Received" if po.status is PoStatus.RECEIVED else "✖️ Cancelled")
+    if po.status is PoStatus.RECEIVED:
+        lines.append("📦 Received")
     return lines
 
 
