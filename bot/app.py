@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from bot import jobs
 from bot.config import AppConfig
-from bot.deliveries import Deliveries, EmailNotConfigured
+from bot.deliveries import Deliveries, EmailNotConfigured, EmailRecords
 from bot.email_delivery import EmailDelivery, EmailRejected, SmtpSettings
 from bot.facade import Backorders, Clock, utc_now
 from bot.http import HttpApp, WebhookEndpoint
@@ -184,7 +184,7 @@ def _outbox_worker(bot: Bot, settings: Settings, clock: Clock, pace_s: float) ->
     slack = SlackDelivery(bot.slack.client, bot.outbox, build_file, check.channel_for)
     return OutboxWorker(
         bot.outbox,
-        Deliveries(slack, email, desk.po_emailed),
+        Deliveries(slack, email, EmailRecords(desk.database, desk.purchasing, clock)),
         clock,
         pace_s=pace_s,
         home_channel=bot.config.slack.channel,

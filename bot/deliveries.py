@@ -1,17 +1,71 @@
-"""Routes each outbox message to Slack or to email, and tells the PO when its email went."""
+"""Routes each outbox message to Slack or to email; the bot never e-mails a supplier twice by
+itself: a try that finds an email may already have gone asks a person instead."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+from bot.outbox_worker import RetryQuietly
 from bot.slack_delivery import SlackDelivery
+from domain import po_sending
 from domain.notifications import EMAIL
-from storage.outbox import QueuedMessage
+from domain.purchase_orders import PurchasingSetup
+from storage.db import Database
+from storage.outbox import OutboxStore, QueuedMessage
+from storage.unit_of_work import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 class EmailNotConfigured(Exception):
     """An email was queued but SMTP_URL is not set (it was unset after queueing)."""
+
+
+class EmailNotRecorded(RetryQuietly):
+    """The mail server took the email but recording that failed: the next try asks a person."""
+
+
+class EmailRecords:
+    """The writes around one email: the mark before it goes, then what came of it together
+    with the outbox row, in one transaction."""
+
+    def __init__(
+        self, database: Database, setup: PurchasingSetup, clock: Callable[[], datetime]
+    ) -> None:
+        self.database = database
+        self.setup = setup
+        self.clock = clock
+        self.store = OutboxStore(database)
+
+    def handing_over(self, message: QueuedMessage) -> None:
+        self.store.hand_over(message, self.clock())
+
+    def not_taken(self, message: QueuedMessage) -> None:
+        self.store.take_back(message)
+
+    def emailed(self, message: QueuedMessage, result: dict[str, Any]) -> None:
+        """The PO is sent and its email is sent: both are written or neither is."""
+        now = self.clock()
+        with SqlUnitOfWork(self.database) as uow:
+            po_sending.record_emailed(uow, _po_id(message), _to(message), now, self.setup)
+            uow.outbox.settle(message.id, "sent", result, now)
+            uow.commit()
+
+    def uncertain(self, message: QueuedMessage) -> dict[str, Any]:
+        """The thread asks a person to check with the supplier; the email is not sent again."""
+        assert message.handed_at is not None
+        now, to = self.clock(), _to(message)
+        result = {"to": to, "uncertain": message.handed_at.isoformat()}
+        with SqlUnitOfWork(self.database) as uow:
+            po_sending.record_email_uncertain(
+                uow, _po_id(message), to, message.handed_at, now, self.setup
+            )
+            uow.outbox.settle(message.id, "uncertain", result, now)
+            uow.commit()
+        return result
 
 
 class Deliveries:
@@ -19,17 +73,41 @@ class Deliveries:
         self,
         slack: SlackDelivery,
         email: Callable[[dict[str, Any]], dict[str, Any]] | None,
-        emailed: Callable[[int, str], None],
+        records: EmailRecords,
     ) -> None:
         self.slack = slack
         self.email = email
-        self.emailed = emailed
+        self.records = records
 
     def __call__(self, message: QueuedMessage) -> dict[str, Any]:
         if message.kind != EMAIL:
             return self.slack(message)
+        if message.handed_at is not None:  # the bot died, or a write failed, after handing it
+            return self.records.uncertain(message)
         if self.email is None:
             raise EmailNotConfigured("SMTP_URL is not set")
-        result = self.email(message.payload)
-        self.emailed(int(message.payload["po_id"]), str(message.payload["to"]))
+        return self._email(message, self.email)
+
+    def _email(
+        self, message: QueuedMessage, send: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> dict[str, Any]:
+        self.records.handing_over(message)
+        try:
+            result = send(message.payload)
+        except BaseException:
+            self.records.not_taken(message)  # refused or no answer before DATA: a retry may send
+            raise
+        try:
+            self.records.emailed(message, result)
+        except Exception as error:
+            log.exception("email %s went, but recording it failed", message.id)
+            raise EmailNotRecorded(f"the email went; recording it failed: {error}") from error
         return result
+
+
+def _po_id(message: QueuedMessage) -> int:
+    return int(message.payload["po_id"])
+
+
+def _to(message: QueuedMessage) -> str:
+    return str(message.payload["to"])

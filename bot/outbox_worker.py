@@ -39,6 +39,10 @@ CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"
 MAX_BACKOFF_S = 300
 
 
+class RetryQuietly(Exception):
+    """Try again after the usual backoff, telling nobody: the next try says what is needed."""
+
+
 def backoff(attempts: int, base_s: float = 1.0) -> float:
     """Seconds before the next try: doubling from `base_s`, capped at 5 minutes, with jitter."""
     return min(base_s * 2.0**attempts, MAX_BACKOFF_S) * random.uniform(0.8, 1.2)
@@ -126,6 +130,8 @@ class OutboxWorker:
                 self.store.give_up(message, str(error))
             else:
                 self.store.retry_later(message, str(error), self.clock() + timedelta(seconds=1))
+        except RetryQuietly as error:
+            self._retry(message, str(error))
         except self.permanent as error:
             log.error("outbox message %s refused for good: %s", message.id, error)
             self.store.give_up(message, f"{type(error).__name__}: {error}")
@@ -153,6 +159,9 @@ class OutboxWorker:
     def _failed(self, message: QueuedMessage, error: str) -> None:
         if message.attempts == 0 and self.on_first_failure is not None:
             self.on_first_failure(message, error)
+        self._retry(message, error)
+
+    def _retry(self, message: QueuedMessage, error: str) -> None:
         delay = backoff(message.attempts, self.backoff_base_s)
         log.warning(
             "outbox message %s to %s failed (%s); retry in %.0f s",

@@ -126,12 +126,32 @@ def _email(po: PurchaseOrderView) -> dict[str, Any]:
 def po_emailed(uow: UnitOfWork, po_id: int, to: str, now: datetime, setup: PurchasingSetup) -> None:
     """The supplier has the PO: it is sent, and the arrival is expected after the lead time."""
     with uow:
-        po = uow.purchasing.load(po_id)
-        if po is None or not po.mark_sent(now):
-            return  # already marked: a repeated delivery changes nothing
-        note(uow, po_id, f"📧 Emailed to {to}.", now, setup)
-        publish(uow, po, now, setup)
+        record_emailed(uow, po_id, to, now, setup)
         uow.commit()
+
+
+def record_emailed(
+    uow: UnitOfWork, po_id: int, to: str, now: datetime, setup: PurchasingSetup
+) -> None:
+    """`po_emailed` inside the caller's transaction (the one that marks the email sent)."""
+    po = uow.purchasing.load(po_id)
+    if po is None or not po.mark_sent(now):
+        return  # already marked: a repeated delivery changes nothing
+    note(uow, po_id, f"📧 Emailed to {to}.", now, setup)
+    publish(uow, po, now, setup)
+
+
+def record_email_uncertain(
+    uow: UnitOfWork, po_id: int, to: str, handed_at: datetime, now: datetime, setup: PurchasingSetup
+) -> None:
+    """The email may have gone without its sending being recorded: a person checks, since a
+    second email could make the supplier ship twice."""
+    text = (
+        f"⚠️ The email to {to} may have gone at {handed_at:%Y-%m-%d %H:%M} UTC: check with the "
+        "supplier; forward the file above if it did not arrive. It will not be sent again."
+    )
+    payload = setup.present.note(text) | {"thread_of": message_key(po_id)}
+    uow.outbox.add(Outbound(SLACK_POST, setup.channel, payload, f"po:{po_id}:email-uncertain"), now)
 
 
 def email_delayed(

@@ -205,6 +205,8 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[str | None] = mapped_column(Text)
+    # Set (committed) before an email goes to the mail server: a retry that finds it asks a person.
+    handed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class OutboxChannelRow(Base):

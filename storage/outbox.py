@@ -1,8 +1,11 @@
 """The outbox: messages queued in the same transaction as their cause, claimed by workers.
 
-Delivery is at least once: a message is marked sent right after Slack accepts it, so only a
-crash in between can repeat one. Order is kept per channel (only a channel's oldest pending
-message is ever sent), and pacing is shared by every replica through `outbox_channels`.
+Delivery to Slack is at least once: a message is marked sent right after Slack accepts it, so
+only a crash in between can repeat one. An email is at most once by itself: it is marked as
+handed to the mail server (committed) before it goes, and a try that finds that mark without
+"sent" asks a person rather than sending again. Order is kept per channel (only a channel's
+oldest pending message is ever sent), and pacing is shared by every replica through
+`outbox_channels`.
 """
 
 from __future__ import annotations
@@ -47,6 +50,21 @@ class SqlOutbox:
         # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT.
         return self.tx.conn.execute(stmt.returning(outbox.c.id)).first() is not None
 
+    def settle(self, message_id: int, status: str, result: dict[str, Any], now: datetime) -> None:
+        """Close a pending message in this transaction, with what it caused ("sent" and the PO
+        marked sent, say): both are written or neither is."""
+        self.tx.conn.execute(
+            update(outbox)
+            .where(outbox.c.id == message_id, outbox.c.status == "pending")
+            .values(
+                status=status,
+                sent_at=now,
+                result=json.dumps(result),
+                claimed_until=None,
+                last_error=None,
+            )
+        )
+
 
 def dialect_insert(dialect: str) -> Any:
     """The INSERT construct with ON CONFLICT for this database."""
@@ -61,6 +79,7 @@ class QueuedMessage:
     payload: dict[str, Any]
     key: str | None
     attempts: int
+    handed_at: datetime | None = None  # an email was handed to the mail server then, maybe taken
 
 
 class OutboxStore:
@@ -123,6 +142,14 @@ class OutboxStore:
             last_error=None,
         )
 
+    def hand_over(self, message: QueuedMessage, now: datetime) -> None:
+        """Committed before the email goes: from now on, it may have reached the supplier."""
+        self._update(message.id, handed_at=now)
+
+    def take_back(self, message: QueuedMessage) -> None:
+        """The mail server refused or never answered: the email did not go, a retry may send it."""
+        self._update(message.id, handed_at=None)
+
     def retry_later(self, message: QueuedMessage, error: str, at: datetime) -> None:
         self._update(
             message.id,
@@ -176,8 +203,10 @@ class OutboxStore:
         return int(count), oldest
 
     def _update(self, message_id: int, **values: Any) -> None:
+        """Change a message still pending: one settled with what it caused stays settled."""
+        stmt = update(outbox).where(outbox.c.id == message_id, outbox.c.status == "pending")
         with self.database.writer_turn(), self.database.engine.begin() as conn:
-            conn.execute(update(outbox).where(outbox.c.id == message_id).values(**values))
+            conn.execute(stmt.values(**values))
 
 
 def _queued(row: Any) -> QueuedMessage:
@@ -188,4 +217,5 @@ def _queued(row: Any) -> QueuedMessage:
         payload=json.loads(row["payload"]),
         key=row["dedupe_key"],
         attempts=row["attempts"],
+        handed_at=row["handed_at"],
     )

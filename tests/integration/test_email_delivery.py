@@ -21,7 +21,10 @@ from openpyxl import load_workbook
 
 from bot.email_delivery import EmailDelivery, EmailRejected, SmtpSettings
 from domain.purchasing import PoLine, PoStatus, PurchaseOrderView
+from storage.db import Database
 from storage.po_workbook import po_workbook
+from tests.support.email_outbox import T0, VELO, deliver_approved_po
+from tests.support.smtp import smtp_server
 
 USER, PASSWORD = "po-bot", "s3cret:/@ x"
 PASSWORD_IN_URL = "s3cret%3A%2F%40%20x"
@@ -241,3 +244,22 @@ def test_the_password_stays_out_of_errors_and_reprs() -> None:
         SmtpSettings.from_url("smtp://user:hunter2@mail.example:port")
     assert "hunter2" not in str(raised.value)
     assert "hunter2" not in repr(SmtpSettings.from_url("smtp://user:hunter2@mail.example"))
+
+
+def test_an_email_that_went_but_was_not_recorded_is_not_sent_again(database: Database) -> None:
+    with smtp_server() as (mail, url):
+        slack, thread = deliver_approved_po(database, url, record_fails=[True], smtp_drops=[])
+        assert len(mail.messages) == 1, "the supplier was e-mailed twice"
+    [(posted_in, text)] = [post for post in slack.posts if "may have gone" in post[1]]
+    assert posted_in == thread
+    assert f"The email to {VELO.email} may have gone at {T0:%Y-%m-%d %H:%M} UTC" in text
+    assert "check with the supplier; forward the file above if it did not arrive" in text
+    assert not [text for _, text in slack.posts if text.startswith("📧 Emailed")]
+
+
+def test_an_email_the_server_did_not_take_is_sent_on_the_retry(database: Database) -> None:
+    with smtp_server() as (mail, url):
+        slack, thread = deliver_approved_po(database, url, record_fails=[], smtp_drops=[True])
+        assert len(mail.messages) == 1
+    assert (thread, f"📧 Emailed to {VELO.email}.") in slack.posts
+    assert not [text for _, text in slack.posts if "may have gone" in text]
