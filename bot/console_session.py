@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import signal
 import threading
 from typing import IO
 
@@ -25,6 +26,7 @@ def run_console(settings: Settings, config: AppConfig, stdin: IO[str], out: IO[s
     """Run until end of input or `quit`; the HTTP server keeps taking webhooks meanwhile."""
     logging.getLogger().setLevel(logging.WARNING)  # the terminal is for the conversation
     changed = threading.Event()  # set by the local Slack on each call it receives
+    threads_ignore_ctrl_c = _ctrl_c_blocked()  # threads started now inherit the block
     with LocalSlack(token_required=False, on_call=lambda _: changed.set()) as slack:
         settings = dataclasses.replace(
             settings,
@@ -41,6 +43,7 @@ def run_console(settings: Settings, config: AppConfig, stdin: IO[str], out: IO[s
             watcher = Watcher(console.print_new, changed)
             bot.start_background()
             try:
+                threads_ignore_ctrl_c.release()  # only this thread, at the prompt, takes Ctrl-C
                 _session(console)
             except KeyboardInterrupt:
                 console.say("")  # Ctrl-C while the bot works: leave without a traceback
@@ -50,6 +53,23 @@ def run_console(settings: Settings, config: AppConfig, stdin: IO[str], out: IO[s
                 if server is not None:
                     server.close()
     return 0
+
+
+class _ctrl_c_blocked:  # reads as what it does: `_ctrl_c_blocked().release()`
+    """SIGINT blocked in this thread until `release()`, so the threads started meanwhile never
+    take it: Ctrl-C must reach the thread waiting at the prompt, or readline never hears it."""
+
+    def __init__(self) -> None:
+        self._before = _mask(signal.SIG_BLOCK, {signal.SIGINT})
+
+    def release(self) -> None:
+        _mask(signal.SIG_SETMASK, self._before)
+
+
+def _mask(how: int, signals: set[signal.Signals]) -> set[signal.Signals]:
+    if not hasattr(signal, "pthread_sigmask"):  # not POSIX: there is no per-thread mask
+        return set()
+    return set(signal.pthread_sigmask(how, signals))
 
 
 def _serve(bot: Bot, settings: Settings, console: Console) -> HttpServer | None:

@@ -65,6 +65,18 @@ class Terminal:
         self.screen = ""  # everything shown, escape sequences removed
         self.seen = 0  # where the next expect starts looking
 
+    def waiting_for_a_key(self, timeout: float = 10) -> None:
+        """Until the console's main thread waits in select() for the next key.
+
+        A Ctrl-C that lands while readline is still handling the keys before it is only seen at
+        the next key (CPython's readline checks signals when select() is interrupted): a person
+        pauses before Ctrl-C, so the test waits for the same moment."""
+        deadline = time.monotonic() + timeout
+        wchan = Path(f"/proc/{self.process.pid}/wchan")
+        while "poll" not in wchan.read_text() and "select" not in wchan.read_text():
+            assert time.monotonic() < deadline, f"the console never waited for a key: {wchan}"
+            time.sleep(0.01)
+
     def type(self, keys: str) -> None:
         os.write(self.master, keys.encode())
 
@@ -284,6 +296,7 @@ def test_ctrl_c_drops_the_half_typed_line_and_prompts_on_a_fresh_line(
     with console(env, answer="n") as terminal:
         terminal.type("/backorders stat")
         terminal.expect(r"/backorders stat")
+        terminal.waiting_for_a_key()
         terminal.type("\x03")  # Ctrl-C
         terminal.expect(r"\n" + PROMPT)
         terminal.line("/backorders help")
