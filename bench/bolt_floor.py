@@ -1,7 +1,7 @@
 """The Slack floor: a bare Bolt app whose `/backorders` listener only acknowledges.
 
 Run as `python -m bench.bolt_floor --port N --secret S --api-url URL`; it serves 127.0.0.1 only,
-with the bot's server class and thread count (`bot.server.HttpServer`), the bot's Bolt options
+with the bot's server class and thread count (`bot.web.server.HttpServer`), the bot's Bolt options
 (`process_before_response=True`, signature verification on) and the same adapter on the same
 path (`POST /slack/events`). `GET /healthz` answers 200 for readiness. Whatever the bot's ack
 costs beyond this is the bot's own work: middleware, listener matching, lazy hand-off.
@@ -18,7 +18,7 @@ from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from bot.server import HTTP_THREADS, HttpServer
+from bot.web.server import HTTP_THREADS, HttpServer
 
 HOST = "127.0.0.1"
 PATH = "/slack/events"

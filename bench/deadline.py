@@ -31,8 +31,8 @@ from sqlalchemy import Table, func, select, text
 from bench import servers
 from bench.common import bounded, machine, machine_line, peak_rss_mib, profile_table, top_functions
 from bot.config import parse_config
+from bot.delivery.outbox_worker import OutboxWorker
 from bot.facade import Backorders
-from bot.outbox_worker import OutboxWorker
 from storage.db import Database, connect
 from storage.migrate import upgrade
 from storage.models import (

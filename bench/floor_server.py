@@ -16,8 +16,8 @@ from typing import Any
 
 from waitress.server import create_server
 
-from bot.front_door_server import guarded_server
-from bot.server import HTTP_THREADS
+from bot.web.front_door_server import guarded_server
+from bot.web.server import HTTP_THREADS
 
 OK = b'{"ok": true}'
 REFUSED = b'{"error": "invalid signature"}'
@@ -45,7 +45,7 @@ def _signed(secret: bytes, body: bytes, environ: dict[str, Any]) -> bool:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Serve until SIGTERM or SIGINT, with the same server options as `bot.server.HttpServer`."""
+    """Serve until SIGTERM or SIGINT, with the server options of `bot.web.server.HttpServer`."""
     parser = argparse.ArgumentParser(prog="python -m bench.floor_server", description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--secret", required=True)
@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--undefended", action="store_true", help="waitress' settings before")
     args = parser.parse_args(argv)
     app = make_app(args.secret.encode())
-    if args.undefended:  # what bot.server used before the slow-client defence (bench.slow_clients)
+    # what bot.web.server used before the slow-client defence (bench.slow_clients)
+    if args.undefended:
         server: Any = create_server(
             app,
             host="127.0.0.1",

@@ -25,7 +25,7 @@ from bench import servers
 from bench.loadgen import HOST, Level, measure
 from bench.report import markdown, top_functions, verdict
 from bench.workload import Catalog, make_orders, units, write_catalog
-from bot.local_slack import LocalSlack
+from bot.console.local_slack import LocalSlack
 
 PATH = "/webhooks/orders"
 RESULTS = servers.ROOT / "bench" / "results"

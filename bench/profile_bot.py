@@ -17,8 +17,8 @@ from typing import Any
 
 from bot.app import build_bot
 from bot.config import load_config
-from bot.server import HttpServer
 from bot.settings import settings_from_env
+from bot.web.server import HttpServer
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 

@@ -22,7 +22,7 @@ from typing import Any
 from bench import servers, slack_load, slack_probe, slack_report
 from bench.ingest import bounded_seconds, positive_levels
 from bench.slack_seed import ORDERS, Seeded, seed
-from bot.local_slack import RESPONSE_URL, LocalSlack
+from bot.console.local_slack import RESPONSE_URL, LocalSlack
 
 RESULTS = servers.ROOT / "bench" / "results"
 MAX_ORDERS = 100_000

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bench.loadgen import HOST, JOIN_GRACE, REQUEST_TIMEOUT, ClientLog, Level, send, summarize
-from bot.slack_signing import signed_headers, slash_command_body
+from bot.console.slack_signing import signed_headers, slash_command_body
 
 PATH = "/slack/events"
 COMMAND = "/backorders"

@@ -16,7 +16,7 @@ from typing import Any
 from bench.loadgen import HOST, REQUEST_TIMEOUT, send
 from bench.slack_load import PATH, VERBS, SlashLevel, command_text, signed_command
 from bench.slack_report import answer_latency
-from bot.local_slack import RESPONSE_URL, Call, LocalSlack
+from bot.console.local_slack import RESPONSE_URL, Call, LocalSlack
 
 ANSWER_TIMEOUT_S = 10.0
 MAX_PER_VERB = 100

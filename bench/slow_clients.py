@@ -24,7 +24,7 @@ from bench import common, ingest, servers
 from bench.loadgen import HOST, percentile
 from bench.slowloris import SlowClients
 from bench.workload import SECRET, Request, make_orders
-from bot.local_slack import LocalSlack
+from bot.console.local_slack import LocalSlack
 
 PATH = "/webhooks/orders"
 RESULTS = servers.ROOT / "bench" / "results"

@@ -13,11 +13,11 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import Bot, SchemaOutOfDate, SlackSettingsMissing, build_bot, prepare_database
 from bot.config import ConfigError, load_config
-from bot.console_session import run_console
+from bot.console.session import run_console
 from bot.jobs import JOBS, install
-from bot.scheduler import describe, job_specs, stored_runs
-from bot.server import HttpServer
+from bot.scheduling.scheduler import describe, job_specs, stored_runs
 from bot.settings import settings_from_env
+from bot.web.server import HttpServer
 from domain.errors import DomainError
 from domain.wording import plural
 from storage.catalog_workbook import read_catalog

@@ -14,19 +14,19 @@ from sqlalchemy import text
 
 from bot import jobs
 from bot.config import AppConfig
-from bot.deliveries import Deliveries, EmailNotConfigured, EmailRecords
-from bot.email_delivery import EmailDelivery, EmailRejected, SmtpSettings
+from bot.delivery.deliveries import Deliveries, EmailNotConfigured, EmailRecords
+from bot.delivery.email_delivery import EmailDelivery, EmailRejected, SmtpSettings
+from bot.delivery.outbox_worker import OutboxWorker
+from bot.delivery.slack_delivery import SlackDelivery
 from bot.facade import Backorders, Clock, utc_now
-from bot.http import HttpApp, WebhookEndpoint
 from bot.metrics import Metrics
-from bot.outbox_worker import OutboxWorker
-from bot.scheduler import build_scheduler
-from bot.scheduler import start as start_scheduler
+from bot.scheduling.scheduler import build_scheduler
+from bot.scheduling.scheduler import start as start_scheduler
 from bot.settings import Settings
-from bot.slack_app import build_slack_app
 from bot.slack_check import SlackCheck
-from bot.slack_delivery import SlackDelivery
-from bot.slack_door import SlackDoor
+from bot.web.http import HttpApp, WebhookEndpoint
+from bot.web.slack_app import build_slack_app
+from bot.web.slack_door import SlackDoor
 from domain.notifications import EMAIL
 from domain.services import EXPORT_BUILDER
 from handlers.approvers import Approvers

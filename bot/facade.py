@@ -12,8 +12,8 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.calendar import iso_week, last_weekly, next_weekly
 from bot.config import AppConfig, parse_config
+from bot.scheduling.calendar import iso_week, last_weekly, next_weekly
 from bot.slack_check import CHANNEL_ID
 from domain import cancelling, deadline, digest, lead_times, receiving, services
 from domain import po_sending as sending

@@ -1,5 +1,6 @@
 """The scheduled jobs: thin, importable functions (the persistent job store keeps references
-to them by name) that call the bot's services. `install` tells them which bot they serve."""
+to them by name, `bot.jobs:deadline`, so this module does not move into `bot/scheduling/`)
+that call the bot's services. `install` tells them which bot they serve."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.slack_delivery import NotReady
+from bot.delivery.slack_delivery import NotReady
 
 log = logging.getLogger(__name__)
 

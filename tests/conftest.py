@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.refusals import REFUSALS
+from bot.web.refusals import REFUSALS
 from storage.db import Database
 from tests.support.databases import (
     empty_tables,

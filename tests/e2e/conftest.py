@@ -10,10 +10,10 @@ import pytest
 
 from bot.app import Bot, build_bot
 from bot.config import parse_config
+from bot.console.local_slack import LocalSlack
 from bot.facade import utc_now
-from bot.local_slack import LocalSlack
-from bot.server import HttpServer
 from bot.settings import settings_from_env
+from bot.web.server import HttpServer
 from storage.db import Database
 from tests.support.builders import T0, catalog, minutes
 from tests.support.http import SECRET

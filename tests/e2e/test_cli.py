@@ -16,8 +16,8 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
+from bot.console.local_slack import LocalSlack
 from bot.facade import Backorders
-from bot.local_slack import LocalSlack
 from domain.errors import NotFound
 from domain.notifications import SLACK_POST
 from storage.db import Database

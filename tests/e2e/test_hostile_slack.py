@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.local_slack import LocalSlack
-from bot.slack_door import MAX_SLACK_BODY
+from bot.console.local_slack import LocalSlack
+from bot.web.slack_door import MAX_SLACK_BODY
 from storage.db import Database
 from tests.e2e.conftest import RunningBot
 from tests.support.builders import catalog

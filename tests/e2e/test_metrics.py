@@ -13,8 +13,8 @@ from sqlalchemy import event
 from bot.app import build_bot
 from bot.config import parse_config
 from bot.metrics import BACKLOG_TTL_S
-from bot.server import HttpServer
 from bot.settings import settings_from_env
+from bot.web.server import HttpServer
 from storage.db import Database
 from tests.e2e.conftest import CONFIG, SECRETS, RunningBot
 from tests.support.builders import T0, delivery, minutes, order

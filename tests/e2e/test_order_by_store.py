@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.local_slack import LocalSlack
+from bot.console.local_slack import LocalSlack
 from tests.e2e.conftest import RunningBot
 from tests.support.http import (
     fixture_bytes,

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+from bot.console.local_slack import Fault, LocalSlack
 from bot.facade import utc_now
-from bot.local_slack import Fault, LocalSlack
 from domain.notifications import SLACK_POST, Outbound
 from storage.db import Database
 from storage.outbox import OutboxStore

@@ -15,8 +15,8 @@ import openpyxl
 import pytest
 from sqlalchemy import event, select
 
+from bot.console.local_slack import LocalSlack
 from bot.facade import Backorders
-from bot.local_slack import LocalSlack
 from domain.model import Catalog, Product, Supplier
 from domain.purchase_orders import Actor
 from handlers.ids import Action

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.console.local_slack import LocalSlack
 from bot.facade import Backorders
-from bot.local_slack import LocalSlack
 from domain.model import Catalog, Product, Supplier
 from handlers.ids import Action
 from storage.db import Database, connect

@@ -14,8 +14,8 @@ from typing import Any
 import openpyxl
 import pytest
 
-from bot.local_slack import LocalSlack
-from bot.slack_signing import interactive_body
+from bot.console.local_slack import LocalSlack
+from bot.console.slack_signing import interactive_body
 from domain.model import Catalog, Product, Supplier
 from handlers.ids import Action, Callback
 from storage.db import Database

@@ -15,7 +15,7 @@ import time_machine
 from bot.app import build_bot
 from bot.config import parse_config
 from bot.facade import Backorders
-from bot.scheduler import job_specs
+from bot.scheduling.scheduler import job_specs
 from bot.settings import settings_from_env
 from domain.model import Catalog, Product, Supplier
 from storage.db import Database

@@ -8,7 +8,7 @@ from typing import Any
 
 import openpyxl
 
-from bot.local_slack import LocalSlack
+from bot.console.local_slack import LocalSlack
 from handlers.ids import Action
 from tests.e2e.conftest import RunningBot
 from tests.support.builders import T0, minutes

@@ -12,10 +12,10 @@ import pytest
 
 from bot.app import build_bot
 from bot.config import parse_config
+from bot.console.local_slack import LocalSlack
 from bot.facade import utc_now
-from bot.local_slack import LocalSlack
-from bot.server import HttpServer
 from bot.settings import settings_from_env
+from bot.web.server import HttpServer
 from handlers.ids import Action
 from storage.db import Database
 from tests.e2e.conftest import SECRETS, RunningBot

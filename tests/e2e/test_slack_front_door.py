@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from bot.local_slack import Fault, LocalSlack
-from bot.slack_door import MAX_SLACK_BODY, Refused, read_limited
-from bot.slack_signing import interactive_body, signed_headers
+from bot.console.local_slack import Fault, LocalSlack
+from bot.console.slack_signing import interactive_body, signed_headers
+from bot.web.slack_door import MAX_SLACK_BODY, Refused, read_limited
 from domain.purchase_orders import Actor
 from domain.services import EXPORT_BUILDER
 from handlers.blocks.receiving import receive_modal

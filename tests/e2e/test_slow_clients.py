@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 from bench.slowloris import HalfSentBodies, SlowClients
-from bot import front_door_server
-from bot.front_door_server import GuardedServer
+from bot.web import front_door_server
+from bot.web.front_door_server import GuardedServer
 from tests.e2e.conftest import RunningBot
 from tests.support.builders import catalog
 from tests.support.http import generic_order, request, signed_generic
@@ -127,10 +127,10 @@ def test_a_thousand_slow_connections_from_one_address_leave_webhooks_answered_wi
     running_bot: RunningBot, caplog: pytest.LogCaptureFixture
 ) -> None:
     bot = running_bot
-    caplog.set_level(logging.WARNING, logger="bot.front_door_server")
+    caplog.set_level(logging.WARNING, logger="bot.web.front_door_server")
     attack = attacked(bot, sources=1)
     assert attack.stats.cut >= SLOW_CLIENTS / 2  # most were refused at once: one address's cap
-    said = [r.getMessage() for r in caplog.records if r.name == "bot.front_door_server"]
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.web.front_door_server"]
     assert len(said) == 1 and "per-client connection cap" in said[0]  # one line, not thousands
 
 
@@ -147,16 +147,16 @@ def test_a_thousand_slow_connections_from_ten_addresses_are_cut_at_the_header_de
 def room_for_400(monkeypatch: pytest.MonkeyPatch) -> None:
     """A server with 400 connection slots, so 1,000 slow connections from ten addresses (100
     each, under the per-address cap) are more than it can hold: a flood bigger than the limit."""
-    monkeypatch.setattr("bot.front_door_server.CONNECTION_LIMIT", 400)
+    monkeypatch.setattr("bot.web.front_door_server.CONNECTION_LIMIT", 400)
 
 
 def test_more_slow_connections_than_the_server_holds_still_leave_webhooks_answered(
     room_for_400: None, running_bot: RunningBot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="bot.front_door_server")
+    caplog.set_level(logging.WARNING, logger="bot.web.front_door_server")
     attack = attacked(running_bot, sources=10)
     assert attack.stats.cut >= SLOW_CLIENTS - 400  # made room: the longest waiting went first
-    said = [r.getMessage() for r in caplog.records if r.name == "bot.front_door_server"]
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.web.front_door_server"]
     assert said and "evicted when full" in said[0]
 
 
@@ -177,7 +177,7 @@ def servers(monkeypatch: pytest.MonkeyPatch) -> list[GuardedServer]:
         return started[-1]
 
     monkeypatch.setattr(front_door_server, "BODY_BUDGET", BUDGET)
-    monkeypatch.setattr("bot.server.guarded_server", capture)
+    monkeypatch.setattr("bot.web.server.guarded_server", capture)
     return started
 
 
@@ -218,7 +218,7 @@ def test_half_sent_bodies_from_many_addresses_hold_no_more_than_the_budget(
     servers: list[GuardedServer], running_bot: RunningBot, caplog: pytest.LogCaptureFixture
 ) -> None:
     bot, (server,) = running_bot, servers
-    caplog.set_level(logging.WARNING, logger="bot.front_door_server")
+    caplog.set_level(logging.WARNING, logger="bot.web.front_door_server")
     raise_open_files_limit()
     bot.bot.backorders.import_catalog(catalog(("TUBE", 1_000_000)))
     assert timed(bot, "/webhooks/orders", generic_order("WARM", ("TUBE", 1))).status == 200
@@ -230,5 +230,5 @@ def test_half_sent_bodies_from_many_addresses_hold_no_more_than_the_budget(
     assert peak[0] - before < BUDGET + RSS_ROOM, f"{(peak[0] - before) >> 20} MiB more"
     assert_answered_and_stored(bot, answers)
     assert released(server) == 0  # every closed connection gave its bytes back
-    said = [r.getMessage() for r in caplog.records if r.name == "bot.front_door_server"]
+    said = [r.getMessage() for r in caplog.records if r.name == "bot.web.front_door_server"]
     assert said and "buffered-bytes budget" in said[0]

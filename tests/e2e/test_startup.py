@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.local_slack import Fault, LocalSlack
+from bot.console.local_slack import Fault, LocalSlack
 from storage.db import Database
 from tests.e2e.conftest import serving_slack_bot
 from tests.support.databases import POSTGRES_URL, require_postgres

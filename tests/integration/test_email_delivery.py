@@ -19,7 +19,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 from openpyxl import load_workbook
 
-from bot.email_delivery import EmailDelivery, EmailRejected, SmtpSettings
+from bot.delivery.email_delivery import EmailDelivery, EmailRejected, SmtpSettings
 from domain.purchasing import PoLine, PoStatus, PurchaseOrderView
 from storage.db import Database
 from storage.po_workbook import po_workbook

@@ -16,8 +16,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from bot.local_slack import Fault, LocalSlack
-from bot.slack_signing import interactive_body, signed_headers, slash_command_body
+from bot.console.local_slack import Fault, LocalSlack
+from bot.console.slack_signing import interactive_body, signed_headers, slash_command_body
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "slack"
 BLOCKS = [

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 
 from bot.config import parse_config
-from bot.deliveries import Deliveries
-from bot.email_delivery import EmailDelivery, SmtpSettings
+from bot.delivery.deliveries import Deliveries
+from bot.delivery.email_delivery import EmailDelivery, SmtpSettings
+from bot.delivery.outbox_worker import OutboxWorker
+from bot.delivery.slack_delivery import SlackDelivery
 from bot.facade import Backorders
-from bot.outbox_worker import OutboxWorker
-from bot.slack_delivery import SlackDelivery
 from storage.db import Database
 from storage.outbox import OutboxStore
 from tests.support.builders import delivery, order

@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from bot.app import build_bot
 from bot.config import parse_config
+from bot.console.local_slack import LocalSlack
 from bot.facade import utc_now
-from bot.local_slack import LocalSlack
-from bot.server import HttpServer
 from bot.settings import settings_from_env
+from bot.web.server import HttpServer
 from storage.db import Database
 from storage.models import Base
 from tests.e2e.conftest import CONFIG, SECRETS, RunningBot

@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from bot.deliveries import Deliveries, EmailRecords
-from bot.email_delivery import EmailDelivery, SmtpSettings
+from bot.delivery.deliveries import Deliveries, EmailRecords
+from bot.delivery.email_delivery import EmailDelivery, SmtpSettings
+from bot.delivery.outbox_worker import OutboxWorker
+from bot.delivery.slack_delivery import SlackDelivery
 from bot.facade import Backorders
-from bot.outbox_worker import OutboxWorker
-from bot.slack_delivery import SlackDelivery
 from domain.model import Catalog, Product, Supplier
 from domain.purchasing import PurchaseOrderView
 from storage.db import Database

@@ -9,7 +9,7 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.slack_signing import interactive_body, signed_headers
+from bot.console.slack_signing import interactive_body, signed_headers
 from tests.support.http import FIXTURES, Reply, request
 
 SIGNING_SECRET = "test-signing-secret"

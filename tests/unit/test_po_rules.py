@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.calendar import next_weekly
 from bot.config import WeeklyTime
+from bot.scheduling.calendar import next_weekly
 from domain.po_rules import (
     BufferState,
     DemandLine,

@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from bot.refusals import RefusalLog
+from bot.web.refusals import RefusalLog
 
 ENVIRON = {"REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events", "REMOTE_ADDR": "203.0.113.9"}
 

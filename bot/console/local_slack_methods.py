@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from bot.local_slack_channels import Channels
+from bot.console.local_slack_channels import Channels
 
 TEAM_ID = "T111"
 BOT_USER_ID = "U0BOT"

@@ -18,8 +18,14 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import quote, unquote, urlsplit
 
-from bot.local_slack_methods import Answer, Upload, Workspace, error
-from bot.local_slack_wire import Reply, WireServer, bearer_token, request_params, upload_content
+from bot.console.local_slack_methods import Answer, Upload, Workspace, error
+from bot.console.local_slack_wire import (
+    Reply,
+    WireServer,
+    bearer_token,
+    request_params,
+    upload_content,
+)
 
 log = logging.getLogger(__name__)
 

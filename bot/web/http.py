@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.metrics import CONTENT_TYPE
-from bot.refusals import REFUSALS
+from bot.web.refusals import REFUSALS
 from domain.model import Delivery, OrderSource
 from domain.services import IngestResult, Outcome
 from handlers.webhooks import WebhookRejected, parse_generic, parse_shopify, parse_woocommerce

@@ -13,7 +13,7 @@ from domain.wording import plural
 from handlers.webhooks import parse_generic
 from storage.catalog_workbook import read_catalog
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SECRET = "console-signing-secret"  # the console's own: its example orders are signed with it
 
 

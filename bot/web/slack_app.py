@@ -18,7 +18,7 @@ from handlers.ports import Desk
 log = logging.getLogger(__name__)
 WEB_API_TIMEOUT_S = 10
 # Bolt logs a request that fails its signature check, body and all, at INFO. The front door
-# (bot.slack_door) refuses those first, in one line; this keeps a body out of the log anyway.
+# (bot.web.slack_door) refuses those first, in one line; this keeps a body out of the log anyway.
 BOLT_BODY_LOGGER = "slack_bolt.RequestVerification"
 
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from bot.outbox_worker import RetryQuietly
-from bot.slack_delivery import SlackDelivery
+from bot.delivery.outbox_worker import RetryQuietly
+from bot.delivery.slack_delivery import SlackDelivery
 from domain import po_sending
 from domain.notifications import EMAIL
 from domain.purchase_orders import PurchasingSetup

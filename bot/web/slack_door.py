@@ -20,9 +20,9 @@ from typing import Any, Protocol
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.request.internals import parse_body
 
-from bot.http import StartResponse, lower_headers, respond, respond_json
-from bot.refusals import REFUSALS
-from bot.slack_keys import replay_key
+from bot.web.http import StartResponse, lower_headers, respond, respond_json
+from bot.web.refusals import REFUSALS
+from bot.web.slack_keys import replay_key
 
 log = logging.getLogger(__name__)
 

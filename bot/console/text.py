@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from bot.local_slack import Call
+from bot.console.local_slack import Call
 from handlers.blocks.message import Message
 from handlers.blocks.text import to_text
 

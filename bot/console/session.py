@@ -12,14 +12,14 @@ from typing import IO
 
 from bot.app import Bot, build_bot
 from bot.config import AppConfig
-from bot.console import BOT_TOKEN, Console, RunNow
-from bot.console_example import SECRET, load_example
-from bot.console_files import files_folder
-from bot.console_terminal import Terminal, Watcher
-from bot.console_text import HELP
-from bot.local_slack import LocalSlack
-from bot.server import HttpServer
+from bot.console.example import SECRET, load_example
+from bot.console.files import files_folder
+from bot.console.local_slack import LocalSlack
+from bot.console.shell import BOT_TOKEN, Console, RunNow
+from bot.console.terminal import Terminal, Watcher
+from bot.console.text import HELP
 from bot.settings import Settings
+from bot.web.server import HttpServer
 
 
 def run_console(settings: Settings, config: AppConfig, stdin: IO[str], out: IO[str]) -> int:

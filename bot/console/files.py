@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from bot.local_slack_methods import Upload
+from bot.console.local_slack_methods import Upload
 
 FILES_ENV = "BACKORDER_CONSOLE_FILES"
 DEFAULT_FOLDER = "console-files"

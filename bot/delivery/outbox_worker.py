@@ -15,7 +15,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.slack_delivery import NotReady
+from bot.delivery.slack_delivery import NotReady
 from storage.outbox import OutboxStore, QueuedMessage
 
 log = logging.getLogger(__name__)

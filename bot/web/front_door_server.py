@@ -30,7 +30,7 @@ from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.server import TcpWSGIServer
 
-from bot.body_budget import BodyBudget
+from bot.web.body_budget import BodyBudget
 
 log = logging.getLogger(__name__)
 

@@ -18,11 +18,13 @@ from typing import Any
 from slack_bolt import BoltRequest
 
 from bot.app import Bot
-from bot.console_example import SECRET, load_example
-from bot.console_files import posted_files, shown_path
-from bot.console_modal import modal_text, refusal, submission
-from bot.console_terminal import Terminal
-from bot.console_text import (
+from bot.console.example import SECRET, load_example
+from bot.console.files import posted_files, shown_path
+from bot.console.local_slack import Call, LocalSlack
+from bot.console.modal import modal_text, refusal, submission
+from bot.console.slack_signing import interactive_body, signed_headers, slash_command_body
+from bot.console.terminal import Terminal
+from bot.console.text import (
     HELP,
     NO_FORM,
     NOT_EMPTY,
@@ -32,8 +34,6 @@ from bot.console_text import (
     press_help,
     render_call,
 )
-from bot.local_slack import Call, LocalSlack
-from bot.slack_signing import interactive_body, signed_headers, slash_command_body
 
 USER = "U0CONSOLE"
 BOT_TOKEN = "xoxb-console"  # the local Slack takes any token

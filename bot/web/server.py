@@ -7,7 +7,7 @@ import signal
 import threading
 from typing import Any
 
-from bot.front_door_server import guarded_server
+from bot.web.front_door_server import guarded_server
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Scheduling: the weekly calendar, the cron triggers and the persistent job store."""
