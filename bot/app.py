@@ -36,7 +36,6 @@ from storage.outbox import OutboxStore, QueuedMessage
 from storage.slack_replays import SlackReplays
 
 log = logging.getLogger(__name__)
-CONSOLE_TOKEN = "xoxb-console"  # the console's Slack is a local server that takes any token
 
 
 class SchemaOutOfDate(Exception):

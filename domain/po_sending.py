@@ -123,17 +123,10 @@ def _email(po: PurchaseOrderView) -> dict[str, Any]:
     }
 
 
-def po_emailed(uow: UnitOfWork, po_id: int, to: str, now: datetime, setup: PurchasingSetup) -> None:
-    """The supplier has the PO: it is sent, and the arrival is expected after the lead time."""
-    with uow:
-        record_emailed(uow, po_id, to, now, setup)
-        uow.commit()
-
-
 def record_emailed(
     uow: UnitOfWork, po_id: int, to: str, now: datetime, setup: PurchasingSetup
 ) -> None:
-    """`po_emailed` inside the caller's transaction (the one that marks the email sent)."""
+    """The supplier has the PO: it is sent, in the transaction that marks the email sent."""
     po = uow.purchasing.load(po_id)
     if po is None or not po.mark_sent(now):
         return  # already marked: a repeated delivery changes nothing

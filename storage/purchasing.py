@@ -40,9 +40,6 @@ class SqlPurchasing(SqlDemand, SqlPoRepository):
         row = self.tx.session.execute(stmt).scalar_one_or_none()
         return terms_of(row) if row else None
 
-    def supplier_by_id(self, supplier_id: int) -> SupplierTerms:
-        return terms_of(self.tx.session.get_one(SupplierRow, supplier_id))
-
     def lock(self, po_id: int) -> PurchaseOrderRow | None:
         stmt = select(PurchaseOrderRow).where(PurchaseOrderRow.id == po_id).with_for_update()
         return self.tx.session.execute(stmt).scalar_one_or_none()

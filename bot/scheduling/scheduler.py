@@ -112,10 +112,6 @@ def start(scheduler: BackgroundScheduler, config: AppConfig) -> None:
     scheduler.resume()
 
 
-def next_runs(scheduler: BackgroundScheduler) -> list[tuple[str, str, datetime | None]]:
-    return [(job.id, job.name, job.next_run_time) for job in scheduler.get_jobs()]
-
-
 def describe(specs: list[JobSpec], stored: dict[str, Any], now: datetime) -> list[str]:
     """`jobs list`: each job, its trigger, and its next run (the stored one when pending)."""
     lines = []

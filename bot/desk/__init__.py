@@ -1,0 +1,1 @@
+"""The desk's parts, composed by `bot.facade.Backorders`: purchase orders and reports."""

@@ -1,0 +1,113 @@
+"""Reports at the desk: summaries, the digest, the export, ETAs, and the weekly deadline."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.desk.base import DeskBase
+from bot.scheduling.calendar import iso_week, last_weekly, next_weekly
+from domain import deadline, digest, lead_times, services
+from domain.errors import NotFound
+from domain.lead_times import Coverage, LeadTimes
+from domain.order_refs import OrderRef
+from domain.views import BackorderSummary, Digest, Overview
+from handlers.blocks.digest import digest_message
+from handlers.blocks.journey import slips_text, with_section
+from handlers.blocks.reminders import reminder_message
+from handlers.blocks.summaries import summary_message
+from storage.digest_workbook import digest_workbook
+from storage.workbooks import open_backorders_workbook
+
+
+class Reports(DeskBase):
+    """What the channel and the team read, and the weekly jobs that post it."""
+
+    def flush_summaries(self) -> BackorderSummary:
+        """Post one summary of what started waiting since the last one (through the outbox)."""
+        now = self.clock()
+
+        def render(summary: BackorderSummary) -> dict[str, object]:
+            return asdict(summary_message(summary, now))
+
+        return services.flush_summary(self._writer(), self.channel, render, now)
+
+    def overview(self) -> Overview:
+        return services.backorder_overview(self._reader())
+
+    def request_export(self, channel: str, requested_by: str) -> None:
+        services.request_export(self._writer(), channel, requested_by, self.clock())
+
+    def export_workbook(self) -> bytes:
+        with self._reader() as uow:
+            return open_backorders_workbook(uow.queries.open_lines(), self.clock())
+
+    def order_etas(self, number: str) -> dict[str, Coverage]:
+        now = self.clock()
+        deadline_at = next_weekly(now, self.config.purchasing.deadline, self.zone)
+        default = self.config.purchasing.default_lead_time_days
+        bare = OrderRef.parse(number).number  # ETAs are per line, whichever store it is
+        return lead_times.order_etas(self._reader(), bare, now, deadline_at, default)
+
+    def lead_times(self, supplier: str) -> LeadTimes:
+        with self._reader() as uow:
+            terms = uow.purchasing.supplier(supplier)
+            if terms is None:
+                raise NotFound(f"No supplier called {supplier} is in the catalog.")
+            return lead_times.supplier_lead_times(uow, terms.supplier_id, terms.lead_time_days)
+
+    def refresh_etas(self) -> list[lead_times.EtaSlip]:
+        """Every waiting line's expected date: the first is remembered, slips are reported."""
+        now = self.clock()
+        deadline_at = next_weekly(now, self.config.purchasing.deadline, self.zone)
+        default = self.config.purchasing.default_lead_time_days
+        return lead_times.refresh_etas(self._writer(), now, deadline_at, default)
+
+    def run_deadline(self) -> list[str]:
+        """Release every buffer for the latest deadline, once per supplier and week."""
+        now = self.clock()
+        due = last_weekly(now, self.config.purchasing.deadline, self.zone)
+        auto = self.config.purchasing.on_deadline == "auto_approve"
+        return deadline.run_deadline(
+            self._writer(), iso_week(due, self.zone), now, self.purchasing, auto
+        )
+
+    def remind_deadline(self) -> bool:
+        now = self.clock()
+        upcoming = next_weekly(now, self.config.purchasing.deadline, self.zone)
+
+        def render(at: datetime, due: list[tuple[str, int]], waiting: list[Any]) -> dict[str, Any]:
+            return asdict(reminder_message(at, due, waiting, self.zone))
+
+        period = iso_week(upcoming, self.zone)
+        return deadline.remind_deadline(self._writer(), period, upcoming, now, self.channel, render)
+
+    def post_digest(self, scheduled: bool = True) -> bool:
+        """The digest of the week to the last `digest.schedule` moment (or to now, on demand)."""
+        now = self.clock()
+        end = last_weekly(now, self.config.digest_schedule, self.zone) if scheduled else now
+        key = f"digest:{iso_week(end, self.zone)}" if scheduled else f"digest:asked:{now:%s%f}"
+        slips = self.refresh_etas()
+
+        def render(d: Digest) -> dict[str, Any]:
+            message = digest_message(d, now, self.zone)
+            return asdict(with_section(message, slips_text(slips, self.zone)) if slips else message)
+
+        week = (end - timedelta(days=7), end)
+
+        def build() -> Digest:
+            with self._reader() as uow:
+                return uow.digest.build(week[0], week[1], now)
+
+        return digest.post_digest(
+            self._writer(), key, week, now, self.channel, render, build, scheduled
+        )
+
+    def digest_file(self, builder: str) -> bytes:
+        """The digest workbook for `digest:<start>/<end>`, built when it is sent."""
+        start, end = (datetime.fromisoformat(part) for part in builder[7:].split("/"))
+        now = self.clock()
+        with self._reader() as uow:
+            report = uow.digest.build(start, end, now)
+            return digest_workbook(report, uow.queries.open_lines(), now, self.zone)
