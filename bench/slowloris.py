@@ -34,6 +34,20 @@ class AttackStats:
     errors: list[str] = field(default_factory=list)
 
 
+def connect_from(source: str, port: int, stats: AttackStats) -> socket.socket | None:
+    """A non-blocking connection to 127.0.0.1:`port` from `source`; None (counted) if refused."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.bind((source, 0))
+        sock.setblocking(False)
+        sock.connect_ex(("127.0.0.1", port))
+    except OSError:
+        stats.connect_errors += 1
+        sock.close()
+        return None
+    return sock
+
+
 class SlowClients:
     """Slow connections to 127.0.0.1:`port` from `sources` addresses, 127.0.0.2 on."""
 
@@ -85,14 +99,8 @@ class SlowClients:
             self.stats.errors.append(repr(error))
 
     def _open(self, index: int) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            sock.bind((self.sources[index % len(self.sources)], 0))
-            sock.setblocking(False)
-            sock.connect_ex(("127.0.0.1", self.port))
-        except OSError:
-            self.stats.connect_errors += 1
-            sock.close()
+        sock = connect_from(self.sources[index % len(self.sources)], self.port, self.stats)
+        if sock is None:
             return
         self._sockets[index], self._sent[index] = sock, 0
         self._since[index] = time.monotonic()
@@ -184,14 +192,8 @@ class HalfSentBodies:
             self.stats.errors.append(repr(error))
 
     def _open(self, index: int) -> None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            sock.bind((self.sources[index % len(self.sources)], 0))
-            sock.setblocking(False)
-            sock.connect_ex(("127.0.0.1", self.port))
-        except OSError:
-            self.stats.connect_errors += 1
-            sock.close()
+        sock = connect_from(self.sources[index % len(self.sources)], self.port, self.stats)
+        if sock is None:
             return
         self._sockets[sock.fileno()] = (sock, 0)
         self._poll.register(sock, select.POLLOUT | select.POLLIN)
