@@ -53,6 +53,7 @@ class AppConfig:
     ship_policy: str = "partial"
     summaries_batch_every_s: int = 900
     digest_schedule: WeeklyTime = WeeklyTime("mon", time(9, 0))
+    reconcile_every_s: int = 3600  # read the stores' recently changed orders; 0: off
 
 
 def load_config(path: str | Path) -> AppConfig:
@@ -72,7 +73,7 @@ def load_config(path: str | Path) -> AppConfig:
 def parse_config(raw: Any) -> AppConfig:
     """Build an AppConfig from the parsed YAML, refusing unknown keys and bad values."""
     top = _section(
-        raw, "", {"slack", "timezone", "purchasing", "fulfilment", "summaries", "digest"}
+        raw, "", {"slack", "timezone", "purchasing", "fulfilment", "summaries", "digest", "stores"}
     )
     slack = _section(top.get("slack"), "slack", {"channel", "approvers", "approvers_group"})
     purchasing = _section(
@@ -83,6 +84,7 @@ def parse_config(raw: Any) -> AppConfig:
     fulfilment = _section(top.get("fulfilment", {}), "fulfilment", {"ship_policy"})
     summaries = _section(top.get("summaries", {}), "summaries", {"batch_every"})
     digest = _section(top.get("digest", {}), "digest", {"schedule"})
+    stores = _section(top.get("stores", {}), "stores", {"reconcile_every"})
     return AppConfig(
         slack=_slack(slack),
         timezone=_zone(top.get("timezone", "UTC")),
@@ -96,6 +98,7 @@ def parse_config(raw: Any) -> AppConfig:
             summaries.get("batch_every", "15m"), "summaries.batch_every"
         ),
         digest_schedule=_weekly(digest.get("schedule", "mon 09:00"), "digest.schedule"),
+        reconcile_every_s=_duration(stores.get("reconcile_every", "1h"), "stores.reconcile_every"),
     )
 
 
