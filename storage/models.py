@@ -17,6 +17,7 @@ from sqlalchemy import (
     Numeric,
     String,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -75,7 +76,14 @@ class OrderRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(20))
     external_id: Mapped[str] = mapped_column(String(100))
+    # The name the shop shows, without '#' (Shopify `name`, WooCommerce `number`).
     number: Mapped[str] = mapped_column(String(100), index=True)
+    # The store's own order number (Shopify `order_number`), which people type as well.
+    order_number: Mapped[str | None] = mapped_column(String(100), index=True)
+    is_test: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # How far along its life the store says the order is: breaks ties between versions
+    # dated the same second (a cancellation outranks a status change, which outranks pending).
+    stage: Mapped[int] = mapped_column(default=0, server_default="0")
     customer: Mapped[str | None] = mapped_column(String(320))
     placed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     source_updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -126,6 +134,8 @@ class OrderLineRow(Base):
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     issue: Mapped[str | None] = mapped_column(String(20))
     placed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    position: Mapped[int | None]  # 1, 2, 3... as the store lists the lines
+    not_stock: Mapped[str | None] = mapped_column(String(20))  # recorded, never demand: why
 
 
 class DeliveryRow(Base):
