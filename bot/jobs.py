@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot import reconciling
 from bot.facade import Backorders
 
 _desk: Backorders | None = None
@@ -47,10 +48,17 @@ def buffers() -> object:
     return _current().check_buffers()
 
 
+def reconcile() -> object:
+    """Orders the stores changed since the last run, read from their APIs: webhooks missed some?"""
+    desk = _current()
+    return [str(tally) for tally in reconciling.reconcile(desk, reconciling.stores_from_env())]
+
+
 JOBS: dict[str, Callable[[], object]] = {
     "deadline": deadline,
     "reminder": reminder,
     "digest": digest,
     "summary": summary,
     "buffers": buffers,
+    "reconcile": reconcile,
 }

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.config import ConfigError
 from domain.model import OrderSource
+from handlers.stores import ShopifyAccess, WooCommerceAccess
 from storage.db import DEFAULT_URL
 
 
@@ -24,6 +25,8 @@ class Settings:
     port: int
     host: str
     metrics_token: str | None = None  # set: /metrics wants `Authorization: Bearer <token>`
+    shopify: ShopifyAccess | None = None  # set: reconciliation reads Shopify's orders
+    woocommerce: WooCommerceAccess | None = None  # set: and WooCommerce's
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -53,4 +56,31 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         port=int(port),
         host=_get(env, "HOST") or "0.0.0.0",
         metrics_token=_get(env, "METRICS_TOKEN"),
+        shopify=_shopify(env),
+        woocommerce=_woocommerce(env),
     )
+
+
+def _together(env: Mapping[str, str], names: tuple[str, ...]) -> list[str] | None:
+    """The values of `names` when all are set, None when none is; one set alone is an error."""
+    values = [_get(env, name) for name in names]
+    if not any(values):
+        return None
+    missing = [name for name, value in zip(names, values, strict=True) if not value]
+    if missing:
+        given = ", ".join(name for name in names if name not in missing)
+        raise ConfigError(
+            f"{' and '.join(missing)} must be set too ({given} is): reconciliation reads the "
+            "store's orders with all of them"
+        )
+    return [value for value in values if value]
+
+
+def _shopify(env: Mapping[str, str]) -> ShopifyAccess | None:
+    found = _together(env, ("SHOPIFY_SHOP", "SHOPIFY_ADMIN_TOKEN"))
+    return ShopifyAccess(*found, api_url=_get(env, "SHOPIFY_API_URL")) if found else None
+
+
+def _woocommerce(env: Mapping[str, str]) -> WooCommerceAccess | None:
+    found = _together(env, ("WOOCOMMERCE_URL", "WOOCOMMERCE_KEY", "WOOCOMMERCE_SECRET"))
+    return WooCommerceAccess(*found) if found else None

@@ -1,4 +1,5 @@
-"""What goes out and what is done once: the outbox, its pacing, Slack events, period marks."""
+"""What goes out and what is done once: the outbox, its pacing, Slack events, period marks,
+and how far reconciliation has read each store."""
 
 from __future__ import annotations
 
@@ -74,3 +75,13 @@ class PeriodMarkRow(Base):
 
     key: Mapped[str] = mapped_column(String(120), primary_key=True)
     done_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StoreReconciliationRow(Base):
+    """Per store, the time up to which reconciliation has read its changed orders."""
+
+    __tablename__ = "store_reconciliations"
+
+    source: Mapped[str] = mapped_column(String(20), primary_key=True)
+    read_to: Mapped[datetime] = mapped_column(UtcDateTime)
+    ran_at: Mapped[datetime] = mapped_column(UtcDateTime)

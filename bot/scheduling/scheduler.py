@@ -19,6 +19,7 @@ from sqlalchemy import Column, Float, MetaData, Table, Unicode, select
 
 from bot import jobs
 from bot.config import DAYS, AppConfig, WeeklyTime
+from bot.reconciling import stores_configured
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,12 @@ def job_specs(config: AppConfig) -> list[JobSpec]:
                 IntervalTrigger(seconds=every, timezone=config.timezone),
                 every,
             )
+        )
+    if config.reconcile_every_s > 0 and stores_configured():
+        every = config.reconcile_every_s
+        trigger = IntervalTrigger(seconds=every, timezone=config.timezone)
+        specs.append(
+            JobSpec("reconcile", "orders webhooks missed, read from the stores", trigger, every)
         )
     return specs
 

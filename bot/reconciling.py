@@ -1,0 +1,118 @@
+"""Reconciliation: read the orders each store changed since the last run from its own API and
+ingest them as webhooks are, so an order whose webhook never came is found, and one already
+seen changes nothing.
+
+A reconciled delivery's key is `reconcile:<order id>@<updated_at>:<digest of its content>`:
+reading the same version again is a duplicate, a version the webhook already brought is stale,
+and two versions within one store-clock second (WooCommerce counts in seconds) stay apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from bot.config import ConfigError
+from bot.facade import Backorders
+from bot.settings import Settings, settings_from_env
+from domain.model import Delivery, IncomingOrder, OrderSource
+from domain.services import Outcome
+from handlers.blocks.formatting import source_name
+from handlers.stores import ShopifyOrders, WooCommerceOrders
+from handlers.stores.orders import Fetched, Refused
+from storage.reconciliations import RECONCILE_TOPIC, Reconciliations
+
+log = logging.getLogger(__name__)
+OVERLAP = timedelta(minutes=5)  # the stores' clocks and `updated_at` lag ours a little
+FIRST_WINDOW = timedelta(days=2)  # a store never read before: its last two days
+
+
+class StoreOrders(Protocol):
+    source: OrderSource
+
+    def changed(self, since: datetime, now: datetime) -> Iterator[Fetched]: ...
+
+
+@dataclass
+class StoreTally:
+    """What one run read from one store and what it changed."""
+
+    store: str
+    read: int = 0
+    new: int = 0
+    changed: int = 0
+    refused: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        text = f"{self.store}: {self.read} read, {self.new} new, {self.changed} changed"
+        return text + (f", {len(self.refused)} refused" if self.refused else "")
+
+
+def stores_from(settings: Settings) -> list[StoreOrders]:
+    """The stores whose API credentials are set, in a fixed order."""
+    stores: list[StoreOrders] = []
+    if settings.shopify is not None:
+        stores.append(ShopifyOrders(settings.shopify))
+    if settings.woocommerce is not None:
+        stores.append(WooCommerceOrders(settings.woocommerce))
+    return stores
+
+
+def stores_from_env() -> list[StoreOrders]:
+    return stores_from(settings_from_env())
+
+
+def stores_configured() -> bool:
+    """Whether any store's API credentials are in the environment (the job runs only then)."""
+    try:
+        return bool(stores_from_env())
+    except ConfigError:  # half set: `python -m bot run` refuses to start and says which
+        return False
+
+
+def reconcile(
+    desk: Backorders, stores: list[StoreOrders], since: timedelta | None = None
+) -> list[StoreTally]:
+    """Each store in turn, from `since` ago, else from its last run (minus a small overlap)."""
+    marks = Reconciliations(desk.database)
+    return [reconcile_store(desk, store, marks, since) for store in stores]
+
+
+def reconcile_store(
+    desk: Backorders, store: StoreOrders, marks: Reconciliations, since: timedelta | None
+) -> StoreTally:
+    started = desk.now().astimezone(UTC)
+    last = marks.read_to(store.source.value)
+    if since is not None:
+        start = started - since
+    else:
+        start = last - OVERLAP if last is not None else started - FIRST_WINDOW
+    tally = StoreTally(source_name(store.source.value))
+    for fetched in store.changed(start, started):
+        tally.read += 1
+        if isinstance(fetched, Refused):
+            tally.refused.append(f"order {fetched.order_id}: {fetched.reason}")
+            log.warning("reconcile: %s refused order %s: %s", *_refusal(tally, fetched))
+            continue
+        result = desk.ingest(reconciled(fetched))
+        if result.outcome == Outcome.APPLIED:
+            tally.new += result.created
+            tally.changed += not result.created
+    marks.record(store.source.value, started, started)
+    log.info("reconcile: %s", tally)
+    return tally
+
+
+def reconciled(order: IncomingOrder) -> Delivery:
+    """The delivery reconciliation makes of an order read from the store's API."""
+    digest = hashlib.sha256(repr(order).encode()).hexdigest()[:16]
+    key = f"reconcile:{order.external_id}@{order.updated_at.isoformat()}:{digest}"
+    return Delivery(source=order.source, key=key, topic=RECONCILE_TOPIC, order=order)
+
+
+def _refusal(tally: StoreTally, refused: Refused) -> tuple[str, str, str]:
+    return tally.store, refused.order_id, refused.reason

@@ -1,0 +1,172 @@
+"""Shopify orders changed in a window, from the Admin GraphQL API (`orders`, newest last).
+
+Each order is turned into the REST shape its webhook carries and read by the webhook parser,
+so both paths agree on names, lines and cancellations. Shopify limits by query cost: a
+`THROTTLED` answer is waited out for as long as its `throttleStatus` says.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from domain.model import IncomingOrder, OrderSource
+from handlers.stores.http import StoreHttp, StoreRefused, StoreUnavailable, checked_base_url
+from handlers.stores.orders import Fetched, Refused, read_or_refuse
+from handlers.webhooks import shopify as webhook
+
+API_VERSION = "2025-01"
+ORDERS_PER_PAGE = 10
+LINES_PER_PAGE = 90  # 10 orders of 90 lines stay under the 1,000-point query cost limit
+MAX_THROTTLED = 10
+_LINE = "id sku name title quantity currentQuantity requiresShipping isGiftCard unfulfilledQuantity"
+_ORDER = "id legacyResourceId name createdAt updatedAt cancelledAt email test"
+ORDERS_QUERY = f"""
+query ChangedOrders($first: Int!, $after: String, $query: String!) {{
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
+    pageInfo {{ hasNextPage endCursor }}
+    nodes {{ {_ORDER}
+      lineItems(first: {LINES_PER_PAGE}) {{
+        pageInfo {{ hasNextPage endCursor }} nodes {{ {_LINE} }}
+      }}
+    }}
+  }}
+}}"""
+LINES_QUERY = f"""
+query OrderLines($id: ID!, $after: String) {{
+  order(id: $id) {{
+    lineItems(first: 250, after: $after) {{
+      pageInfo {{ hasNextPage endCursor }} nodes {{ {_LINE} }}
+    }}
+  }}
+}}"""
+
+
+@dataclass(frozen=True)
+class ShopifyAccess:
+    """`SHOPIFY_SHOP`, `SHOPIFY_ADMIN_TOKEN` and, for tests, `SHOPIFY_API_URL`."""
+
+    shop: str
+    token: str = field(repr=False)
+    api_url: str | None = None
+
+    def endpoint(self) -> str:
+        base = checked_base_url(self.api_url or f"https://{self.shop}", "SHOPIFY_API_URL")
+        return f"{base}/admin/api/{API_VERSION}/graphql.json"
+
+
+class ShopifyOrders:
+    source = OrderSource.SHOPIFY
+
+    def __init__(self, access: ShopifyAccess, http: StoreHttp | None = None) -> None:
+        self.access = access
+        self.http = http or StoreHttp()
+
+    def changed(self, since: datetime, now: datetime) -> Iterator[Fetched]:
+        """Every order updated at or after `since`, oldest change first."""
+        variables: dict[str, Any] = {
+            "first": ORDERS_PER_PAGE,
+            "after": None,
+            "query": f"updated_at:>='{since:%Y-%m-%dT%H:%M:%SZ}'",
+        }
+        while True:
+            page = self._query(ORDERS_QUERY, variables)["orders"]
+            for node in page["nodes"]:
+                yield self._order(node, now)
+            if not page["pageInfo"]["hasNextPage"]:
+                return
+            variables["after"] = page["pageInfo"]["endCursor"]
+
+    def _order(self, node: dict[str, Any], now: datetime) -> IncomingOrder | Refused:
+        lines = list(node["lineItems"]["nodes"])
+        more = node["lineItems"]["pageInfo"]
+        while more["hasNextPage"]:
+            variables = {"id": node["id"], "after": more["endCursor"]}
+            items = self._query(LINES_QUERY, variables)["order"]["lineItems"]
+            lines += items["nodes"]
+            more = items["pageInfo"]
+        return read_or_refuse(webhook._order, rest_order(node, lines), now)
+
+    def _query(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """The query's `data`, after waiting out as many THROTTLED answers as it takes."""
+        body = json.dumps({"query": query, "variables": variables}).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "X-Shopify-Access-Token": self.access.token,
+        }
+        for _ in range(MAX_THROTTLED):
+            try:
+                reply = self.http.send(self.access.endpoint(), headers, "Shopify", body)
+            except StoreRefused as refused:
+                raise StoreRefused(
+                    f"{refused}: check SHOPIFY_ADMIN_TOKEN for {self.access.shop} "
+                    "(an Admin API token with the read_orders scope)"
+                ) from None
+            answer = reply.json("Shopify")
+            wait = throttled_for(answer)
+            if wait is None:
+                return _data(answer)
+            self.http.wait(wait)
+        raise StoreUnavailable(f"Shopify kept answering THROTTLED ({MAX_THROTTLED} tries)")
+
+
+def throttled_for(answer: dict[str, Any]) -> float | None:
+    """Seconds until the query's cost is available again when Shopify said THROTTLED, else None."""
+    errors = answer.get("errors") or []
+    if not any((e.get("extensions") or {}).get("code") == "THROTTLED" for e in errors):
+        return None
+    cost = (answer.get("extensions") or {}).get("cost") or {}
+    status = cost.get("throttleStatus") or {}
+    missing = float(cost.get("requestedQueryCost") or 0) - float(
+        status.get("currentlyAvailable") or 0
+    )
+    rate = float(status.get("restoreRate") or 0)
+    return max(missing, 0.0) / rate if rate > 0 else 1.0
+
+
+def _data(answer: dict[str, Any]) -> dict[str, Any]:
+    if answer.get("errors"):
+        messages = "; ".join(str(error.get("message")) for error in answer["errors"])
+        raise StoreUnavailable(f"Shopify answered with errors: {messages}")
+    if not isinstance(answer.get("data"), dict):
+        raise StoreUnavailable("Shopify answered without data")
+    return answer["data"]
+
+
+def rest_order(node: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, Any]:
+    """A GraphQL Order as the REST Order its webhook carries."""
+    return {
+        "id": _legacy_id(node.get("legacyResourceId") or node["id"]),
+        "name": node.get("name"),
+        "created_at": node.get("createdAt"),
+        "updated_at": node.get("updatedAt"),
+        "cancelled_at": node.get("cancelledAt"),
+        "email": node.get("email"),
+        "test": node.get("test"),
+        "line_items": [_rest_line(line) for line in lines],
+    }
+
+
+def _rest_line(line: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": _legacy_id(line["id"]),
+        "sku": line.get("sku"),
+        "name": line.get("name"),
+        "title": line.get("title"),
+        "quantity": line.get("quantity"),
+        "current_quantity": line.get("currentQuantity"),
+        "requires_shipping": line.get("requiresShipping"),
+        "gift_card": line.get("isGiftCard"),
+        "fulfillable_quantity": line.get("unfulfilledQuantity"),
+    }
+
+
+def _legacy_id(value: object) -> object:
+    """`gid://shopify/LineItem/866550311` is line 866550311 in the REST API."""
+    text = str(value)
+    tail = text.rsplit("/", 1)[-1] if text.startswith("gid://") else text
+    return int(tail) if tail.isdigit() else value

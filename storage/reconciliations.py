@@ -1,0 +1,58 @@
+"""How far reconciliation has read each store, and which orders it found that webhooks missed.
+
+A delivery that reconciliation makes carries the topic `reconcile` (and a key starting with
+`reconcile:`), so an order whose first delivery has that topic is one webhooks never brought.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from storage.db import Database
+from storage.models import DeliveryRow
+from storage.models_outbox import StoreReconciliationRow
+from storage.outbox import dialect_insert
+
+RECONCILE_TOPIC = "reconcile"
+marks = StoreReconciliationRow.__table__
+deliveries = DeliveryRow.__table__
+
+
+class Reconciliations:
+    """Per store, the time up to which its changed orders have been read."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def read_to(self, source: str) -> datetime | None:
+        with self.database.reader.connect() as conn:
+            return conn.execute(select(marks.c.read_to).where(marks.c.source == source)).scalar()
+
+    def record(self, source: str, read_to: datetime, now: datetime) -> None:
+        """Remember `read_to` for `source`; a run over an older window never moves it back."""
+        dialect = self.database.engine.dialect.name
+        later = func.greatest if dialect == "postgresql" else func.max  # SQLite's max(a, b)
+        insert = dialect_insert(dialect)(marks)
+        stmt = insert.values(source=source, read_to=read_to, ran_at=now).on_conflict_do_update(
+            index_elements=["source"],
+            set_={"read_to": later(marks.c.read_to, insert.excluded.read_to), "ran_at": now},
+        )
+        with self.database.writer_turn(), self.database.engine.begin() as conn:
+            conn.execute(stmt)
+
+    def orders_found(self, since: datetime) -> int:
+        """Orders first seen through reconciliation (not a webhook) since `since`."""
+        first = (
+            select(deliveries.c.source, deliveries.c.order_external_id, func.min(deliveries.c.id))
+            .group_by(deliveries.c.source, deliveries.c.order_external_id)
+            .subquery()
+        )
+        stmt = (
+            select(func.count())
+            .select_from(deliveries.join(first, deliveries.c.id == first.c[2]))
+            .where(deliveries.c.topic == RECONCILE_TOPIC, deliveries.c.received_at >= since)
+        )
+        with self.database.reader.connect() as conn:
+            return int(conn.execute(stmt).scalar() or 0)
