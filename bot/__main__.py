@@ -7,19 +7,21 @@ import logging
 import sys
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.app import Bot, SchemaOutOfDate, SlackSettingsMissing, build_bot, prepare_database
-from bot.config import ConfigError, load_config
+from bot.config import ConfigError, load_config, parse_duration
 from bot.console.session import run_console
 from bot.jobs import JOBS, install
+from bot.reconciling import NO_STORES, reconcile, stores_from
 from bot.scheduling.scheduler import describe, job_specs, stored_runs
 from bot.settings import settings_from_env
 from bot.web.server import HttpServer
 from domain.errors import DomainError
 from domain.wording import plural
+from handlers.stores import StoreRefused, StoreUnavailable
 from storage.catalog_workbook import read_catalog
 from storage.db import DatabaseUnavailable, connect, safe_url
 from storage.migrate import schema_state, upgrade
@@ -61,6 +63,13 @@ def _parser() -> argparse.ArgumentParser:
     importer = commands.add_parser("import", help="import a catalog workbook (.xlsx)")
     importer.add_argument("file", help="workbook with Suppliers and Products sheets")
     importer.set_defaults(func=import_file)
+    reconcile = commands.add_parser(
+        "reconcile", help="read orders the stores changed lately from their APIs and ingest them"
+    )
+    reconcile.add_argument(
+        "--since", type=_window, help="how far back, e.g. 2d or 6h (default: since the last run)"
+    )
+    reconcile.set_defaults(func=reconcile_stores)
     jobs_cmd = commands.add_parser("jobs", help="scheduled jobs: list, run NAME")
     jobs_actions = jobs_cmd.add_subparsers(title="jobs commands", metavar="ACTION", required=True)
     jobs_actions.add_parser("list", help="each job and its next run").set_defaults(func=jobs_list)
@@ -173,6 +182,34 @@ def import_file(args: argparse.Namespace) -> int:
         ready = plural(result.ready_orders, "order")
         print(f"{ready} can ship now: the running bot tells {backorders.channel}.")
     return 0
+
+
+def _window(text: str) -> timedelta:
+    try:
+        return timedelta(seconds=parse_duration(text, "--since"))
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def reconcile_stores(args: argparse.Namespace) -> int:
+    """Each store's changed orders, ingested as webhooks are; 2 when a store refuses the keys."""
+    stores = stores_from(settings_from_env())
+    if not stores:
+        print(f"error: {NO_STORES}", file=sys.stderr)
+        return 2
+    backorders = _offline_bot().backorders
+    status = 0
+    for store in stores:
+        try:
+            tally = reconcile(backorders, [store], args.since)[0]
+        except (StoreRefused, StoreUnavailable) as error:
+            print(f"error: {error}", file=sys.stderr)
+            status = 2 if isinstance(error, StoreRefused) else max(status, 1)
+            continue
+        print(f"{tally}.")
+        for refusal in tally.refused:
+            print(f"  refused {refusal}")
+    return status
 
 
 def db_upgrade(_args: argparse.Namespace) -> int:

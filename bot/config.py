@@ -183,6 +183,11 @@ def _weekly(value: Any, key: str) -> WeeklyTime:
     return WeeklyTime(match[1], time(int(match[2]), int(match[3])))
 
 
+def parse_duration(value: Any, key: str) -> int:
+    """Seconds in a duration such as "15m", "1h", "2d" or "0"; the error names `key`."""
+    return _duration(value, key)
+
+
 def _duration(value: Any, key: str) -> int:
     match = _DURATION.match(str(value).strip().lower())
     if not match:

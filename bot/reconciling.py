@@ -27,6 +27,10 @@ from handlers.stores.orders import Fetched, Refused
 from storage.reconciliations import RECONCILE_TOPIC, Reconciliations
 
 log = logging.getLogger(__name__)
+NO_STORES = (
+    "no store to reconcile: set SHOPIFY_SHOP and SHOPIFY_ADMIN_TOKEN, or WOOCOMMERCE_URL, "
+    "WOOCOMMERCE_KEY and WOOCOMMERCE_SECRET"
+)
 OVERLAP = timedelta(minutes=5)  # the stores' clocks and `updated_at` lag ours a little
 FIRST_WINDOW = timedelta(days=2)  # a store never read before: its last two days
 
