@@ -1,7 +1,7 @@
-"""APScheduler in the bot's process: cron triggers in `timezone`, a persistent job store on
-the bot's database, coalescing and a generous misfire grace, so a deadline missed while the
-bot was down runs once when it is back. Every job's effect is keyed per period in the
-database, so two runs, or two processes, do it once."""
+"""APScheduler in the bot's process: weekly triggers on the calendar the desk keys its runs
+by (in `timezone`), a persistent job store on the bot's database, coalescing and a generous
+misfire grace, so a deadline missed while the bot was down runs once when it is back. Every
+job's effect is keyed per period in the database, so two runs, or two processes, do it once."""
 
 from __future__ import annotations
 
@@ -12,14 +12,16 @@ from typing import Any
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Column, Float, MetaData, Table, Unicode, select
 
 from bot import jobs
-from bot.config import DAYS, AppConfig, WeeklyTime
+from bot.config import AppConfig
 from bot.reconciling import stores_configured
+from bot.scheduling.calendar import deadline_calendar, digest_calendar
+from bot.scheduling.triggers import WeeklyTrigger
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -35,25 +37,14 @@ class JobSpec:
     grace_s: int
 
 
-def weekly(at: WeeklyTime, config: AppConfig, minus: timedelta = timedelta()) -> CronTrigger:
-    """A weekly cron trigger in the configured zone (DST-correct), optionally earlier."""
-    minutes = DAYS.index(at.day) * 1440 + at.at.hour * 60 + at.at.minute
-    minutes = (minutes - int(minus.total_seconds() // 60)) % (7 * 1440)
-    day, rest = divmod(minutes, 1440)
-    return CronTrigger(
-        day_of_week=DAYS[day], hour=rest // 60, minute=rest % 60, timezone=config.timezone
-    )
-
-
 def job_specs(config: AppConfig) -> list[JobSpec]:
     """The jobs this configuration asks for."""
     purchasing = config.purchasing
     before = timedelta(seconds=purchasing.reminder_before_s)
+    deadline = deadline_calendar(config)
     specs = [
-        JobSpec(
-            "deadline", "weekly PO deadline", weekly(purchasing.deadline, config), WEEK_GRACE_S
-        ),
-        JobSpec("digest", "weekly digest", weekly(config.digest_schedule, config), WEEK_GRACE_S),
+        JobSpec("deadline", "weekly PO deadline", WeeklyTrigger(deadline), WEEK_GRACE_S),
+        JobSpec("digest", "weekly digest", WeeklyTrigger(digest_calendar(config)), WEEK_GRACE_S),
         JobSpec(
             "buffers",
             "proposals follow buffers; early raise at the minimum",
@@ -62,7 +53,7 @@ def job_specs(config: AppConfig) -> list[JobSpec]:
         ),
     ]
     if before.total_seconds() > 0:
-        reminder = weekly(purchasing.deadline, config, minus=before)
+        reminder = WeeklyTrigger(deadline, ahead=before)
         specs.append(
             JobSpec(
                 "reminder", "reminder before the deadline", reminder, int(before.total_seconds())
@@ -97,9 +88,17 @@ def build_scheduler(database: Database, config: AppConfig) -> BackgroundSchedule
 
 
 def start(scheduler: BackgroundScheduler, config: AppConfig) -> None:
-    """Start with the configured jobs, keeping stored ones whose trigger did not change (so
-    their pending run, possibly missed while the bot was down, still happens)."""
+    """Start with the configured jobs, then let them run."""
     scheduler.start(paused=True)
+    install_jobs(scheduler, config, datetime.now(UTC))
+    scheduler.resume()
+
+
+def install_jobs(scheduler: BaseScheduler, config: AppConfig, now: datetime) -> None:
+    """The configured jobs in the store. A stored job whose trigger did not change is kept, so
+    its pending run, possibly missed while the bot was down, still happens; a changed one
+    (a new time, or a job stored by an older version with a cron trigger) is replaced, and a
+    run it had missed is kept too: it runs once, within its misfire grace."""
     wanted = {spec.id: spec for spec in job_specs(config)}
     for job in scheduler.get_jobs():
         if job.id not in wanted:
@@ -108,6 +107,8 @@ def start(scheduler: BackgroundScheduler, config: AppConfig) -> None:
         existing = scheduler.get_job(spec.id)
         if existing is not None and str(existing.trigger) == str(spec.trigger):
             continue
+        missed = getattr(existing, "next_run_time", None)
+        pending = {"next_run_time": missed} if missed is not None and missed <= now else {}
         scheduler.add_job(
             jobs.JOBS[spec.id],
             spec.trigger,
@@ -115,8 +116,8 @@ def start(scheduler: BackgroundScheduler, config: AppConfig) -> None:
             name=spec.name,
             misfire_grace_time=spec.grace_s,
             replace_existing=True,
+            **pending,
         )
-    scheduler.resume()
 
 
 def describe(specs: list[JobSpec], stored: dict[str, Any], now: datetime) -> list[str]:
