@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.desk.base import DeskBase
-from bot.scheduling.calendar import iso_week, last_weekly, next_weekly
+from bot.scheduling.calendar import deadline_calendar, digest_calendar, next_weekly
 from domain import deadline, digest, lead_times, services
 from domain.errors import NotFound
 from domain.lead_times import Coverage, LeadTimes
@@ -67,27 +67,30 @@ class Reports(DeskBase):
     def run_deadline(self) -> list[str]:
         """Release every buffer for the latest deadline, once per supplier and week."""
         now = self.clock()
-        due = last_weekly(now, self.config.purchasing.deadline, self.zone)
+        calendar = deadline_calendar(self.config)
+        due = calendar.last_at_or_before(now)  # a late run keys to the deadline it missed
         auto = self.config.purchasing.on_deadline == "auto_approve"
         return deadline.run_deadline(
-            self._writer(), iso_week(due, self.zone), now, self.purchasing, auto
+            self._writer(), calendar.period(due), now, self.purchasing, auto
         )
 
     def remind_deadline(self) -> bool:
         now = self.clock()
-        upcoming = next_weekly(now, self.config.purchasing.deadline, self.zone)
+        calendar = deadline_calendar(self.config)
+        upcoming = calendar.first_at_or_after(now)  # the deadline it warns about
 
         def render(at: datetime, due: list[tuple[str, int]], waiting: list[Any]) -> dict[str, Any]:
             return asdict(reminder_message(at, due, waiting, self.zone))
 
-        period = iso_week(upcoming, self.zone)
+        period = calendar.period(upcoming)  # the deadline's own key
         return deadline.remind_deadline(self._writer(), period, upcoming, now, self.channel, render)
 
     def post_digest(self, scheduled: bool = True) -> bool:
         """The digest of the week to the last `digest.schedule` moment (or to now, on demand)."""
         now = self.clock()
-        end = last_weekly(now, self.config.digest_schedule, self.zone) if scheduled else now
-        key = f"digest:{iso_week(end, self.zone)}" if scheduled else f"digest:asked:{now:%s%f}"
+        calendar = digest_calendar(self.config)
+        end = calendar.last_at_or_before(now) if scheduled else now
+        key = f"digest:{calendar.period(end)}" if scheduled else f"digest:asked:{now:%s%f}"
         slips = self.refresh_etas()
 
         def render(d: Digest) -> dict[str, Any]:
