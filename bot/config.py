@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from domain.model import ForTestOrders
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -54,6 +56,7 @@ class AppConfig:
     summaries_batch_every_s: int = 900
     digest_schedule: WeeklyTime = WeeklyTime("mon", time(9, 0))
     reconcile_every_s: int = 3600  # read the stores' recently changed orders; 0: off
+    test_orders: ForTestOrders = ForTestOrders.RECORD  # kept apart, never stock or a PO
 
 
 def load_config(path: str | Path) -> AppConfig:
@@ -84,7 +87,7 @@ def parse_config(raw: Any) -> AppConfig:
     fulfilment = _section(top.get("fulfilment", {}), "fulfilment", {"ship_policy"})
     summaries = _section(top.get("summaries", {}), "summaries", {"batch_every"})
     digest = _section(top.get("digest", {}), "digest", {"schedule"})
-    stores = _section(top.get("stores", {}), "stores", {"reconcile_every"})
+    stores = _section(top.get("stores", {}), "stores", {"reconcile_every", "test_orders"})
     return AppConfig(
         slack=_slack(slack),
         timezone=_zone(top.get("timezone", "UTC")),
@@ -99,6 +102,13 @@ def parse_config(raw: Any) -> AppConfig:
         ),
         digest_schedule=_weekly(digest.get("schedule", "mon 09:00"), "digest.schedule"),
         reconcile_every_s=_duration(stores.get("reconcile_every", "1h"), "stores.reconcile_every"),
+        test_orders=ForTestOrders(
+            _choice(
+                stores.get("test_orders", "record"),
+                "stores.test_orders",
+                tuple(choice.value for choice in ForTestOrders),
+            )
+        ),
     )
 
 

@@ -28,7 +28,8 @@ class Backorders(PurchaseOrders, Reports):
     orders and reports from their parts."""
 
     def ingest(self, delivery: Delivery) -> services.IngestResult:
-        result = services.ingest_order(self._writer(), delivery, self.clock())
+        at = self.clock()
+        result = services.ingest_order(self._writer(), delivery, at, self.config.test_orders)
         if self.summarise_at_once and (result.newly_waiting or result.unplaced):
             try:
                 self.flush_summaries()

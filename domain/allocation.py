@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from domain.model import IncomingLine, IncomingOrder, LineIssue, LineState, OrderState, StockLevel
+from domain.model import (
+    IncomingLine,
+    IncomingOrder,
+    LineIssue,
+    LineState,
+    NotStock,
+    OrderState,
+    StockLevel,
+)
 
 
 @dataclass
@@ -53,7 +61,12 @@ def plan_order(
     seen: set[str] = set()
     for incoming in order.lines:
         seen.add(incoming.line_ref)
-        line = _line_for(incoming, previous.get(incoming.line_ref), stock)
+        line = _line_for(incoming, previous.get(incoming.line_ref), stock, order.test)
+        line.position = incoming.position or line.position
+        if line.not_stock is not None:
+            line.quantity = incoming.quantity  # recorded as the store says, never demand
+            plan.lines.append(line)
+            continue
         if line.cancelled_at is not None:
             # A person cancelled this line: the store's quantity for it no longer counts.
             plan.lines.append(line)
@@ -77,11 +90,15 @@ def plan_cancellation(existing: OrderState, stock: dict[str, StockLevel]) -> Ord
 
 
 def _line_for(
-    incoming: IncomingLine, stored: LineState | None, stock: dict[str, StockLevel]
+    incoming: IncomingLine, stored: LineState | None, stock: dict[str, StockLevel], test: bool
 ) -> LineState:
     """The stored line for `incoming`, or a fresh empty one, with its SKU problem if any."""
+    if stored is None and (test or incoming.not_stock is not None):
+        return _not_stock(incoming, NotStock.TEST_ORDER if test else incoming.not_stock)
     level = stock.get(incoming.sku) if incoming.sku else None
-    if stored is not None and (stored.product_id is not None or level is None):
+    if stored is not None and (
+        stored.product_id is not None or level is None or stored.not_stock is not None
+    ):
         return stored
     issue = None if level else (LineIssue.UNKNOWN_SKU if incoming.sku else LineIssue.NO_SKU)
     return LineState(
@@ -95,6 +112,19 @@ def _line_for(
         product_id=level.product_id if level else None,
         name=incoming.name,
         cancelled_at=stored.cancelled_at if stored else None,
+    )
+
+
+def _not_stock(incoming: IncomingLine, why: NotStock | None) -> LineState:
+    """A line first seen as no stock (nothing to ship, already sent, a test): recorded only."""
+    return LineState(
+        line_ref=incoming.line_ref,
+        sku=incoming.sku,
+        quantity=0,
+        allocated=0,
+        waiting=0,
+        name=incoming.name,
+        not_stock=why,
     )
 
 
@@ -116,14 +146,15 @@ def _resize_into_plan(
 
 
 def is_stale(order: IncomingOrder, existing: OrderState) -> bool:
-    """True when `order` is not newer than what was applied, so applying it would roll state back.
+    """True when `order` is older than what was applied, so applying it would roll state back.
 
-    A cancellation at the same timestamp still counts: cancelling never rolls anything back.
+    Stores date versions to the second. Two versions of one second are ordered by how far along
+    its life each says the order is (a cancellation outranks a status change): the later stage
+    applies whatever order they arrive in; one of the same stage applies, as it came later.
     """
-    if order.updated_at > existing.updated_at:
-        return False
-    newly_cancels = order.cancelled and not existing.cancelled
-    return not (order.updated_at == existing.updated_at and newly_cancels)
+    if order.updated_at != existing.updated_at:
+        return order.updated_at < existing.updated_at
+    return not order.cancelled and order.stage < existing.stage
 
 
 def fill_waiting(on_hand: int, waiting_lines: list[LineState]) -> list[tuple[LineState, int]]:

@@ -63,6 +63,21 @@ class LineIssue(enum.StrEnum):
     UNKNOWN_SKU = "unknown_sku"
 
 
+class NotStock(enum.StrEnum):
+    """Why a line is recorded but never takes stock, waits or is flagged."""
+
+    NO_SHIPPING = "no_shipping"  # gift cards, digital goods, tips: nothing to ship
+    FULFILLED = "fulfilled"  # the shop had already sent it when the bot first saw it
+    TEST_ORDER = "test_order"  # a store's test order: no real demand
+
+
+class ForTestOrders(enum.StrEnum):
+    """What the bot does with a store's test orders (`stores.test_orders`)."""
+
+    RECORD = "record"  # kept, marked as a test, never stock or demand
+    IGNORE = "ignore"  # answered and forgotten
+
+
 @dataclass(frozen=True)
 class IncomingLine:
     """One line of an order as the store sent it."""
@@ -71,6 +86,9 @@ class IncomingLine:
     sku: str | None
     name: str
     quantity: int
+    # 1, 2, 3... as the store lists the lines: how people name it, not what it is
+    position: int = field(default=0, compare=False)
+    not_stock: NotStock | None = None  # as the store describes the line now
 
 
 @dataclass(frozen=True)
@@ -85,6 +103,10 @@ class IncomingOrder:
     cancelled: bool
     lines: tuple[IncomingLine, ...]
     customer: str | None = None
+    order_number: str | None = None  # the store's own number when `number` is a name
+    test: bool = False
+    stage: int = 0  # how far along its life: breaks ties between versions of one second
+    cancelled_at: datetime | None = None  # the store's time of the cancellation
 
 
 @dataclass(frozen=True)
@@ -113,6 +135,8 @@ class LineState:
     backordered: int = 0  # units that ever had to wait: the digest's "units backordered"
     order_id: int | None = None
     cancelled_at: datetime | None = None  # cancelled on its own by a person: it stays so
+    position: int | None = None
+    not_stock: NotStock | None = None  # recorded only: never stock, demand or a flag
 
 
 @dataclass
@@ -125,6 +149,7 @@ class OrderState:
     updated_at: datetime
     cancelled: bool
     lines: dict[str, LineState] = field(default_factory=dict)
+    stage: int = 0
 
 
 @dataclass(frozen=True)

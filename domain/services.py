@@ -11,7 +11,15 @@ from typing import Any
 from domain.allocation import OrderPlan, fill_waiting, is_stale, plan_order
 from domain.errors import NotFound
 from domain.fulfilment import ReadyNews, announce_ready, filled_orders, ready_orders
-from domain.model import Catalog, Delivery, IncomingOrder, LineIssue, LineState, OrderState
+from domain.model import (
+    Catalog,
+    Delivery,
+    ForTestOrders,
+    IncomingOrder,
+    LineIssue,
+    LineState,
+    OrderState,
+)
 from domain.notifications import SLACK_FILE, SLACK_POST, Outbound
 from domain.order_refs import OrderRef
 from domain.ports import UnitOfWork
@@ -23,6 +31,7 @@ class Outcome(enum.StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     STALE = "stale"
+    IGNORED = "ignored"  # a test order, with `stores.test_orders: ignore`
 
 
 @dataclass(frozen=True)
@@ -72,13 +81,23 @@ def import_catalog(
     return ImportResult(len(catalog.suppliers), added, updated, len(ready))
 
 
-def ingest_order(uow: UnitOfWork, delivery: Delivery, received_at: datetime) -> IngestResult:
-    """Record a delivery and apply its order version; repeats and old versions change nothing."""
+def ingest_order(
+    uow: UnitOfWork,
+    delivery: Delivery,
+    received_at: datetime,
+    test_orders: ForTestOrders = ForTestOrders.RECORD,
+) -> IngestResult:
+    """Record a delivery and apply its order version; repeats and old versions change nothing,
+    and a store's test order is kept apart (or, if so configured, only answered)."""
     order = replace(delivery.order, number=delivery.order.number.lstrip("#"))
     with uow:
         delivery_id = uow.deliveries.record(delivery, received_at)
         if delivery_id is None:
             return IngestResult(Outcome.DUPLICATE, order.number)
+        if order.test and test_orders is ForTestOrders.IGNORE:
+            uow.deliveries.set_outcome(delivery_id, Outcome.IGNORED)
+            uow.commit()
+            return IngestResult(Outcome.IGNORED, order.number)
         order_id, existing = uow.orders.claim(order, received_at)
         # A cancelled order stays cancelled (in Slack or in the store): later versions of it
         # change nothing, so its stock, once given to others, is never taken back.

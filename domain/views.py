@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from domain.model import LineIssue
+from domain.model import LineIssue, NotStock
 from domain.purchasing import BufferLine
 
 
@@ -49,6 +49,8 @@ class OrderLineStatus:
     issue: LineIssue | None
     supplier: str | None
     cancelled_at: datetime | None = None  # when a person cancelled it in Slack
+    position: int | None = None  # 1, 2, 3... as the store lists the lines
+    not_stock: NotStock | None = None  # recorded only: never stock, demand or a flag
 
     @property
     def cancelled(self) -> bool:
@@ -67,6 +69,7 @@ class OrderStatus:
     placed_at: datetime
     cancelled: bool
     lines: tuple[OrderLineStatus, ...]
+    test: bool = False  # a store's test order, kept apart
 
     @property
     def waiting_units(self) -> int:
@@ -143,6 +146,7 @@ class UnplacedLine:
     name: str
     quantity: int
     issue: LineIssue
+    position: int | None = None  # 1, 2, 3... as the store lists the lines
 
 
 @dataclass(frozen=True)

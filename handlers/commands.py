@@ -80,7 +80,7 @@ def _order(desk: Desk, ask: Ask) -> Message:
     """Each line from stock or waiting; each waiting line's PO and expected date."""
     number = _argument(ask, "order", "1001` or `shopify:1001")
     statuses = desk.order(number)
-    message = order_message(statuses, desk.now())
+    message = order_message(statuses, desk.now(), number)
     etas = desk.order_etas(number)
     if not etas:
         return message

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from domain.model import LineIssue
+from domain.model import LineIssue, NotStock
 from domain.purchasing import BufferLine
 from domain.views import (
     OpenLine,
@@ -21,6 +21,7 @@ from domain.views import (
 )
 from storage.demand import on_order_units
 from storage.models import OrderLineRow, OrderRow, ProductRow, SupplierRow
+from storage.order_names import orders_named
 from storage.tx import SqlTx
 
 OLDEST_SHOWN = 10
@@ -74,15 +75,18 @@ class SqlBackorderQueries:
         return tuple(WaitingLine(*row) for row in rows)
 
     def order(self, number: str) -> list[OrderStatus]:
+        """The orders people call `number`: their name, the store's number or its id."""
+        ids = orders_named(self.tx.session, number)
         orders = self.tx.session.execute(
-            select(OrderRow).where(OrderRow.number == number).order_by(OrderRow.placed_at)
+            select(OrderRow).where(OrderRow.id.in_(ids)).order_by(OrderRow.placed_at)
         ).scalars()
         return [self._order_status(order) for order in orders]
 
     def order_sources(self, number: str) -> dict[int, str]:
-        """The store of each order with this number, by order id."""
+        """The store of each order people call `number`, by order id."""
+        ids = orders_named(self.tx.session, number)
         rows = self.tx.session.execute(
-            select(OrderRow.id, OrderRow.source).where(OrderRow.number == number)
+            select(OrderRow.id, OrderRow.source).where(OrderRow.id.in_(ids))
         )
         return {order_id: source for order_id, source in rows}
 
@@ -221,6 +225,7 @@ _ORDER_COLUMNS = (
     OrderRow.customer,
     OrderRow.placed_at,
     OrderRow.cancelled_at,
+    OrderRow.is_test,
 )
 _LINE_COLUMNS = (
     OrderLineRow.order_id,
@@ -232,6 +237,8 @@ _LINE_COLUMNS = (
     OrderLineRow.waiting_qty,
     OrderLineRow.issue,
     OrderLineRow.cancelled_at,
+    OrderLineRow.position,
+    OrderLineRow.not_stock,
 )
 
 
@@ -246,6 +253,8 @@ def _line_status(line: Any, supplier: str | None) -> OrderLineStatus:
         issue=LineIssue(line.issue) if line.issue else None,
         supplier=supplier,
         cancelled_at=line.cancelled_at,
+        position=line.position,
+        not_stock=NotStock(line.not_stock) if line.not_stock else None,
     )
 
 
@@ -258,4 +267,5 @@ def _order_status(order: Any, lines: tuple[OrderLineStatus, ...]) -> OrderStatus
         placed_at=order.placed_at,
         cancelled=order.cancelled_at is not None,
         lines=lines,
+        test=order.is_test,
     )

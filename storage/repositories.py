@@ -7,9 +7,18 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from domain.model import Delivery, IncomingOrder, LineIssue, LineState, OrderState, StockLevel
+from domain.model import (
+    Delivery,
+    IncomingOrder,
+    LineIssue,
+    LineState,
+    NotStock,
+    OrderState,
+    StockLevel,
+)
 from storage import statements as sql
 from storage.models import DeliveryRow, OrderLineRow, OrderRow
+from storage.order_names import orders_named
 from storage.tx import SqlTx
 
 _LINE_COLUMNS = (
@@ -25,6 +34,8 @@ _LINE_COLUMNS = (
     OrderLineRow.product_id,
     OrderLineRow.name,
     OrderLineRow.cancelled_at,
+    OrderLineRow.position,
+    OrderLineRow.not_stock,
 )
 
 
@@ -64,6 +75,8 @@ def _line_state(row: object) -> LineState:
         name=r["name"],
         order_id=r["order_id"],
         cancelled_at=r["cancelled_at"],
+        position=r["position"],
+        not_stock=NotStock(r["not_stock"]) if r["not_stock"] else None,
     )
 
 
@@ -77,11 +90,14 @@ class SqlOrders:
             "source": order.source.value,
             "external_id": order.external_id,
             "number": order.number,
+            "order_number": order.order_number,
+            "is_test": order.test,
+            "stage": order.stage,
             "customer": order.customer,
             "placed_at": driver.time(order.placed_at),
             "source_updated_at": driver.time(order.updated_at),
             "received_at": driver.time(received_at),
-            "cancelled_at": driver.time(received_at if order.cancelled else None),
+            "cancelled_at": driver.time(_cancelled_at(order, received_at)),
         }
         new_id = driver.returning_id(sql.CREATE_ORDER, values)
         if new_id is not None:
@@ -103,6 +119,7 @@ class SqlOrders:
             updated_at=row.source_updated_at,
             cancelled=row.cancelled_at is not None,
             lines={line.line_ref: line for line in map(_line_state, lines)},
+            stage=row.stage,
         )
 
     def lock_lines(self, order_id: int) -> dict[str, LineState]:
@@ -112,9 +129,10 @@ class SqlOrders:
     def save_version(self, order_id: int, order: IncomingOrder) -> None:
         row = self.tx.session.get_one(OrderRow, order_id)
         row.source_updated_at = order.updated_at
+        row.stage = order.stage
         row.customer = order.customer or row.customer
         if order.cancelled and row.cancelled_at is None:
-            row.cancelled_at = order.updated_at
+            row.cancelled_at = order.cancelled_at or order.updated_at
         self.tx.session.flush()
 
     def mark_cancelled(self, order_id: int, at: datetime) -> None:
@@ -135,6 +153,8 @@ class SqlOrders:
                 "waiting_qty": line.waiting,
                 "backordered_qty": line.backordered,
                 "issue": line.issue.value if line.issue else None,
+                "position": line.position,
+                "not_stock": line.not_stock.value if line.not_stock else None,
             }
             if line.line_id is None:
                 new.append(values | _new_line(order_id, driver.time(placed_at), line))
@@ -162,13 +182,19 @@ class SqlOrders:
         self.tx.driver.execute_many(sql.FILL_LINE, params)
 
     def find_by_number(self, number: str) -> list[tuple[int, OrderState]]:
+        """Orders people call `number` (their name, the store's number or its id), locked."""
+        ids = orders_named(self.tx.session, number)
         rows = self.tx.session.execute(
-            select(OrderRow)
-            .where(OrderRow.number == number)
-            .order_by(OrderRow.id)
-            .with_for_update()
+            select(OrderRow).where(OrderRow.id.in_(ids)).order_by(OrderRow.id).with_for_update()
         ).scalars()
         return [(row.id, self._state(row)) for row in rows]
+
+
+def _cancelled_at(order: IncomingOrder, received_at: datetime) -> datetime | None:
+    """The store's cancellation time for an order first seen cancelled, else when it came."""
+    if not order.cancelled:
+        return None
+    return order.cancelled_at or received_at
 
 
 def _new_line(order_id: int, placed_at: object, line: LineState) -> dict[str, object]:

@@ -26,9 +26,10 @@ ON CONFLICT (source, delivery_key) DO NOTHING
 RETURNING id"""
 CREATE_ORDER = """
 INSERT INTO orders
-  (source, external_id, number, customer, placed_at, source_updated_at, received_at, cancelled_at)
-VALUES (:source, :external_id, :number, :customer, :placed_at, :source_updated_at, :received_at,
-        :cancelled_at)
+  (source, external_id, number, order_number, is_test, stage, customer, placed_at,
+   source_updated_at, received_at, cancelled_at)
+VALUES (:source, :external_id, :number, :order_number, :is_test, :stage, :customer, :placed_at,
+        :source_updated_at, :received_at, :cancelled_at)
 ON CONFLICT (source, external_id) DO NOTHING
 RETURNING id"""
 # Locks are taken in product id order, so two orders sharing SKUs never deadlock.
@@ -37,13 +38,14 @@ TAKE_STOCK = "UPDATE products SET on_hand = on_hand - :units WHERE id = :pid"
 INSERT_LINE = """
 INSERT INTO order_lines
   (order_id, line_ref, sku, product_id, name, quantity, allocated_qty, waiting_qty,
-   backordered_qty, issue, placed_at)
+   backordered_qty, issue, placed_at, position, not_stock)
 VALUES (:order_id, :line_ref, :sku, :product_id, :name, :quantity, :allocated_qty, :waiting_qty,
-        :backordered_qty, :issue, :placed_at)"""
+        :backordered_qty, :issue, :placed_at, :position, :not_stock)"""
 UPDATE_LINE = """
 UPDATE order_lines SET sku = :sku, product_id = :product_id, quantity = :quantity,
   allocated_qty = :allocated_qty, waiting_qty = :waiting_qty,
-  backordered_qty = :backordered_qty, issue = :issue, cancelled_at = :cancelled_at
+  backordered_qty = :backordered_qty, issue = :issue, cancelled_at = :cancelled_at,
+  position = :position, not_stock = :not_stock
 WHERE id = :line_id"""
 FILL_LINE = """
 UPDATE order_lines SET allocated_qty = :allocated_qty, waiting_qty = :waiting_qty

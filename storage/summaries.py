@@ -48,6 +48,7 @@ class SqlSummaryQueue:
                 OrderLineRow.name,
                 OrderLineRow.issue,
                 OrderLineRow.placed_at,
+                OrderLineRow.position,
                 SupplierRow.name.label("supplier"),
             )
             .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
@@ -64,8 +65,9 @@ def _summary(rows: list, units: dict[tuple[int, str], int]) -> BackorderSummary:
     for row in rows:
         n = units[(row.order_id, row.line_ref)]
         if row.issue:
+            issue = LineIssue(row.issue)
             unplaced.append(
-                UnplacedLine(row.number, row.line_ref, row.sku, row.name, n, LineIssue(row.issue))
+                UnplacedLine(row.number, row.line_ref, row.sku, row.name, n, issue, row.position)
             )
         else:
             waiting.append(

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from slack_sdk.models.blocks import Block
 
-from domain.order_refs import in_stores
+from domain.model import NotStock
+from domain.order_refs import OrderRef, in_stores
 from domain.views import (
     OrderLineStatus,
     OrderStatus,
@@ -63,6 +64,11 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("digest", "", "the weekly digest, now"),
     ("export", "", "a workbook of open backorders, posted here"),
 )
+NOT_STOCK: dict[NotStock, str] = {
+    NotStock.NO_SHIPPING: "needs no shipping (a gift card, a download): not stock, nothing to do",
+    NotStock.FULFILLED: "already sent by the shop when the bot first heard of it",
+    NotStock.TEST_ORDER: "a test order's line: no stock taken, never on a PO",
+}
 EMPTY_OVERVIEW = "No open backorders. Every order line has been filled from stock."
 OVERVIEW_OVERFLOW = "…and {n} more supplier{s}. Ask `/backorders export` for the full workbook."
 
@@ -175,7 +181,9 @@ def sku_message(status: SkuStatus, now: datetime) -> Message:
 
 def _order_line(line: OrderLineStatus, order_cancelled: bool = False) -> str:
     """One order line: where its units come from, why it could not be placed, or cancelled."""
-    what = item(line.sku, line.name)
+    what = (f"{line.position}. " if line.position else "") + item(line.sku, line.name)
+    if line.not_stock is not None:
+        return f"{what} — {line.quantity:,} ordered: {NOT_STOCK[line.not_stock]}"
     if line.cancelled_at is not None:
         return f"{what} — cancelled in Slack: the store's later changes to it are ignored"
     if line.cancelled:
@@ -195,6 +203,8 @@ def _order_outcome(status: OrderStatus) -> str:
     """Whether the order can go out, in one sentence."""
     if status.cancelled:
         return "Cancelled: nothing more will ship."
+    if status.test:
+        return "A test order: kept apart, it takes no stock and goes on no PO."
     outcome = f"{units(status.waiting_units)} still waiting" if status.waiting_units else ""
     issues = sum(1 for line in status.lines if line.issue is not None and not line.cancelled)
     if not issues:
@@ -209,6 +219,7 @@ def _order_blocks(status: OrderStatus, now: datetime, shared: bool = False) -> l
     title = f"Order {order_ref(status.number)}"
     title += f" — {source_name(status.source)}" if shared else ""
     title += " (cancelled)" if status.cancelled else ""
+    title += " (test order)" if status.test else ""
     about = [escape(status.customer)] if status.customer else []
     about += [
         f"placed {day(status.placed_at, now)} ({ago(status.placed_at, now)})",
@@ -224,17 +235,18 @@ def _order_blocks(status: OrderStatus, now: datetime, shared: bool = False) -> l
     ]
 
 
-def order_message(statuses: list[OrderStatus], now: datetime) -> Message:
-    """`/backorders order`: each order with that number, line by line."""
+def order_message(statuses: list[OrderStatus], now: datetime, asked: str | None = None) -> Message:
+    """`/backorders order`: each order with that number (`asked`), line by line."""
     if not statuses:
         return build("No such order.", [section("I couldn't find an order with that number.")])
     stores = {status.source for status in statuses}
     shared = len(stores) > 1
-    blocks: list[Block] = [context(escape(in_stores(statuses[0].number, stores)))] if shared else []
+    first = statuses[0]
+    number = OrderRef.parse(asked).number if asked else first.number
+    blocks: list[Block] = [context(escape(in_stores(number, stores)))] if shared else []
     for index, status in enumerate(statuses):
         blocks += ([divider()] if index else []) + _order_blocks(status, now, shared)
-    first = statuses[0]
     text = f"Order {order_ref(first.number)}: " + _order_outcome(first).replace("*", "")
     if shared:
-        text = in_stores(first.number, stores) + "."
+        text = in_stores(number, stores) + "."
     return build(text, blocks)

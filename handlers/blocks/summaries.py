@@ -64,7 +64,9 @@ def _supplier_sections(summary: BackorderSummary, now: datetime) -> list[Block]:
 
 def _unplaced_line(line: UnplacedLine) -> str:
     """An unplaced line: "#1003 line 2 `MYSTERY` Gift wrap, 1 unit: SKU not in the catalog"."""
-    where = f"{escape(order_ref(line.order_number))} line {escape(line.line_ref)}"
+    # People count lines from the top; the store's own line id means nothing to them.
+    place = str(line.position) if line.position else line.line_ref
+    where = f"{escape(order_ref(line.order_number))} line {escape(place)}"
     what = f"{item(line.sku, line.name)} {TIMES}{line.quantity:,}"
     return f"{WARNING} {where} {what}: {ISSUES_SHORT[line.issue]}"
 

@@ -109,6 +109,16 @@ def optional_text(obj: JsonObject, key: str, where: str = "", limit: int = MAX_I
     return storable_text(value.strip(), path, limit) or None
 
 
+def flag(obj: JsonObject, key: str, where: str = "", default: bool = False) -> bool:
+    """An optional true/false; missing or null is `default`, anything else a 400."""
+    value = obj.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise bad_request(f"{path_of(where, key)} must be true or false")
+    return value
+
+
 def whole_number(obj: JsonObject, key: str, where: str = "") -> int:
     """A required count: a whole number from 0 to MAX_LINE_QUANTITY (booleans are not numbers)."""
     value = required(obj, key, where)

@@ -12,12 +12,18 @@ Body (a JSON object; unknown fields are ignored)::
      "updated_at": "...",                 optional, default placed_at; a delivery older than
                                           one already applied changes nothing
      "status": "open" | "cancelled",      optional, default "open"
+     "cancelled_at": "...",               optional, when the store cancelled it (default
+                                          updated_at); read only when status is "cancelled"
+     "test": true | false,                optional, default false: a test order is kept apart
+                                          (stores.test_orders), never stock or demand
      "customer": "text",                  optional
      "lines": [                           required, at least one
        {"id": "1",                        optional, default the position 1, 2, 3...
         "sku": "ABC",                     string or null (a line without SKU is kept and reported)
         "name": "text",                   optional, default sku
-        "quantity": 2}]}                  required, whole number, 0 to 100000
+        "quantity": 2,                    required, whole number, 0 to 100000
+        "requires_shipping": true}]}      optional, default true; false (gift cards, downloads)
+                                          records the line but never backorders or flags it
 
 Ids, numbers and SKUs hold at most 100 characters, names 500, customer 320, X-Delivery-Id 200;
 text with NUL characters or lone surrogates is refused. Timestamps lie between 2000-01-01 and a
@@ -31,13 +37,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from domain.model import Delivery, IncomingLine, IncomingOrder, OrderSource
+from domain.model import Delivery, IncomingLine, IncomingOrder, NotStock, OrderSource
 from handlers.webhooks import fields
 from handlers.webhooks.fields import JsonObject
 from handlers.webhooks.signatures import authenticate, verify_hex_hmac
 
 TOPIC = "order"
 STATUSES = frozenset({"open", "cancelled"})
+NO_SHIPPING = NotStock.NO_SHIPPING
 
 
 def parse_generic(
@@ -60,16 +67,27 @@ def _order(data: JsonObject, now: datetime) -> IncomingOrder:
     items = fields.object_list(data, "lines", non_empty=True)
     lines = tuple(_line(item, index) for index, item in enumerate(items))
     fields.unique_refs([line.line_ref for line in lines], "lines")
+    cancelled = _status(data) == "cancelled"
     return IncomingOrder(
         source=OrderSource.GENERIC,
         external_id=external_id,
-        number=fields.identifier(data, "number", default=external_id),
+        number=fields.identifier(data, "number", default=external_id).lstrip("#") or external_id,
         placed_at=placed_at,
         updated_at=updated_at or placed_at,
-        cancelled=_status(data) == "cancelled",
+        cancelled=cancelled,
         lines=lines,
         customer=fields.optional_text(data, "customer", limit=fields.MAX_CUSTOMER),
+        test=fields.flag(data, "test"),
+        stage=1 if cancelled else 0,
+        cancelled_at=_cancelled_at(data, now, updated_at or placed_at) if cancelled else None,
     )
+
+
+def _cancelled_at(data: JsonObject, now: datetime, version: datetime) -> datetime:
+    """When the store cancelled the order: `cancelled_at`, else the version's time."""
+    if fields.present(data, "cancelled_at"):
+        return fields.timestamp(data, "cancelled_at", now=now)
+    return version
 
 
 def _status(data: JsonObject) -> str:
@@ -89,4 +107,6 @@ def _line(item: JsonObject, index: int) -> IncomingLine:
         sku=sku,
         name=fields.optional_text(item, "name", where, fields.MAX_NAME) or sku or "",
         quantity=fields.whole_number(item, "quantity", where),
+        position=index + 1,
+        not_stock=None if fields.flag(item, "requires_shipping", where, True) else NO_SHIPPING,
     )

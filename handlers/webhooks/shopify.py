@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from domain.model import Delivery, IncomingLine, IncomingOrder, OrderSource
+from domain.model import Delivery, IncomingLine, IncomingOrder, NotStock, OrderSource
 from handlers.webhooks import fields
 from handlers.webhooks.fields import JsonObject
 from handlers.webhooks.signatures import authenticate, verify_base64_hmac
@@ -37,29 +37,42 @@ def _order(data: JsonObject, now: datetime) -> IncomingOrder:
     """The order as Shopify sees it at `updated_at`; cancelled once `cancelled_at` is set."""
     external_id = fields.identifier(data, "id")
     lines = tuple(
-        _line(item, f"line_items[{index}]")
+        _line(item, f"line_items[{index}]", index + 1)
         for index, item in enumerate(fields.object_list(data, "line_items", non_empty=True))
     )
     fields.unique_refs([line.line_ref for line in lines], "line_items")
     customer = _email(data, "email") or _email(data, "contact_email")
+    cancelled_at = _cancelled_at(data, now)
+    order_number = _order_number(data)
     return IncomingOrder(
         source=OrderSource.SHOPIFY,
         external_id=external_id,
-        number=_number(data, external_id),
+        number=_name(data) or order_number or external_id,
         placed_at=fields.timestamp(data, "created_at", now=now),
         updated_at=fields.timestamp(data, "updated_at", now=now),
-        cancelled=_cancelled(data, now),
+        cancelled=cancelled_at is not None,
         lines=lines,
         customer=customer,
+        order_number=order_number,
+        test=fields.flag(data, "test"),
+        stage=_stage(data, cancelled_at),
+        cancelled_at=cancelled_at,
     )
 
 
-def _cancelled(data: JsonObject, now: datetime) -> bool:
-    """Cancelled when `cancelled_at` holds a time; `false`, `""` or `0` there is a 400."""
+def _cancelled_at(data: JsonObject, now: datetime) -> datetime | None:
+    """When the shop cancelled the order; `false`, `""` or `0` in `cancelled_at` is a 400."""
     if not fields.present(data, "cancelled_at"):
-        return False
-    fields.timestamp(data, "cancelled_at", now=now)
-    return True
+        return None
+    return fields.timestamp(data, "cancelled_at", now=now)
+
+
+def _stage(data: JsonObject, cancelled_at: datetime | None) -> int:
+    """Open 0, fulfilled or closed 1, cancelled 2: of two versions of one second, the later."""
+    if cancelled_at is not None:
+        return 2
+    done = data.get("fulfillment_status") == "fulfilled" or fields.present(data, "closed_at")
+    return 1 if done else 0
 
 
 def _email(data: JsonObject, key: str) -> str | None:
@@ -67,15 +80,30 @@ def _email(data: JsonObject, key: str) -> str | None:
     return fields.optional_text(data, key, limit=fields.MAX_CUSTOMER)
 
 
-def _number(data: JsonObject, external_id: str) -> str:
-    """The number staff know the order by: `order_number`, else `name` without '#', else id."""
-    if fields.present(data, "order_number"):
-        return fields.identifier(data, "order_number")
+def _name(data: JsonObject) -> str | None:
+    """The name the shop's staff see (`#1166X01`), without its '#'."""
     name = fields.optional_text(data, "name")
-    return (name.lstrip("#").strip() if name else "") or external_id
+    return (name.lstrip("#").strip() if name else "") or None
 
 
-def _line(item: JsonObject, where: str) -> IncomingLine:
+def _order_number(data: JsonObject) -> str | None:
+    """Shopify's own order number (1166), which people may type instead of the name."""
+    return fields.identifier(data, "order_number") if fields.present(data, "order_number") else None
+
+
+def _not_stock(item: JsonObject, where: str) -> NotStock | None:
+    """Gift cards and lines that need no shipping; lines with nothing left to fulfil."""
+    if fields.flag(item, "gift_card", where) or not fields.flag(
+        item, "requires_shipping", where, default=True
+    ):
+        return NotStock.NO_SHIPPING
+    counted = fields.present(item, "fulfillable_quantity")
+    if counted and fields.whole_number(item, "fulfillable_quantity", where) == 0:
+        return NotStock.FULFILLED
+    return None
+
+
+def _line(item: JsonObject, where: str, position: int) -> IncomingLine:
     """One line item; `current_quantity` already takes refunds and edits off `quantity`."""
     sku = fields.optional_text(item, "sku", where)
     name = fields.optional_text(item, "name", where, fields.MAX_NAME) or fields.optional_text(
@@ -87,4 +115,6 @@ def _line(item: JsonObject, where: str) -> IncomingLine:
         sku=sku,
         name=name or sku or "",
         quantity=fields.whole_number(item, counted, where),
+        position=position,
+        not_stock=_not_stock(item, where),
     )

@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 
-from domain.model import Delivery, IncomingLine, IncomingOrder, OrderSource
+from domain.model import Delivery, IncomingLine, IncomingOrder, NotStock, OrderSource
 from handlers.webhooks import fields
 from handlers.webhooks.fields import JsonObject
 from handlers.webhooks.signatures import authenticate, verify_base64_hmac
@@ -15,6 +15,10 @@ from handlers.webhooks.signatures import authenticate, verify_base64_hmac
 TOPICS = frozenset({"order.created", "order.updated"})
 # WooCommerce has no cancel topic: an order leaving for good arrives as `order.updated`.
 CANCELLED_STATUSES = frozenset({"cancelled", "refunded", "failed", "trash"})
+# How far along its life each status puts an order: WooCommerce dates versions to the second,
+# so of two versions of one second the later stage applies (a cancellation is never lost).
+STAGES = {"pending": 0, "checkout-draft": 0, "on-hold": 1, "processing": 2, "completed": 3}
+CANCELLED_STAGE = 4
 SIGNATURE_HEADER = "x-wc-webhook-signature"
 _PING = re.compile(rb"\s*webhook_id=\d+\s*")
 
@@ -30,9 +34,10 @@ def parse_woocommerce(
     data = fields.load_object(body)
     topic = fields.topic(headers.get("x-wc-webhook-topic"), TOPICS, "x-wc-webhook-topic")
     order = _order(data, fields.now_or_clock(now))
-    # X-WC-Webhook-Delivery-ID changes on every delivery; the order's version does not.
-    key = f"{order.external_id}@{order.updated_at.isoformat()}"
-    return Delivery(source=OrderSource.WOOCOMMERCE, key=key, topic=topic, order=order)
+    # WooCommerce names each delivery; two versions of one second are two deliveries.
+    fallback = f"{order.external_id}@{order.updated_at.isoformat()}"
+    key = fields.delivery_key(headers.get("x-wc-webhook-delivery-id"), "X-WC-Webhook-Delivery-ID")
+    return Delivery(source=OrderSource.WOOCOMMERCE, key=key or fallback, topic=topic, order=order)
 
 
 def is_ping(body: bytes, headers: Mapping[str, str]) -> bool:
@@ -46,20 +51,26 @@ def _order(data: JsonObject, now: datetime) -> IncomingOrder:
     placed_at = _moment(data, "date_created", now)
     modified = _has_moment(data, "date_modified")
     updated_at = _moment(data, "date_modified", now) if modified else None
+    status = fields.optional_text(data, "status")
+    # An order first seen completed was shipped by the shop: its lines are no demand.
+    sent = NotStock.FULFILLED if status == "completed" else None
     lines = tuple(
-        _line(item, f"line_items[{index}]")
+        _line(item, f"line_items[{index}]", index + 1, sent)
         for index, item in enumerate(fields.object_list(data, "line_items"))
     )
     fields.unique_refs([line.line_ref for line in lines], "line_items")
+    cancelled = status in CANCELLED_STATUSES
     return IncomingOrder(
         source=OrderSource.WOOCOMMERCE,
         external_id=external_id,
         number=fields.identifier(data, "number", default=external_id),
         placed_at=placed_at,
         updated_at=updated_at or placed_at,
-        cancelled=fields.optional_text(data, "status") in CANCELLED_STATUSES,
+        cancelled=cancelled,
         lines=lines,
         customer=_customer(data),
+        stage=CANCELLED_STAGE if cancelled else STAGES.get(status or "", 0),
+        cancelled_at=(updated_at or placed_at) if cancelled else None,
     )
 
 
@@ -86,7 +97,7 @@ def _customer(data: JsonObject) -> str | None:
     return fields.optional_text(billing, "email", "billing", fields.MAX_CUSTOMER)
 
 
-def _line(item: JsonObject, where: str) -> IncomingLine:
+def _line(item: JsonObject, where: str, position: int, sent: NotStock | None) -> IncomingLine:
     """One line item; WooCommerce sends an empty `sku` for products without one."""
     sku = fields.optional_text(item, "sku", where)
     return IncomingLine(
@@ -94,4 +105,6 @@ def _line(item: JsonObject, where: str) -> IncomingLine:
         sku=sku,
         name=html.unescape(fields.optional_text(item, "name", where, fields.MAX_NAME) or sku or ""),
         quantity=fields.whole_number(item, "quantity", where),
+        position=position,
+        not_stock=sent,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from domain.allocation import fill_waiting, is_stale, plan_cancellation, plan_order, resize_line
@@ -58,12 +59,15 @@ def test_a_line_missing_from_a_newer_version_is_released() -> None:
     assert (released.quantity, released.allocated) == (0, 0)
 
 
-def test_an_older_or_equal_version_is_stale_unless_it_newly_cancels() -> None:
-    existing = OrderState(7, "1", T0, T0 + minutes(5), False)
+def test_an_older_version_is_stale_and_one_of_the_same_second_only_when_less_far_along() -> None:
+    existing = OrderState(7, "1", T0, T0 + minutes(5), False, stage=2)
+    same_second = order("1", ("A", 1), updated=T0 + minutes(5))
     assert is_stale(order("1", ("A", 1), updated=T0 + minutes(4)), existing)
-    assert is_stale(order("1", ("A", 1), updated=T0 + minutes(5)), existing)
+    assert is_stale(replace(same_second, stage=1), existing)  # e.g. on-hold after processing
+    assert not is_stale(replace(same_second, stage=2), existing)  # the same stage: came later
+    assert not is_stale(replace(same_second, stage=3), existing)
     assert not is_stale(order("1", ("A", 1), updated=T0 + minutes(6)), existing)
-    assert not is_stale(order("1", ("A", 1), updated=T0 + minutes(5), cancelled=True), existing)
+    assert not is_stale(replace(same_second, cancelled=True), existing)
 
 
 def test_arriving_stock_fills_waiting_lines_oldest_first_and_stops_when_gone() -> None:
