@@ -50,8 +50,7 @@ def buffers() -> object:
 
 def reconcile() -> object:
     """Orders the stores changed since the last run, read from their APIs: webhooks missed some?"""
-    desk = _current()
-    return [str(tally) for tally in reconciling.reconcile(desk, reconciling.stores_from_env())]
+    return reconciling.reconcile_logged(_current())
 
 
 JOBS: dict[str, Callable[[], object]] = {

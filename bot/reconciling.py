@@ -22,7 +22,7 @@ from bot.settings import Settings, settings_from_env
 from domain.model import Delivery, IncomingOrder, OrderSource
 from domain.services import Outcome
 from handlers.blocks.formatting import source_name
-from handlers.stores import ShopifyOrders, WooCommerceOrders
+from handlers.stores import ShopifyOrders, StoreRefused, StoreUnavailable, WooCommerceOrders
 from handlers.stores.orders import Fetched, Refused
 from storage.reconciliations import RECONCILE_TOPIC, Reconciliations
 
@@ -86,6 +86,18 @@ def reconcile(
     return [reconcile_store(desk, store, marks, since) for store in stores]
 
 
+def reconcile_logged(desk: Backorders) -> list[str]:
+    """The scheduled run: every store with keys; a store that fails is logged, the rest go on."""
+    said = []
+    for store in stores_from_env():
+        try:
+            said += [str(tally) for tally in reconcile(desk, [store])]
+        except (StoreRefused, StoreUnavailable) as error:
+            log.error("reconcile: %s", error)
+            said.append(f"{source_name(store.source.value)}: {error}")
+    return said
+
+
 def reconcile_store(
     desk: Backorders, store: StoreOrders, marks: Reconciliations, since: timedelta | None
 ) -> StoreTally:
@@ -102,6 +114,8 @@ def reconcile_store(
             tally.refused.append(f"order {fetched.order_id}: {fetched.reason}")
             log.warning("reconcile: %s refused order %s: %s", *_refusal(tally, fetched))
             continue
+        if marks.seen(fetched):
+            continue  # a webhook (or an earlier run) brought this version: nothing to change
         result = desk.ingest(reconciled(fetched))
         if result.outcome == Outcome.APPLIED:
             tally.new += result.created

@@ -10,14 +10,16 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from domain.model import IncomingOrder
 from storage.db import Database
-from storage.models import DeliveryRow
+from storage.models import DeliveryRow, OrderRow
 from storage.models_outbox import StoreReconciliationRow
 from storage.outbox import dialect_insert
 
 RECONCILE_TOPIC = "reconcile"
 marks = StoreReconciliationRow.__table__
 deliveries = DeliveryRow.__table__
+orders = OrderRow.__table__
 
 
 class Reconciliations:
@@ -41,6 +43,20 @@ class Reconciliations:
         )
         with self.database.writer_turn(), self.database.engine.begin() as conn:
             conn.execute(stmt)
+
+    def seen(self, order: IncomingOrder) -> bool:
+        """Whether the bot already applied this version of the order, or a later one."""
+        stmt = select(orders.c.source_updated_at, orders.c.cancelled_at).where(
+            orders.c.source == order.source.value, orders.c.external_id == order.external_id
+        )
+        with self.database.reader.connect() as conn:
+            row = conn.execute(stmt).first()
+        if row is None:
+            return False
+        applied, cancelled_at = row
+        if applied != order.updated_at:
+            return applied > order.updated_at
+        return (cancelled_at is not None) == order.cancelled
 
     def orders_found(self, since: datetime) -> int:
         """Orders first seen through reconciliation (not a webhook) since `since`."""
