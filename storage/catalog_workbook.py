@@ -123,8 +123,12 @@ def _parse_row(
     """Convert one row's cells, noting a problem for each that cannot be used."""
     values: dict[str, object] = {}
     for column, index in positions.items():
+        value = _cell(row, index)
+        if value is cells.UNSAVED_FORMULA:
+            problems.append(sheet.problem(number, column, cells.UNSAVED_FORMULA_MESSAGE))
+            continue
         try:
-            values[column] = columns[column](_cell(row, index))
+            values[column] = columns[column](value)
         except cells.CellError as error:
             problems.append(sheet.problem(number, column, str(error)))
     return _Row(number, values, complete=len(values) == len(columns))

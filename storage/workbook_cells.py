@@ -27,6 +27,19 @@ class LongText:
     digits: bool  # all digits: a number too large for any column, not a word
 
 
+class _UnsavedFormula:
+    """A cell holding a formula whose value was never saved (a script wrote it, not Excel)."""
+
+    def __repr__(self) -> str:
+        return "UNSAVED_FORMULA"
+
+
+UNSAVED_FORMULA = _UnsavedFormula()
+UNSAVED_FORMULA_MESSAGE = (
+    "holds a formula with no saved value: open and save it in Excel, or paste values"
+)
+
+
 def kept(value: str) -> str | LongText:
     """`value` stripped, or cut to a `LongText` when no column could take it anyway."""
     value = value.strip()

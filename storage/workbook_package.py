@@ -11,12 +11,19 @@ import os
 import struct
 import zipfile
 from collections import Counter
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from storage import workbook_limits as limits
 from storage.workbook_scan import STREAMED, Part, WorkbookRefused, scan_part
 
 NOT_XLSX = "is not an .xlsx workbook; save it as Excel Workbook (.xlsx) and try again"
+PASSWORD = "is password-protected: save a copy without a password"
+OLD_EXCEL = "is an Excel 97-2003 workbook (.xls); save it as Excel Workbook (.xlsx) and try again"
+# Excel keeps an encrypted .xlsx inside an OLE2 compound file, as the old .xls was kept: the
+# compound file's magic, then a stream named EncryptionInfo (its name is stored in UTF-16).
+_COMPOUND_FILE = bytes.fromhex("D0CF11E0A1B11AE1")
+_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 _END_OF_DIRECTORY = b"PK\x05\x06"
 _ZIP64_LOCATOR = b"PK\x06\x07"
 # Parts openpyxl parses whole by their fixed name, whatever links to them.
@@ -25,14 +32,23 @@ _TREE_PATHS = frozenset(
     | {"docProps/custom.xml"}
 )
 
-__all__ = ["NOT_XLSX", "WorkbookRefused", "check_package"]
+__all__ = ["NOT_XLSX", "Package", "WorkbookRefused", "check_package"]
 
 
-def check_package(file: BinaryIO) -> None:
-    """Raise `WorkbookRefused` unless the whole package is within the limits."""
+@dataclass(frozen=True)
+class Package:
+    """What the check learnt that changes how the workbook is read."""
+
+    strict: bool  # saved as "Strict Open XML": read through a Transitional copy
+    unsaved_formulas: bool  # some cell holds a formula with no value saved with it
+
+
+def check_package(file: BinaryIO) -> Package:
+    """Raise `WorkbookRefused` unless the whole package is within the limits and readable."""
     size = file.seek(0, os.SEEK_END)
     if size > limits.MAX_FILE_BYTES:
         raise WorkbookRefused(f"is {_mb(size)}; at most {_mb(limits.MAX_FILE_BYTES)} is read")
+    _check_compound_file(file)
     _check_directory(file, size)
     file.seek(0)
     with zipfile.ZipFile(file) as archive:
@@ -40,6 +56,26 @@ def check_package(file: BinaryIO) -> None:
         _check_entries(infos)
         parts = [scan_part(archive, info) for info in infos]
     _check_parts(parts)
+    _check_damage(parts)
+    return Package(
+        strict=any(part.strict for part in parts),
+        unsaved_formulas=any(part.unsaved_formulas for part in parts),
+    )
+
+
+def _check_compound_file(file: BinaryIO) -> None:
+    """Name the two things an OLE2 file is here: an encrypted .xlsx, or an old .xls."""
+    file.seek(0)
+    if file.read(len(_COMPOUND_FILE)) != _COMPOUND_FILE:
+        return
+    # The file is at most MAX_FILE_BYTES; the directory holding the stream names may be anywhere.
+    file.seek(0)
+    overlap = b""
+    while chunk := file.read(1024 * 1024):
+        if _ENCRYPTION_INFO in overlap + chunk:
+            raise WorkbookRefused(PASSWORD)
+        overlap = chunk[-len(_ENCRYPTION_INFO) :]
+    raise WorkbookRefused(OLD_EXCEL)
 
 
 def _check_directory(file: BinaryIO, size: int) -> None:
@@ -67,7 +103,7 @@ def _check_entries(infos: list[zipfile.ZipInfo]) -> None:
         raise WorkbookRefused(f"has more than {limits.MAX_PARTS:,} parts; a workbook has a few")
     for info in infos:
         if info.flag_bits & 0x1:
-            raise WorkbookRefused("is password-protected; save a copy without a password")
+            raise WorkbookRefused(PASSWORD)
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise WorkbookRefused("is packed in a way spreadsheet programs do not use")
         packed = max(info.compress_size, 1)
@@ -107,6 +143,32 @@ def _check_parts(parts: list[Part]) -> None:
             or part.size > streamed.most_bytes
         ):
             raise WorkbookRefused(f"has a part too large to read ({part.name}, {_mb(part.size)})")
+
+
+def _check_damage(parts: list[Part]) -> None:
+    """Refuse a part openpyxl needs that is not well-formed XML, naming it and what is wrong."""
+    needed = {target for part in parts for kind, target in part.links if kind.endswith(_NEEDED)}
+    for part in parts:
+        if part.damage is None:
+            continue
+        if part.name in _TREE_PATHS or part.name.endswith(".rels") or part.name in needed:
+            what = _WHAT.get(_kind(part, parts), "part")
+            raise WorkbookRefused(
+                f"is damaged: its {what} ({part.name}) cannot be read ({part.damage}); "
+                "open it in Excel and save it again"
+            )
+
+
+_NEEDED = ("/worksheet", "/sharedStrings", "/styles", "worksheet+xml", "sharedStrings+xml")
+_WHAT = {"sharedStrings": "table of texts", "worksheet": "sheet", "styles": "styles"}
+
+
+def _kind(part: Part, parts: list[Part]) -> str:
+    """The last word of what links to `part` as (worksheet, sharedStrings...), or ""."""
+    for kind, target in (link for other in parts for link in other.links):
+        if target == part.name:
+            return kind.rsplit("/", 1)[-1].split(".")[-1].split("+")[0]
+    return ""
 
 
 def _mb(size: int) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import warnings
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO, BinaryIO
 
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
@@ -15,19 +17,27 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from domain.errors import CatalogError, CatalogProblem
 from storage import workbook_limits as limits
-from storage.workbook_cells import LongText, kept
+from storage.workbook_cells import UNSAVED_FORMULA, LongText, kept
 from storage.workbook_package import NOT_XLSX, WorkbookRefused, check_package
+from storage.workbook_strict import transitional_copy
 
 WORKBOOK = "workbook"
 Row = tuple[object, ...]
+Indexes = tuple[int, ...]
 Wanted = Mapping[str, Collection[str]]  # sheet name: the headers of the columns to read
+_SPACING = re.compile(r"[\s_]+")
+
+
+def header_key(title: object) -> str:
+    """A header as it is matched: "Lead time days", "LEAD_TIME_DAYS" and "lead_time_days" agree."""
+    return _SPACING.sub("", str(title)).lower() if title is not None else ""
 
 
 @dataclass(frozen=True)
 class Table:
     """A sheet's wanted columns found on its first row, and its data rows cut to them."""
 
-    columns: dict[str, int]  # header, in lower case: the column's index in the sheet (A is 0)
+    columns: dict[str, int]  # header, as wanted: the column's index in the sheet (A is 0)
     rows: list[Row]  # from row 2: the values of `columns`, in that order; () for a blank row
 
 
@@ -57,59 +67,107 @@ def unreadable(message: str) -> CatalogError:
 
 
 def _read(file: BinaryIO, wanted: Wanted) -> dict[str, Table | None]:
-    check_package(file)
-    file.seek(0)
-    with warnings.catch_warnings():
+    package = check_package(file)
+    with ExitStack() as stack, warnings.catch_warnings():
         # openpyxl warns about parts it drops ("invalid specification"); a report of problems
         # is the user's answer, not warnings on the operator's terminal.
         warnings.simplefilter("ignore")
-        # keep_links=False: external links are parts openpyxl would otherwise parse whole.
-        workbook = load_workbook(file, read_only=True, data_only=True, keep_links=False)
-        try:
-            held = _Held()
-            return {name: _table(workbook, name, wanted[name], held) for name in wanted}
-        finally:
-            workbook.close()
+        source: IO[bytes] = file
+        if package.strict:
+            source = stack.enter_context(transitional_copy(file))
+        source.seek(0)
+        workbook = _open(stack, source, data_only=True)
+        # Cells whose formula has no saved value read as empty; a second view of the same
+        # sheets, read only as far as such a cell, tells them apart from empty cells.
+        formulas = _open(stack, source, data_only=False) if package.unsaved_formulas else None
+        held = _Held()
+        return {name: _table(workbook, formulas, name, wanted[name], held) for name in wanted}
 
 
-def _table(workbook: Workbook, name: str, headers: Collection[str], held: _Held) -> Table | None:
+def _open(stack: ExitStack, source: IO[bytes], data_only: bool) -> Workbook:
+    # keep_links=False: external links are parts openpyxl would otherwise parse whole.
+    workbook = load_workbook(source, read_only=True, data_only=data_only, keep_links=False)
+    stack.callback(workbook.close)
+    return workbook
+
+
+def _table(
+    workbook: Workbook,
+    formulas: Workbook | None,
+    name: str,
+    headers: Collection[str],
+    held: _Held,
+) -> Table | None:
     """The sheet called `name` in any letter case cut to `headers`, or None when there is none."""
     for title in workbook.sheetnames:
-        if title.strip().lower() == name.lower():
-            sheet = workbook[title]
-            columns = _columns(sheet, headers)
+        if header_key(title) == header_key(name):
+            columns = _columns(workbook[title], headers)
             if not columns:
                 return Table(columns, [])
-            # Both bounds are given: without them openpyxl sizes every row by the widest
-            # cell or by the sheet's stated dimension, which a file may set to XFD1048576.
-            rows = sheet.iter_rows(
-                min_row=2,
-                max_col=max(columns.values()) + 1,
-                max_row=limits.EXCEL_MAX_ROWS,
-                values_only=True,
-            )
-            return Table(columns, _kept(name, rows, tuple(columns.values()), held))
+            rows = _rows(workbook[title], columns)
+            formula_rows = _rows(formulas[title], columns) if formulas is not None else None
+            kept_rows = _kept(name, rows, tuple(columns.values()), held, _Formulas(formula_rows))
+            return Table(columns, kept_rows)
     return None
 
 
+def _rows(sheet: ReadOnlyWorksheet, columns: dict[str, int]) -> Iterator[Row]:
+    # Both bounds are given: without them openpyxl sizes every row by the widest
+    # cell or by the sheet's stated dimension, which a file may set to XFD1048576.
+    return sheet.iter_rows(
+        min_row=2,
+        max_col=max(columns.values()) + 1,
+        max_row=limits.EXCEL_MAX_ROWS,
+        values_only=True,
+    )
+
+
 def _columns(sheet: ReadOnlyWorksheet, headers: Collection[str]) -> dict[str, int]:
-    """Where each of `headers` is on the first row, in any case; the leftmost one counts."""
+    """Where each of `headers` is on the first row, in any case and spacing; the leftmost counts."""
     first = sheet.iter_rows(max_row=1, max_col=limits.MAX_COLUMNS, values_only=True)
+    wanted = {header_key(header): header for header in headers}
     found: dict[str, int] = {}
     for index, title in enumerate(next(first, ())):
-        key = str(title).strip().lower() if title is not None else ""
-        if key in headers and key not in found:
-            found[key] = index
+        header = wanted.get(header_key(title))
+        if header is not None and header not in found:
+            found[header] = index
     return found
 
 
-def _kept(sheet: str, rows: Iterable[Row], indexes: Row, held: _Held) -> list[Row]:
+class _Formulas:
+    """A sheet's formulas, read in step with its values only as far as an empty cell asks."""
+
+    def __init__(self, rows: Iterator[Row] | None) -> None:
+        self.rows = rows
+        self.number = 1
+        self.row: Row = ()
+
+    def mark(self, number: int, values: Row, indexes: Indexes) -> Row:
+        """`values` with each empty cell that holds a formula marked as `UNSAVED_FORMULA`."""
+        if self.rows is None or None not in values:
+            return values
+        while self.number < number:
+            self.row = next(self.rows, ())
+            self.number += 1
+        return tuple(
+            UNSAVED_FORMULA if value is None and _at(self.row, index) is not None else value
+            for value, index in zip(values, indexes, strict=True)
+        )
+
+
+def _at(row: Row, index: int) -> object:
+    return row[index] if index < len(row) else None
+
+
+def _kept(
+    sheet: str, rows: Iterable[Row], indexes: Indexes, held: _Held, formulas: _Formulas
+) -> list[Row]:
     """The wanted cells of rows up to the catalog's last; refuse data beyond."""
     kept_rows: list[Row] = []
     last = limits.MAX_PRODUCTS + 1
     for number, row in enumerate(rows, start=2):
         # Only the wanted cells are looked at again: a note column is dropped with its row.
-        values = tuple(row[index] for index in indexes)
+        values = formulas.mark(number, tuple(row[index] for index in indexes), indexes)
         blank = values.count(None) == len(values)
         if number > last and not blank:
             message = (

@@ -9,6 +9,7 @@ from typing import NamedTuple
 from xml.parsers import expat
 
 from storage import workbook_limits as limits
+from storage.workbook_strict import is_strict, transitional_name
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -60,6 +61,9 @@ class Part:
     elements: int = 0
     outside: int = 0  # elements not inside a streamed unit: openpyxl keeps every one
     links: list[tuple[str, str]] = field(default_factory=list)  # (kind, part name)
+    strict: bool = False  # its root is in Excel's "Strict Open XML" namespace
+    damage: str | None = None  # why expat could not read it, if it could not
+    unsaved_formulas: int = 0  # cells holding a formula but no value saved with it
 
 
 def scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Part:
@@ -68,6 +72,7 @@ def scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Part:
     with archive.open(info) as source:
         while chunk := source.read(_CHUNK):
             scanner.feed(chunk)
+    scanner.feed(b"", final=True)
     return scanner.part
 
 
@@ -86,17 +91,19 @@ class _Scanner:
         self.depth = self.unit_depth = self.units = self.run = self.unit_text = 0
         self.unit_elements = self.unit_width = self.held = 0
         self.cell = ""
+        self.formula = self.value = False
         self.xml = True
 
-    def feed(self, chunk: bytes) -> None:
+    def feed(self, chunk: bytes, final: bool = False) -> None:
         """Parse the next chunk; a part that is not XML is only counted by size."""
         if not self.xml:
             return
         try:
-            self.parser.Parse(chunk, False)
-        except expat.ExpatError:
-            # An image, or XML openpyxl will fail on too: either way nothing is built from it.
+            self.parser.Parse(chunk, final)
+        except expat.ExpatError as error:
+            # An image, or XML openpyxl will fail on too: `check_package` decides which.
             self.xml, self.part.root = False, None
+            self.part.damage = str(error)
 
     def _doctype(self, *_args: object) -> None:
         # Spreadsheet XML never declares a DTD; refusing it rules out entity expansion bombs
@@ -108,10 +115,17 @@ class _Scanner:
         self.depth += 1
         self.part.elements += 1
         if self.depth == 1:
+            self.part.strict = is_strict(name.partition(" ")[0])
+        # Strict parts are read as their Transitional copy will be (see workbook_strict).
+        name = transitional_name(name)
+        if self.depth == 1:
             self.part.root = name
             self.streamed = STREAMED.get(name)
         if name == f"{_MAIN} c":
             self.cell = attrs.get("r", "")
+            self.formula = self.value = False
+        self.formula |= name == f"{_MAIN} f"
+        self.value |= name == f"{_MAIN} v"
         if self.unit_depth:
             self._inside_unit()
         elif self.streamed and name == self.streamed.unit:
@@ -136,8 +150,11 @@ class _Scanner:
         self.unit_elements += 1
         self._check(self.unit_elements <= limits.MAX_ROW_ELEMENTS, "too many cells in a row")
 
-    def _end(self, _name: str) -> None:
+    def _end(self, name: str) -> None:
         self.run = 0
+        if self.formula and not self.value and name.endswith(" c"):
+            self.part.unsaved_formulas += 1
+            self.formula = False
         if self.unit_depth == self.depth:
             self.unit_depth = 0
             self._hold()

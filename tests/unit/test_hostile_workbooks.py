@@ -160,15 +160,28 @@ def test_sheets_in_a_foreign_namespace_have_no_columns_rather_than_a_traceback(
     assert "Products, row 1, column sku: is missing; add a column headed sku" in problems(path)
 
 
-def test_a_package_whose_content_types_are_in_a_foreign_namespace_is_not_a_workbook(
+def test_a_package_whose_content_types_are_in_a_foreign_namespace_reads_by_its_relationships(
     tmp_path: Path,
 ) -> None:
+    # This test once passed its content types as the Suppliers sheet (a positional slip), so it
+    # proved only that a damaged sheet is refused; openpyxl finds parts by their relationships.
     types = content_types().replace("package/2006/content-types", "package/2006/other")
     path = write_xlsx(
-        tmp_path / "types.xlsx", products_sheet(row(2, GOOD_ROW)), {"[Content_Types].xml": types}
+        tmp_path / "types.xlsx",
+        products_sheet(row(2, GOOD_ROW)),
+        extra={"[Content_Types].xml": types},
     )
 
-    assert problems(path) == [NOT_XLSX]
+    assert [product.sku for product in read_catalog(path).products] == ["TUBE"]
+
+
+def test_a_sheet_that_is_not_xml_is_refused_as_damaged_naming_the_part(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "damaged.xlsx", products_sheet(row(2, GOOD_ROW)), ["<row"])
+
+    assert problems(path) == [
+        "workbook: the file is damaged: its sheet (xl/worksheets/sheet1.xml) cannot be read "
+        "(unclosed token: line 1, column 0); open it in Excel and save it again"
+    ]
 
 
 @pytest.mark.parametrize("content", [b"sku,name\nTUBE,Inner tube\n", b"", b"PK\x05\x06"])
