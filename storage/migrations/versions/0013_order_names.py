@@ -19,28 +19,28 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("orders", schema=None) as batch_op:
-        # `number` now holds the name the shop shows (Shopify `name` without '#'); the store's
-        # own order number, which people type too, is kept here.
-        batch_op.add_column(sa.Column("order_number", sa.String(length=100), nullable=True))
-        batch_op.add_column(
-            sa.Column("is_test", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-        batch_op.add_column(sa.Column("stage", sa.Integer(), server_default="0", nullable=False))
-        batch_op.create_index("ix_orders_order_number", ["order_number"], unique=False)
+    # Plain ADD COLUMN, not a batch: on SQLite a batch would copy `orders`, and dropping the old
+    # copy fails while order lines refer to it.
+    # `number` now holds the name the shop shows (Shopify `name` without '#'); the store's own
+    # order number, which people type too, is kept in `order_number`.
+    op.add_column("orders", sa.Column("order_number", sa.String(length=100), nullable=True))
+    op.add_column(
+        "orders", sa.Column("is_test", sa.Boolean(), server_default=sa.false(), nullable=False)
+    )
+    op.add_column("orders", sa.Column("stage", sa.Integer(), server_default="0", nullable=False))
+    op.create_index("ix_orders_order_number", "orders", ["order_number"], unique=False)
     # Orders from before: their stored number was the order number and is their name.
     op.execute("UPDATE orders SET order_number = number")
-    with op.batch_alter_table("order_lines", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("position", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("not_stock", sa.String(length=20), nullable=True))
+    op.add_column("order_lines", sa.Column("position", sa.Integer(), nullable=True))
+    op.add_column("order_lines", sa.Column("not_stock", sa.String(length=20), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("order_lines", schema=None) as batch_op:
         batch_op.drop_column("not_stock")
         batch_op.drop_column("position")
+    op.drop_index("ix_orders_order_number", table_name="orders")
     with op.batch_alter_table("orders", schema=None) as batch_op:
-        batch_op.drop_index("ix_orders_order_number")
         batch_op.drop_column("stage")
         batch_op.drop_column("is_test")
         batch_op.drop_column("order_number")
