@@ -22,7 +22,7 @@ from bot.web.server import HttpServer
 from domain.errors import DomainError
 from domain.wording import plural
 from handlers.stores import StoreRefused, StoreUnavailable
-from storage.catalog_workbook import read_catalog
+from storage.catalog_csv import known_suppliers, read_catalog_file
 from storage.db import DatabaseUnavailable, connect, safe_url
 from storage.migrate import schema_state, upgrade
 
@@ -60,8 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "console", help="chat with the bot in this terminal (no Slack workspace needed)"
     ).set_defaults(func=console)
-    importer = commands.add_parser("import", help="import a catalog workbook (.xlsx)")
-    importer.add_argument("file", help="workbook with Suppliers and Products sheets")
+    importer = commands.add_parser(
+        "import", help="import a catalog: workbook (.xlsx), Shopify product export or CSV"
+    )
+    importer.add_argument("file", help="workbook with Suppliers and Products sheets, or a .csv")
     importer.set_defaults(func=import_file)
     reconcile = commands.add_parser(
         "reconcile", help="read orders the stores changed lately from their APIs and ingest them"
@@ -172,8 +174,13 @@ def _said(outcome: object) -> str:
 
 def import_file(args: argparse.Namespace) -> int:
     """As from the console: new stock fills waiting lines and the channel hears who can ship."""
-    backorders = _offline_bot().backorders
-    result = backorders.import_catalog(read_catalog(args.file))
+    bot = _offline_bot()
+    backorders = bot.backorders
+    lead_time = bot.config.purchasing.default_lead_time_days
+    read = read_catalog_file(args.file, known_suppliers(bot.database), lead_time)
+    result = backorders.import_catalog(read.catalog)
+    for note in read.notes:
+        print(f"Note: {note}.")
     print(
         f"Imported {args.file}: {plural(result.suppliers, 'supplier')}, "
         f"{plural(result.products_added, 'product')} added, {result.products_updated} updated."

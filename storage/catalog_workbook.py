@@ -86,6 +86,17 @@ def read_catalog(path: str | os.PathLike[str]) -> Catalog:
     return Catalog(suppliers=tuple(suppliers), products=tuple(products))
 
 
+def read_products(
+    name: str, table: Table, suppliers: dict[str, str] | None = None
+) -> tuple[Product, ...]:
+    """Products of one table, checked as the Products sheet is; `suppliers` by lower case."""
+    problems = _Problems()
+    products = _products(_parse_sheet(name, table, PRODUCT_COLUMNS, problems), suppliers, problems)
+    if problems:
+        raise CatalogError(problems.reported())
+    return tuple(products)
+
+
 def _parse_sheet(
     name: str,
     table: Table | None,
@@ -100,7 +111,10 @@ def _parse_sheet(
         if column not in table.columns:
             message = f"is missing; add a column headed {column}"
             problems.append(CatalogProblem(name, 1, column, message))
-    labels = {column: _label(index, column) for column, index in table.columns.items()}
+    labels = {
+        column: _label(index, table.titles.get(column, column))
+        for column, index in table.columns.items()
+    }
     # A table's rows hold its columns' values in the order they were found.
     positions = {column: at for at, column in enumerate(table.columns)}
     sheet = _Sheet(name, [], labels)

@@ -8,7 +8,7 @@ import sys
 import warnings
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import IO, BinaryIO
 
 from openpyxl import load_workbook
@@ -39,6 +39,7 @@ class Table:
 
     columns: dict[str, int]  # header, as wanted: the column's index in the sheet (A is 0)
     rows: list[Row]  # from row 2: the values of `columns`, in that order; () for a blank row
+    titles: dict[str, str] = field(default_factory=dict)  # a column's own header, where it differs
 
 
 def read_sheets(path: str | os.PathLike[str], wanted: Wanted) -> dict[str, Table | None]:
