@@ -16,6 +16,8 @@ from bot import jobs
 from bot.config import AppConfig
 from bot.delivery.deliveries import Deliveries, EmailNotConfigured, EmailRecords
 from bot.delivery.email_delivery import EmailDelivery, EmailRejected, SmtpSettings
+from bot.delivery.legacy import UnknownNotice
+from bot.delivery.notices import Notices
 from bot.delivery.outbox_worker import OutboxWorker
 from bot.delivery.slack_delivery import SlackDelivery
 from bot.facade import Backorders, Clock, utc_now
@@ -27,8 +29,6 @@ from bot.slack_check import SlackCheck
 from bot.web.http import HttpApp, WebhookEndpoint
 from bot.web.slack_app import build_slack_app
 from bot.web.slack_door import SlackDoor
-from domain.notifications import EMAIL
-from domain.services import EXPORT_BUILDER
 from handlers.approvers import Approvers
 from storage.db import Database, connect
 from storage.migrate import schema_state, upgrade
@@ -163,31 +163,26 @@ def _slack_app(bot: Bot, token: str, listener_executor: Executor | None) -> App:
 
 
 def _outbox_worker(bot: Bot, settings: Settings, clock: Clock, pace_s: float) -> OutboxWorker:
-    """The worker, with Slack, email (when SMTP_URL is set) and the files they carry."""
+    """The worker: notices rendered by the registry when they are sent, to Slack, and by
+    email when SMTP_URL is set."""
     desk = bot.backorders
     assert bot.slack is not None and bot.slack_check is not None
     check = bot.slack_check
-
-    def build_file(builder: str) -> bytes:
-        if builder == EXPORT_BUILDER:
-            return desk.export_workbook()
-        if builder.startswith("digest:"):
-            return desk.digest_file(builder)
-        return desk.po_file(builder)[1]
+    notices = Notices(desk.database, clock, bot.config)
 
     def first_failure(message: QueuedMessage, error: str) -> None:
-        if message.kind == EMAIL:
+        if notices.is_letter(message):
             desk.email_delayed(int(message.payload["po_id"]), error)
 
-    email = EmailDelivery(_smtp(settings), desk.po_file) if settings.smtp_url else None
-    slack = SlackDelivery(bot.slack.client, bot.outbox, build_file, check.channel_for)
+    email = EmailDelivery(_smtp(settings)) if settings.smtp_url else None
+    slack = SlackDelivery(bot.slack.client, bot.outbox, check.channel_for)
     return OutboxWorker(
         bot.outbox,
-        Deliveries(slack, email, EmailRecords(desk.database, desk.purchasing, clock)),
+        Deliveries(notices, slack, email, EmailRecords(desk.database, desk.purchasing, clock)),
         clock,
         pace_s=pace_s,
         home_channel=bot.config.slack.channel,
-        permanent=(EmailRejected, EmailNotConfigured),
+        permanent=(EmailRejected, EmailNotConfigured, UnknownNotice),
         on_first_failure=first_failure,
         ready=check.ready,
     )

@@ -40,7 +40,7 @@ class Backorders(PurchaseOrders, Reports):
 
     def import_catalog(self, catalog: Catalog) -> services.ImportResult:
         """Apply a catalog; orders its new stock lets ship are announced as a receipt does."""
-        news = ReadyNews(self.channel, self.purchasing.present.note, self.config.ship_policy)
+        news = ReadyNews(self.channel, self.config.ship_policy)
         return services.import_catalog(self._writer(), catalog, self.clock(), news)
 
     def cancel_order(self, number: str, sku: str | None = None) -> cancelling.CancelResult:

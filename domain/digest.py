@@ -1,14 +1,14 @@
-"""The weekly digest: once per week in the channel, with its workbook in the thread."""
+"""The weekly digest: once per week in the channel, with its workbook beside it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from domain.notifications import SLACK_FILE, SLACK_POST, Outbound
+from domain.lead_times import EtaSlip
+from domain.notifications import DIGEST_POSTED, DIGEST_WORKBOOK, Notice
 from domain.ports import UnitOfWork
-from domain.views import Digest
 
 
 def post_digest(
@@ -17,27 +17,32 @@ def post_digest(
     week: tuple[datetime, datetime],
     now: datetime,
     channel: str,
-    render: Callable[[Digest], dict[str, Any]],
-    build: Callable[[], Digest],
+    slips: Sequence[EtaSlip] = (),
     once: bool = True,
 ) -> bool:
     """Queue the digest of `week` (start, end) under `key`; with `once`, only once per key.
 
-    `build` reads the numbers before the writing transaction starts, so SQLite's single
-    writer is not held while a large history is aggregated.
+    Its numbers are read when it is sent; `slips` (expected dates that moved, found once by
+    the ETA refresh) travel with it.
     """
-    digest = build()
+    week_facts = {"start": week[0].isoformat(), "end": week[1].isoformat()}
     with uow:
         if once and not uow.periods.claim(key, now):
             return False
-        uow.outbox.add(Outbound(SLACK_POST, channel, render(digest), key), now)
-        workbook = {
-            "builder": f"digest:{week[0].isoformat()}/{week[1].isoformat()}",
-            "filename": f"backorder-digest-{week[1]:%Y-%m-%d}.xlsx",
-            "title": f"Backorder digest, week to {week[1]:%d %b %Y}",
-            "initial_comment": "The full detail: every open line, suppliers, cancellations.",
-            "thread_of": key,
-        }
-        uow.outbox.add(Outbound(SLACK_FILE, channel, workbook, f"{key}:file"), now)
+        uow.outbox.add(
+            Notice(DIGEST_POSTED, channel, week_facts | {"slips": [_slip(s) for s in slips]}, key),
+            now,
+        )
+        workbook = Notice(DIGEST_WORKBOOK, channel, week_facts | {"digest": key}, f"{key}:file")
+        uow.outbox.add(workbook, now)
         uow.commit()
     return True
+
+
+def _slip(slip: EtaSlip) -> dict[str, Any]:
+    return {
+        "order_number": slip.order_number,
+        "sku": slip.sku,
+        "first_expected_at": slip.first_expected_at.isoformat(),
+        "expected_at": slip.expected_at.isoformat(),
+    }

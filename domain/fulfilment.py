@@ -5,13 +5,12 @@ Receipts and catalog imports both put stock on the shelf; both announce the same
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from domain.model import LineState
-from domain.notifications import SLACK_POST, Outbound
+from domain.notifications import ORDERS_READY, Notice
 from domain.ports import UnitOfWork
 from domain.views import OrderStatus
 from domain.wording import plural
@@ -21,10 +20,9 @@ MAX_LISTED = 30  # orders named in one message; the rest are counted
 
 @dataclass(frozen=True)
 class ReadyNews:
-    """Where the team hears which orders can ship, how a note looks, and when an order counts."""
+    """Where the team hears which orders can ship, and when an order counts."""
 
     channel: str
-    render: Callable[[str], dict[str, Any]]
     ship_policy: str = "partial"
 
 
@@ -50,8 +48,11 @@ def announce_ready(
         return
     lines = [_to_pack(order) for order in ready]
     heading = f"🚚 {plural(len(ready), 'order')} ready to ship:"
-    message = news.render(heading + "\n" + listed(lines, "\n"))
-    uow.outbox.add(Outbound(SLACK_POST, news.channel, message), now)
+    facts = {
+        "orders": [order.number for order in ready],
+        "text": heading + "\n" + listed(lines, "\n"),
+    }
+    uow.outbox.add(Notice(ORDERS_READY, news.channel, facts), now)
 
 
 def _to_pack(order: OrderStatus) -> str:

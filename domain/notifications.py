@@ -1,4 +1,8 @@
-"""Messages the bot owes people: written with the change that caused them, sent later."""
+"""What the bot owes people: written with the change that caused it, worded and sent later.
+
+The domain says what happened (a notice's kind) and what it concerns (ids and plain facts);
+how it looks, and by which way it goes, is decided when it is sent, from the state then.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +11,58 @@ from typing import Any
 
 
 @dataclass(frozen=True)
-class Outbound:
-    """One message to deliver: a Slack post, update or file, or (later) an email.
+class Notice:
+    """One thing to tell someone.
 
-    `channel` orders and paces delivery (one message at a time per channel, in order);
-    `key`, when given, makes writing it idempotent and lets later messages refer to it
-    (an update of the message posted under `key`, a reply in its thread).
+    `audience` orders and paces delivery (one notice at a time per audience, in order): the
+    team's channel, the channel an export was asked in, or the suppliers. `facts` are plain
+    JSON values. `key`, when given, makes writing it idempotent and names it for later
+    notices (a change to the proposal posted under `po:<id>`, say).
     """
 
     kind: str
-    channel: str
-    payload: dict[str, Any] = field(default_factory=dict)
+    audience: str
+    facts: dict[str, Any] = field(default_factory=dict)
     key: str | None = None
 
 
-SLACK_POST = "slack.post"
-SLACK_UPDATE = "slack.update"
-SLACK_FILE = "slack.file"
-EMAIL = "email"
+SUPPLIERS = "suppliers"  # the audience of POs sent to suppliers
+
+PO_PROPOSED = "po.proposed"  # a new proposal for the team: {po_id}
+PO_CHANGED = "po.changed"  # the proposal now shows the PO as it stands: {po_id}
+PO_NOTE = "po.note"  # a line in the PO's story: {po_id, text}
+PO_WORKBOOK = "po.workbook"  # the approved PO's workbook for the team: {po_id}
+PO_TO_SUPPLIER = "po.to_supplier"  # the PO to its supplier's address: {po_id, to}
+PO_FORWARD_BY_HAND = "po.forward_by_hand"  # nobody can send it for us: {po_id, supplier, to}
+PO_EMAIL_UNCERTAIN = "po.email_uncertain"  # it may have reached the supplier: {po_id, to, at}
+PO_EMAIL_DELAYED = "po.email_delayed"  # it could not go yet, it will be retried: {po_id, error}
+ORDERS_READY = "orders.ready"  # orders that can ship: {orders, text}
+BACKORDERS_SUMMARY = "backorders.summary"  # what started waiting: {new_backorders, unplaced}
+DEADLINE_REMINDER = "deadline.reminder"  # before the deadline: {deadline_at}
+DIGEST_POSTED = "digest.posted"  # the week's digest: {start, end, slips}
+DIGEST_WORKBOOK = "digest.workbook"  # its detail, with the digest: {start, end, digest}
+EXPORT_WORKBOOK = "export.workbook"  # open backorders as asked: {requested_by, at}
+
+KINDS = frozenset(
+    {
+        PO_PROPOSED,
+        PO_CHANGED,
+        PO_NOTE,
+        PO_WORKBOOK,
+        PO_TO_SUPPLIER,
+        PO_FORWARD_BY_HAND,
+        PO_EMAIL_UNCERTAIN,
+        PO_EMAIL_DELAYED,
+        ORDERS_READY,
+        BACKORDERS_SUMMARY,
+        DEADLINE_REMINDER,
+        DIGEST_POSTED,
+        DIGEST_WORKBOOK,
+        EXPORT_WORKBOOK,
+    }
+)
+
+
+def proposal_key(po_id: int) -> str:
+    """The key of a PO's proposal notice: what later notices about the PO belong to."""
+    return f"po:{po_id}"

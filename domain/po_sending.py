@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from domain.notifications import EMAIL, SLACK_FILE, SLACK_POST, Outbound
+from domain.notifications import (
+    PO_EMAIL_DELAYED,
+    PO_EMAIL_UNCERTAIN,
+    PO_FORWARD_BY_HAND,
+    PO_TO_SUPPLIER,
+    PO_WORKBOOK,
+    SUPPLIERS,
+    Notice,
+    proposal_key,
+)
 from domain.ports import UnitOfWork
 from domain.purchase_order import Actor, PurchaseOrder, Stale
 from domain.purchase_orders import (
     PoChanged,
     PurchasingSetup,
     loaded,
-    message_key,
     note,
     publish,
     served_by,
 )
 from domain.purchasing import PurchaseOrderView
-from domain.wording import plural
 
 
 def approve_po(
@@ -71,56 +77,23 @@ def _approved(
         po.mark_sent(now)  # forwarded by hand: sent as far as the bot can tell
 
     def send(view: PurchaseOrderView) -> None:
-        _send_out(uow, po, view, emailed, now, setup)
+        _send_out(uow, po, emailed, now, setup)
 
     return publish(uow, po, now, setup, send)
 
 
 def _send_out(
-    uow: UnitOfWork,
-    po: PurchaseOrder,
-    view: PurchaseOrderView,
-    emailed: bool,
-    now: datetime,
-    setup: PurchasingSetup,
+    uow: UnitOfWork, po: PurchaseOrder, emailed: bool, now: datetime, setup: PurchasingSetup
 ) -> None:
-    """The workbook in the proposal's thread, and the email or a note to forward it."""
-    key = message_key(po.po_id)
-    uow.outbox.add(Outbound(SLACK_FILE, setup.channel, _file(view), f"{key}:file"), now)
+    """The workbook for the team, and the PO to the supplier or a note to forward it."""
+    key, facts = proposal_key(po.po_id), {"po_id": po.po_id}
+    uow.outbox.add(Notice(PO_WORKBOOK, setup.channel, facts, f"{key}:file"), now)
+    to = po.supplier.email
     if emailed:
-        uow.outbox.add(Outbound(EMAIL, "email", _email(view), f"{key}:email"), now)
-    elif po.supplier.email:
-        why = f"Email is not set up (SMTP_URL): forward the file above to {po.supplier.email}."
-        note(uow, po.po_id, why, now, setup)
+        uow.outbox.add(Notice(PO_TO_SUPPLIER, SUPPLIERS, facts | {"to": to}, f"{key}:email"), now)
     else:
-        why = f"{po.supplier.name} has no email address in the catalog: forward the file above."
-        note(uow, po.po_id, why, now, setup)
-
-
-def _file(po: PurchaseOrderView) -> dict[str, Any]:
-    return {
-        "builder": f"po:{po.po_id}",
-        "filename": f"{po.number}.xlsx",
-        "thread_of": message_key(po.po_id),
-        "title": f"{po.number} — {po.supplier}",
-        "initial_comment": f"📎 {po.number} for {po.supplier}, {plural(po.units, 'unit')}.",
-    }
-
-
-def _email(po: PurchaseOrderView) -> dict[str, Any]:
-    lines = "\n".join(f"- {line.sku} {line.name}: {line.quantity}" for line in po.lines)
-    body = (
-        f"Hello {po.supplier},\n\nPlease find attached purchase order {po.number} "
-        f"({plural(po.units, 'unit')}).\n\n{lines}\n\nThank you.\n"
-    )
-    return {
-        "po_id": po.po_id,
-        "to": po.supplier_email,
-        "subject": f"Purchase order {po.number}",
-        "body": body,
-        "attachment": f"po:{po.po_id}",
-        "message_key": f"{po.number}.po{po.po_id}",
-    }
+        by_hand = facts | {"supplier": po.supplier.name, "to": to or None}
+        uow.outbox.add(Notice(PO_FORWARD_BY_HAND, setup.channel, by_hand), now)
 
 
 def record_emailed(
@@ -139,21 +112,17 @@ def record_email_uncertain(
 ) -> None:
     """The email may have gone without its sending being recorded: a person checks, since a
     second email could make the supplier ship twice."""
-    text = (
-        f"⚠️ The email to {to} may have gone at {handed_at:%Y-%m-%d %H:%M} UTC: check with the "
-        "supplier; forward the file above if it did not arrive. It will not be sent again."
-    )
-    payload = setup.present.note(text) | {"thread_of": message_key(po_id)}
-    uow.outbox.add(Outbound(SLACK_POST, setup.channel, payload, f"po:{po_id}:email-uncertain"), now)
+    facts = {"po_id": po_id, "to": to, "at": handed_at.isoformat()}
+    key = f"{proposal_key(po_id)}:email-uncertain"
+    uow.outbox.add(Notice(PO_EMAIL_UNCERTAIN, setup.channel, facts, key), now)
 
 
 def email_delayed(
     uow: UnitOfWork, po_id: int, error: str, now: datetime, setup: PurchasingSetup
 ) -> None:
-    """The thread hears, once, that the email is late and will be retried."""
+    """The team hears, once, that the email is late and will be retried."""
     with uow:
-        text = f"⏳ The email could not be sent yet ({error}); it will be retried."
-        payload = setup.present.note(text) | {"thread_of": message_key(po_id)}
-        key = f"po:{po_id}:email-delayed"
-        uow.outbox.add(Outbound(SLACK_POST, setup.channel, payload, key), now)
+        facts = {"po_id": po_id, "error": error}
+        key = f"{proposal_key(po_id)}:email-delayed"
+        uow.outbox.add(Notice(PO_EMAIL_DELAYED, setup.channel, facts, key), now)
         uow.commit()

@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self
 
 from domain.model import Catalog, Delivery, IncomingOrder, LineState, OrderState, StockLevel
-from domain.notifications import Outbound
+from domain.notifications import Notice
 from domain.po_rules import BufferState, DemandLine, SupplierTerms
 from domain.purchase_order import PurchaseOrder
 from domain.purchasing import PoItem, PurchaseOrderView
@@ -103,8 +103,8 @@ class BackorderQueries(Protocol):
 
 
 class Outbox(Protocol):
-    def add(self, message: Outbound, now: datetime) -> bool:
-        """Queue a message in this transaction; False when one with its key is queued already."""
+    def add(self, notice: Notice, now: datetime) -> bool:
+        """Queue a notice in this transaction; False when one with its key is queued already."""
 
 
 class SummaryQueue(Protocol):

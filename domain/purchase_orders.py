@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from domain.errors import DomainError, NotFound
-from domain.notifications import SLACK_POST, SLACK_UPDATE, Outbound
+from domain.notifications import PO_CHANGED, PO_NOTE, PO_PROPOSED, Notice, proposal_key
 from domain.po_rules import DemandLine, SupplierTerms, draft_lines, due_at_minimum
 from domain.ports import UnitOfWork
 from domain.purchase_order import (
@@ -26,20 +26,11 @@ from domain.services import unknown_supplier
 __all__ = ["BOT", "Actor", "EmptyPo", "NotAllowed", "PoChanged", "UnknownLines"]
 
 
-class PoPresenter(Protocol):
-    """How POs look in Slack; the bot supplies it (Block Kit lives outside the domain)."""
-
-    def proposal(self, po: PurchaseOrderView) -> dict[str, Any]: ...
-
-    def note(self, text: str) -> dict[str, Any]: ...
-
-
 @dataclass(frozen=True)
 class PurchasingSetup:
     channel: str
     po_prefix: str
     email_enabled: bool
-    present: PoPresenter
 
 
 class PoChanged(DomainError):
@@ -48,10 +39,6 @@ class PoChanged(DomainError):
     def __init__(self, message: str, po: PurchaseOrderView) -> None:
         super().__init__(message)
         self.po = po
-
-
-def message_key(po_id: int) -> str:
-    return f"po:{po_id}"
 
 
 def raise_po(
@@ -102,10 +89,8 @@ def propose(
     uow.purchasing.record(po.po_id, "raised", actor, now, after=after, note=trigger)
     po.history = (PoDecision("raised", actor, now, trigger),)
     view = po.view(served if served is not None else served_by(uow, po))
-    uow.outbox.add(
-        Outbound(SLACK_POST, setup.channel, setup.present.proposal(view), message_key(po.po_id)),
-        now,
-    )
+    proposed = Notice(PO_PROPOSED, setup.channel, {"po_id": po.po_id}, proposal_key(po.po_id))
+    uow.outbox.add(proposed, now)
     return view
 
 
@@ -158,14 +143,13 @@ def publish(
     setup: PurchasingSetup,
     before_update: Callable[[PurchaseOrderView], None] | None = None,
 ) -> PurchaseOrderView:
-    """Save the PO and its events; its message is updated to match (after `before_update`'s
-    messages, such as the workbook, in the order people should see them)."""
+    """Save the PO and its events; the team sees it as it stands (after `before_update`'s
+    notices, such as the workbook, in the order people should see them)."""
     uow.purchasing.save(po)
     view = po.view(served_by(uow, po))
     if before_update is not None:
         before_update(view)
-    payload = setup.present.proposal(view) | {"update_of": message_key(po.po_id)}
-    uow.outbox.add(Outbound(SLACK_UPDATE, setup.channel, payload), now)
+    uow.outbox.add(Notice(PO_CHANGED, setup.channel, {"po_id": po.po_id}), now)
     return view
 
 
@@ -245,16 +229,15 @@ def unknown_lines(uow: UnitOfWork, po_id: int, named: dict[int, str]) -> dict[in
 
 
 def show(uow: UnitOfWork, po_id: int, now: datetime, setup: PurchasingSetup) -> PurchaseOrderView:
-    """Update the proposal's message to the PO as it now stands."""
+    """The team sees the PO as it now stands."""
     view = uow.purchasing.view(po_id)
-    payload = setup.present.proposal(view) | {"update_of": message_key(po_id)}
-    uow.outbox.add(Outbound(SLACK_UPDATE, setup.channel, payload), now)
+    uow.outbox.add(Notice(PO_CHANGED, setup.channel, {"po_id": po_id}), now)
     return view
 
 
 def note(uow: UnitOfWork, po_id: int, text: str, now: datetime, setup: PurchasingSetup) -> None:
-    payload = setup.present.note(text) | {"thread_of": message_key(po_id)}
-    uow.outbox.add(Outbound(SLACK_POST, setup.channel, payload), now)
+    """A line in the PO's story, told with the PO."""
+    uow.outbox.add(Notice(PO_NOTE, setup.channel, {"po_id": po_id, "text": text}), now)
 
 
 def open_pos(uow: UnitOfWork) -> list[PurchaseOrderView]:

@@ -20,7 +20,7 @@ RECEIVABLE = (PoStatus.APPROVED, PoStatus.SENT)
 
 
 class AlreadyReceived(DomainError):
-    """The same Receive submission again (Slack's retry, a double submit, another replica)."""
+    """The same Receive submission again (a retried request, a double submit, another replica)."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ def _close_if_done(
 def _announce(
     uow: UnitOfWork, result: ReceiptResult, now: datetime, setup: PurchasingSetup, policy: str
 ) -> None:
-    """The PO's thread says where the goods went; the channel hears, in one message, which
+    """The PO's story says where the goods went; the channel hears, in one message, which
     orders can ship and what to pack."""
     parts = [f"{sku} x{units}" for sku, units in result.received.items()]
     text = f"📦 Received {', '.join(parts) or 'nothing'}."
@@ -146,4 +146,4 @@ def _announce(
         text += f"\n⚠️ {sku}: {plural(units, 'unit')} more than ordered went to stock."
     note(uow, result.po.po_id, text, now, setup)
     show(uow, result.po.po_id, now, setup)
-    announce_ready(uow, result.ready, now, ReadyNews(setup.channel, setup.present.note, policy))
+    announce_ready(uow, result.ready, now, ReadyNews(setup.channel, policy))

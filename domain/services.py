@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from domain.model import (
     LineState,
     OrderState,
 )
-from domain.notifications import SLACK_FILE, SLACK_POST, Outbound
+from domain.notifications import BACKORDERS_SUMMARY, EXPORT_WORKBOOK, Notice
 from domain.order_refs import OrderRef
 from domain.ports import UnitOfWork
 from domain.views import BackorderSummary, OrderStatus, Overview, SkuStatus, SupplierStatus
@@ -182,34 +182,32 @@ def _unplaced(lines: Iterable[LineState]) -> tuple[UnplacedLine, ...]:
     )
 
 
-def flush_summary(
-    uow: UnitOfWork,
-    channel: str,
-    render: Callable[[BackorderSummary], dict[str, Any]],
-    now: datetime,
-) -> BackorderSummary:
+def flush_summary(uow: UnitOfWork, channel: str, now: datetime) -> BackorderSummary:
     """Turn everything queued since the last summary into one channel message (none if empty)."""
     with uow:
         summary = uow.summaries.take()
         if not summary.is_empty:
-            uow.outbox.add(Outbound(SLACK_POST, channel, render(summary)), now)
+            uow.outbox.add(Notice(BACKORDERS_SUMMARY, channel, summary_facts(summary)), now)
         uow.commit()
     return summary
 
 
-EXPORT_BUILDER = "open_backorders"
+def summary_facts(summary: BackorderSummary) -> dict[str, Any]:
+    """A summary as plain values: what was taken from the queue cannot be read again."""
+    return {
+        "new_backorders": [
+            asdict(line) | {"placed_at": line.placed_at.isoformat()}
+            for line in summary.new_backorders
+        ],
+        "unplaced": [asdict(line) | {"issue": str(line.issue)} for line in summary.unplaced],
+    }
 
 
 def request_export(uow: UnitOfWork, channel: str, requested_by: str, now: datetime) -> None:
     """Queue the open-backorders workbook for the channel; it is built when it is sent."""
-    payload = {
-        "builder": EXPORT_BUILDER,
-        "filename": f"open-backorders-{now:%Y-%m-%d-%H%M}.xlsx",
-        "title": f"Open backorders, {now:%Y-%m-%d %H:%M} UTC",
-        "initial_comment": f"Open backorders, as asked by <@{requested_by}>.",
-    }
+    facts = {"requested_by": requested_by, "at": now.isoformat()}
     with uow:
-        uow.outbox.add(Outbound(SLACK_FILE, channel, payload), now)
+        uow.outbox.add(Notice(EXPORT_WORKBOOK, channel, facts), now)
         uow.commit()
 
 

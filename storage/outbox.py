@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from domain.notifications import Outbound
+from domain.notifications import Notice
 from storage.db import Database
 from storage.models import OutboxChannelRow, OutboxRow
 from storage.tx import SqlTx
@@ -28,24 +28,25 @@ channels = OutboxChannelRow.__table__
 
 
 class SqlOutbox:
-    """The domain's port: queue a message inside the current transaction."""
+    """The domain's port: queue a notice inside the current transaction (its kind and facts;
+    it is worded when it is sent)."""
 
     def __init__(self, tx: SqlTx) -> None:
         self.tx = tx
 
-    def add(self, message: Outbound, now: datetime) -> bool:
+    def add(self, notice: Notice, now: datetime) -> bool:
         values = {
-            "channel": message.channel,
-            "kind": message.kind,
-            "payload": json.dumps(message.payload),
-            "dedupe_key": message.key,
+            "channel": notice.audience,
+            "kind": notice.kind,
+            "payload": json.dumps(notice.facts),
+            "dedupe_key": notice.key,
             "status": "pending",
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
         }
         stmt = dialect_insert(self.tx.conn.dialect.name)(outbox).values(values)
-        if message.key is not None:
+        if notice.key is not None:
             stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
         # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT.
         return self.tx.conn.execute(stmt.returning(outbox.c.id)).first() is not None

@@ -1,5 +1,6 @@
-"""Routes each outbox message to Slack or to email; the bot never e-mails a supplier twice by
-itself: a try that finds an email may already have gone asks a person instead."""
+"""Sends each outbox notice as the registry renders it, to Slack or by email; the bot never
+e-mails a supplier twice by itself: a try that finds an email may already have gone asks a
+person instead."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from bot.delivery.notices import Notices
 from bot.delivery.outbox_worker import RetryQuietly
+from bot.delivery.rendered import Letter
 from bot.delivery.slack_delivery import SlackDelivery
 from domain import po_sending
-from domain.notifications import EMAIL
 from domain.purchase_orders import PurchasingSetup
 from storage.db import Database
 from storage.outbox import OutboxStore, QueuedMessage
@@ -71,17 +73,21 @@ class EmailRecords:
 class Deliveries:
     def __init__(
         self,
+        notices: Notices,
         slack: SlackDelivery,
-        email: Callable[[dict[str, Any]], dict[str, Any]] | None,
+        email: Callable[[Letter], dict[str, Any]] | None,
         records: EmailRecords,
     ) -> None:
+        self.notices = notices
         self.slack = slack
         self.email = email
         self.records = records
 
     def __call__(self, message: QueuedMessage) -> dict[str, Any]:
-        if message.kind != EMAIL:
-            return self.slack(message)
+        if not self.notices.is_letter(message):
+            rendered = self.notices.render(message)
+            assert not isinstance(rendered, Letter)
+            return self.slack(message.channel, rendered)
         if message.handed_at is not None:  # the bot died, or a write failed, after handing it
             return self.records.uncertain(message)
         if self.email is None:
@@ -89,11 +95,13 @@ class Deliveries:
         return self._email(message, self.email)
 
     def _email(
-        self, message: QueuedMessage, send: Callable[[dict[str, Any]], dict[str, Any]]
+        self, message: QueuedMessage, send: Callable[[Letter], dict[str, Any]]
     ) -> dict[str, Any]:
+        letter = self.notices.render(message)
+        assert isinstance(letter, Letter)
         self.records.handing_over(message)
         try:
-            result = send(message.payload)
+            result = send(letter)
         except BaseException:
             self.records.not_taken(message)  # refused or no answer before DATA: a retry may send
             raise

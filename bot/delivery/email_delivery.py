@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
+
+from bot.delivery.rendered import Letter
+from domain.purchasing import PurchaseOrderView
+from domain.wording import plural
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
@@ -111,44 +114,49 @@ def _flag(value: str) -> bool:
     raise ValueError(f"SMTP_URL: starttls={value!r} is not 1 or 0")
 
 
-class EmailDelivery:
-    """Sends one queued email with its workbook attached; returns the Message-ID."""
+def po_letter(po: PurchaseOrderView, to: str, workbook: tuple[str, bytes]) -> Letter:
+    """The email that sends an approved PO to its supplier, its workbook attached."""
+    lines = "\n".join(f"- {line.sku} {line.name}: {line.quantity}" for line in po.lines)
+    body = (
+        f"Hello {po.supplier},\n\nPlease find attached purchase order {po.number} "
+        f"({plural(po.units, 'unit')}).\n\n{lines}\n\nThank you.\n"
+    )
+    subject = f"Purchase order {po.number}"
+    return Letter(to, subject, body, workbook, message_key=f"{po.number}.po{po.po_id}")
 
-    def __init__(
-        self,
-        settings: SmtpSettings,
-        attachments: Callable[[str], tuple[str, bytes]],
-        timeout_s: float = 15,
-    ) -> None:
+
+class EmailDelivery:
+    """Sends one letter with its attachment; returns the Message-ID."""
+
+    def __init__(self, settings: SmtpSettings, timeout_s: float = 15) -> None:
         self.settings = settings
-        self.attachments = attachments
         self.timeout_s = timeout_s
 
-    def __call__(self, payload: dict[str, Any]) -> dict[str, Any]:
-        message = self.message(payload)
+    def __call__(self, letter: Letter) -> dict[str, Any]:
+        message = self.message(letter)
         try:
             self._send(message)
         except smtplib.SMTPRecipientsRefused as error:
             if _permanent(error):
                 raise EmailRejected(_refusals(error)) from error
             raise  # 4xx (a full mailbox, greylisting): the server asks us to come back
-        return {"to": payload["to"], "message_id": message["Message-ID"]}
+        return {"to": letter.to, "message_id": message["Message-ID"]}
 
-    def message(self, payload: dict[str, Any]) -> EmailMessage:
-        """The email for `payload`: plain-text body, the workbook attached."""
+    def message(self, letter: Letter) -> EmailMessage:
+        """The email for `letter`: plain-text body, the workbook attached."""
         message = EmailMessage()
         message["From"] = self.settings.sender
-        message["To"] = payload["to"]
-        message["Subject"] = payload["subject"]
-        if payload.get("reply_to"):
-            message["Reply-To"] = payload["reply_to"]
+        message["To"] = letter.to
+        message["Subject"] = letter.subject
+        if letter.reply_to:
+            message["Reply-To"] = letter.reply_to
         message["Date"] = format_datetime(datetime.now(UTC))
         domain = self.settings.sender.rpartition("@")[2]
-        key = payload.get("message_key")
+        key = letter.message_key
         # A stable Message-ID per PO lets mail systems drop the copy a retry may send.
         message["Message-ID"] = f"<{key}@{domain}>" if key else make_msgid(domain=domain)
-        message.set_content(payload["body"])
-        filename, content = self.attachments(payload["attachment"])
+        message.set_content(letter.body)
+        filename, content = letter.attachment
         message.add_attachment(content, *XLSX_TYPE, filename=filename)
         return message
 

@@ -1,4 +1,4 @@
-"""Turns a queued outbox message into the Slack Web API call it stands for."""
+"""Turns a rendered notice into the Slack Web API call it stands for."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from typing import Any
 
 from slack_sdk import WebClient
 
-from domain.notifications import SLACK_FILE, SLACK_POST, SLACK_UPDATE
-from storage.outbox import OutboxStore, QueuedMessage
+from bot.delivery.rendered import Post, Update, Upload
+from storage.outbox import OutboxStore
 
 
 class NotReady(Exception):
-    """The message refers to one not yet sent (a thread parent, the message to update)."""
+    """The notice refers to one not yet sent (a thread parent, the message to update)."""
 
     def __init__(self, message: str, never: bool = False) -> None:
         super().__init__(message)
@@ -20,23 +20,22 @@ class NotReady(Exception):
 
 
 class SlackDelivery:
-    """Sends posts, updates and files; returns what later messages may refer to."""
+    """Sends posts, updates and files; returns what later notices may refer to."""
 
     def __init__(
-        self,
-        client: WebClient,
-        store: OutboxStore,
-        files: Callable[[str], bytes],
-        channel_id: Callable[[str], str] = str,
+        self, client: WebClient, store: OutboxStore, channel_id: Callable[[str], str] = str
     ) -> None:
         self.client = client
         self.store = store
-        self.files = files
         self.channel_id = channel_id  # the configured channel (maybe a #name) to its ID
 
-    def __call__(self, message: QueuedMessage) -> dict[str, Any]:
-        send = {SLACK_POST: self._post, SLACK_UPDATE: self._update, SLACK_FILE: self._file}
-        return send[message.kind](self.channel_id(message.channel), message.payload)
+    def __call__(self, channel: str, rendered: Post | Update | Upload) -> dict[str, Any]:
+        target = self.channel_id(channel)
+        if isinstance(rendered, Post):
+            return self._post(target, rendered)
+        if isinstance(rendered, Update):
+            return self._update(rendered)
+        return self._file(target, rendered)
 
     def _sent(self, key: str) -> dict[str, Any]:
         result = self.store.result_of(key)
@@ -47,38 +46,33 @@ class SlackDelivery:
             )
         return result
 
-    def _thread(self, payload: dict[str, Any]) -> str | None:
-        key = payload.get("thread_of")
+    def _thread(self, key: str | None) -> str | None:
         return str(self._sent(key)["ts"]) if key else None
 
-    def _post(self, channel: str, payload: dict[str, Any]) -> dict[str, Any]:
+    def _post(self, channel: str, post: Post) -> dict[str, Any]:
         response = self.client.chat_postMessage(
             channel=channel,
-            text=payload["text"],
-            blocks=payload.get("blocks") or None,
-            thread_ts=self._thread(payload),
+            text=post.text,
+            blocks=post.blocks or None,
+            thread_ts=self._thread(post.reply_to),
             unfurl_links=False,
         )
         return {"channel": response["channel"], "ts": response["ts"]}
 
-    def _update(self, channel: str, payload: dict[str, Any]) -> dict[str, Any]:
-        target = self._sent(payload["update_of"])
+    def _update(self, update: Update) -> dict[str, Any]:
+        target = self._sent(update.of)
         response = self.client.chat_update(
-            channel=target["channel"],
-            ts=target["ts"],
-            text=payload["text"],
-            blocks=payload.get("blocks") or [],
+            channel=target["channel"], ts=target["ts"], text=update.text, blocks=update.blocks
         )
         return {"channel": response["channel"], "ts": response["ts"]}
 
-    def _file(self, channel: str, payload: dict[str, Any]) -> dict[str, Any]:
-        content = self.files(payload["builder"])
+    def _file(self, channel: str, upload: Upload) -> dict[str, Any]:
         response = self.client.files_upload_v2(
             channel=channel,
-            content=content,
-            filename=payload["filename"],
-            title=payload.get("title"),
-            initial_comment=payload.get("initial_comment"),
-            thread_ts=self._thread(payload),
+            content=upload.content,
+            filename=upload.filename,
+            title=upload.title,
+            initial_comment=upload.comment,
+            thread_ts=self._thread(upload.reply_to),
         )
         return {"channel": channel, "file_id": response["files"][0]["id"]}

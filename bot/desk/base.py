@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict
 from datetime import UTC, datetime
 
 from bot.config import AppConfig, parse_config
 from bot.slack_check import CHANNEL_ID
 from domain.purchase_orders import PurchasingSetup
-from domain.purchasing import PurchaseOrderView
-from handlers.blocks.purchasing import po_thread_note, proposal_message
-from handlers.blocks.receiving import with_receive_button
 from storage.db import Database
 from storage.unit_of_work import SqlUnitOfWork
 
@@ -42,7 +38,7 @@ class DeskBase:
         self.deadline_text = f"{deadline} {self.zone.key}"
         self.summarise_at_once = self.config.summaries_batch_every_s == 0
         self.purchasing = PurchasingSetup(
-            self.channel, self.config.purchasing.po_prefix, email_enabled, Presenter(self)
+            self.channel, self.config.purchasing.po_prefix, email_enabled
         )
 
     def now(self) -> datetime:
@@ -67,17 +63,3 @@ class DeskBase:
 
     def _reader(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.database, read_only=True)
-
-
-class Presenter:
-    """POs as Block Kit, for the outbox (the domain decides what to say, not how it looks)."""
-
-    def __init__(self, desk: DeskBase) -> None:
-        self.desk = desk
-
-    def proposal(self, view: PurchaseOrderView) -> dict[str, object]:
-        message = proposal_message(view, self.desk.clock(), self.desk.deadline_text, self.desk.zone)
-        return asdict(with_receive_button(message, view))
-
-    def note(self, text: str) -> dict[str, object]:
-        return asdict(po_thread_note(text))

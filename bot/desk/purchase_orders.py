@@ -7,10 +7,8 @@ from bot.scheduling.calendar import next_weekly
 from domain import po_sending as sending
 from domain import purchase_orders as po
 from domain import receiving
-from domain.errors import NotFound
 from domain.purchasing import OPEN_STATUSES, PurchaseOrderView
 from domain.receiving import ReceiptResult
-from storage.po_workbook import po_workbook
 
 
 class PurchaseOrders(DeskBase):
@@ -91,14 +89,6 @@ class PurchaseOrders(DeskBase):
 
     def open_pos(self) -> list[PurchaseOrderView]:
         return po.open_pos(self._reader())
-
-    def po_file(self, key: str) -> tuple[str, bytes]:
-        """The workbook of `po:<id>`, built from the PO as it stands."""
-        view = self.po(int(key.removeprefix("po:")))
-        if view is None:
-            raise NotFound(f"no purchase order {key}")
-        content = po_workbook(view, view.approved_at or self.clock(), self.zone)
-        return f"{view.number or 'proposal'}.xlsx", content
 
     def email_delayed(self, po_id: int, error: str) -> None:
         sending.email_delayed(self._writer(), po_id, error, self.clock(), self.purchasing)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from bot.desk.base import DeskBase
 from bot.scheduling.calendar import deadline_calendar, digest_calendar, next_weekly
@@ -12,13 +10,7 @@ from domain import deadline, digest, lead_times, services
 from domain.errors import NotFound
 from domain.lead_times import Coverage, LeadTimes
 from domain.order_refs import OrderRef
-from domain.views import BackorderSummary, Digest, Overview
-from handlers.blocks.digest import digest_message
-from handlers.blocks.journey import slips_text, with_section
-from handlers.blocks.reminders import reminder_message
-from handlers.blocks.summaries import summary_message
-from storage.digest_workbook import digest_workbook
-from storage.workbooks import open_backorders_workbook
+from domain.views import BackorderSummary, Overview
 
 
 class Reports(DeskBase):
@@ -26,22 +18,13 @@ class Reports(DeskBase):
 
     def flush_summaries(self) -> BackorderSummary:
         """Post one summary of what started waiting since the last one (through the outbox)."""
-        now = self.clock()
-
-        def render(summary: BackorderSummary) -> dict[str, object]:
-            return asdict(summary_message(summary, now))
-
-        return services.flush_summary(self._writer(), self.channel, render, now)
+        return services.flush_summary(self._writer(), self.channel, self.clock())
 
     def overview(self) -> Overview:
         return services.backorder_overview(self._reader())
 
     def request_export(self, channel: str, requested_by: str) -> None:
         services.request_export(self._writer(), channel, requested_by, self.clock())
-
-    def export_workbook(self) -> bytes:
-        with self._reader() as uow:
-            return open_backorders_workbook(uow.queries.open_lines(), self.clock())
 
     def order_etas(self, number: str) -> dict[str, Coverage]:
         now = self.clock()
@@ -78,12 +61,8 @@ class Reports(DeskBase):
         now = self.clock()
         calendar = deadline_calendar(self.config)
         upcoming = calendar.first_at_or_after(now)  # the deadline it warns about
-
-        def render(at: datetime, due: list[tuple[str, int]], waiting: list[Any]) -> dict[str, Any]:
-            return asdict(reminder_message(at, due, waiting, self.zone))
-
         period = calendar.period(upcoming)  # the deadline's own key
-        return deadline.remind_deadline(self._writer(), period, upcoming, now, self.channel, render)
+        return deadline.remind_deadline(self._writer(), period, upcoming, now, self.channel)
 
     def post_digest(self, scheduled: bool = True) -> bool:
         """The digest of the week to the last `digest.schedule` moment (or to now, on demand)."""
@@ -91,26 +70,6 @@ class Reports(DeskBase):
         calendar = digest_calendar(self.config)
         end = calendar.last_at_or_before(now) if scheduled else now
         key = f"digest:{calendar.period(end)}" if scheduled else f"digest:asked:{now:%s%f}"
-        slips = self.refresh_etas()
-
-        def render(d: Digest) -> dict[str, Any]:
-            message = digest_message(d, now, self.zone)
-            return asdict(with_section(message, slips_text(slips, self.zone)) if slips else message)
-
+        slips = self.refresh_etas()  # found once: they travel with the digest
         week = (end - timedelta(days=7), end)
-
-        def build() -> Digest:
-            with self._reader() as uow:
-                return uow.digest.build(week[0], week[1], now)
-
-        return digest.post_digest(
-            self._writer(), key, week, now, self.channel, render, build, scheduled
-        )
-
-    def digest_file(self, builder: str) -> bytes:
-        """The digest workbook for `digest:<start>/<end>`, built when it is sent."""
-        start, end = (datetime.fromisoformat(part) for part in builder[7:].split("/"))
-        now = self.clock()
-        with self._reader() as uow:
-            report = uow.digest.build(start, end, now)
-            return digest_workbook(report, uow.queries.open_lines(), now, self.zone)
+        return digest.post_digest(self._writer(), key, week, now, self.channel, slips, scheduled)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -14,17 +13,15 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import select
 
 from bot.console.local_slack import LocalSlack
 from bot.facade import Backorders
 from domain.errors import NotFound
-from domain.notifications import SLACK_POST
 from storage.db import Database
-from storage.outbox import outbox
 from tests.support.builders import delivery, order
 from tests.support.databases import postgres_schema_url, require_postgres
 from tests.support.http import request
+from tests.support.notices import channel_posts
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,13 +77,6 @@ def test_a_bad_catalog_is_refused_whole_with_sheet_row_and_column(
     assert backorders.overview().suppliers == ()
     with pytest.raises(NotFound, match="CHAIN"):
         backorders.sku("CHAIN")
-
-
-def channel_posts(database: Database) -> str:
-    """Every message queued for the channel, as text."""
-    with database.engine.connect() as conn:
-        rows = conn.execute(select(outbox.c.payload).where(outbox.c.kind == SLACK_POST)).all()
-    return "\n".join(json.dumps(row.payload, ensure_ascii=False) for row in rows)
 
 
 def test_a_reimport_at_the_command_line_tells_the_channel_which_waiting_orders_can_ship(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.console.local_slack import Fault, LocalSlack
 from bot.facade import utc_now
-from domain.notifications import SLACK_POST, Outbound
+from domain.notifications import ORDERS_READY, Notice
 from storage.db import Database
 from storage.outbox import OutboxStore
 from storage.unit_of_work import SqlUnitOfWork
@@ -26,7 +26,7 @@ CHANNELS = ("C0PURCHASE", "C0OTHER")
 def queue(database: Database, channel: str, *texts: str) -> None:
     with SqlUnitOfWork(database) as uow:
         for text in texts:
-            uow.outbox.add(Outbound(SLACK_POST, channel, {"text": text}), utc_now())
+            uow.outbox.add(Notice(ORDERS_READY, channel, {"text": text}), utc_now())
         uow.commit()
 
 

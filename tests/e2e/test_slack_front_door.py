@@ -17,8 +17,8 @@ import pytest
 from bot.console.local_slack import Fault, LocalSlack
 from bot.console.slack_signing import interactive_body, signed_headers
 from bot.web.slack_door import MAX_SLACK_BODY, Refused, read_limited
+from domain.notifications import EXPORT_WORKBOOK
 from domain.purchase_orders import Actor
-from domain.services import EXPORT_BUILDER
 from handlers.blocks.receiving import receive_modal
 from handlers.errors import SORRY
 from handlers.ids import Action, Callback
@@ -318,4 +318,4 @@ def test_the_same_export_command_delivered_three_times_queues_one_workbook(
     command = slash_command("export", "https://hooks.slack.com/commands/T1/2/x", channel_id=CHANNEL)
     deliver_three_times(bot, command)
     executor.wait_idle()
-    assert sum(EXPORT_BUILDER in repr(row) for row in snapshot(database)["outbox"]) == 1
+    assert sum(EXPORT_WORKBOOK in repr(row) for row in snapshot(database)["outbox"]) == 1

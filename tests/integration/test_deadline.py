@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
+
+import pytest
 
 from bot.config import parse_config
 from bot.facade import Backorders
+from domain import deadline
 from domain.model import Catalog, Product, Supplier
+from domain.po_rules import SupplierTerms
 from domain.purchase_orders import Actor
 from storage.db import Database
 from tests.support.builders import delivery, order
@@ -110,3 +115,25 @@ def test_the_reminder_goes_once_a_week_with_what_the_deadline_will_do(
     desk.ingest(delivery(order("1001", ("BOLT", 2))))
     assert desk.remind_deadline() is True
     assert desk.remind_deadline() is False
+
+
+def test_one_supplier_failing_at_the_deadline_does_not_stop_the_others(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk = shop(database, Clock(FRIDAY_3PM))
+    desk.ingest(delivery(order("1001", ("CHAIN", 1), ("BOLT", 2))))
+    real = deadline.propose
+
+    def acme_fails(uow: Any, terms: SupplierTerms, *args: Any, **kwargs: Any) -> Any:
+        view = real(uow, terms, *args, **kwargs)  # written, then the failure rolls it back
+        if terms.name == "Acme":
+            raise RuntimeError("Acme's buffer could not be read")
+        return view
+
+    monkeypatch.setattr(deadline, "propose", acme_fails)
+    done = desk.run_deadline()
+    assert sorted(done) == ["Acme: failed (RuntimeError)", "Bolt Co: proposed"]
+    assert [p.supplier for p in desk.open_pos()] == ["Bolt Co"]
+    monkeypatch.undo()
+    assert desk.run_deadline() == ["Acme: proposed"]  # its week was not marked done
+    assert sorted(p.supplier for p in desk.open_pos()) == ["Acme", "Bolt Co"]

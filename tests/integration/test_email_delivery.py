@@ -20,6 +20,7 @@ from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 from openpyxl import load_workbook
 
 from bot.delivery.email_delivery import EmailDelivery, EmailRejected, SmtpSettings
+from bot.delivery.rendered import Letter
 from domain.purchasing import PoLine, PoStatus, PurchaseOrderView
 from storage.db import Database
 from storage.po_workbook import po_workbook
@@ -99,22 +100,17 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
     controller.stop()
 
 
-def workbooks(key: str) -> tuple[str, bytes]:
-    assert key == "po:42"
-    return "PO-0042.xlsx", po_workbook(PO, ISSUED, ZoneInfo("Europe/London"))
-
-
 def delivery(url: str, timeout_s: float = 5) -> EmailDelivery:
-    return EmailDelivery(SmtpSettings.from_url(url), workbooks, timeout_s=timeout_s)
+    return EmailDelivery(SmtpSettings.from_url(url), timeout_s=timeout_s)
 
 
-PAYLOAD = {
-    "to": SUPPLIER,
-    "subject": "Purchase order PO-0042 from Cycle Shop",
-    "body": "Hello,\n\nPlease find our purchase order PO-0042 attached.\n",
-    "attachment": "po:42",
-    "reply_to": "buyer@cycleshop.example",
-}
+LETTER = Letter(
+    to=SUPPLIER,
+    subject="Purchase order PO-0042 from Cycle Shop",
+    body="Hello,\n\nPlease find our purchase order PO-0042 attached.\n",
+    attachment=("PO-0042.xlsx", po_workbook(PO, ISSUED, ZoneInfo("Europe/London"))),
+    reply_to="buyer@cycleshop.example",
+)
 
 
 def received_message(envelope: Envelope) -> EmailMessage:
@@ -125,14 +121,14 @@ def received_message(envelope: Envelope) -> EmailMessage:
 
 def test_the_supplier_gets_one_email_with_the_po_workbook(inbox: tuple[Inbox, int]) -> None:
     handler, port = inbox
-    result = delivery(f"smtp://127.0.0.1:{port}?from=buyer%2Bpo@cycleshop.example")(PAYLOAD)
+    result = delivery(f"smtp://127.0.0.1:{port}?from=buyer%2Bpo@cycleshop.example")(LETTER)
 
     [(envelope, _)] = handler.received
     assert envelope.mail_from == "buyer+po@cycleshop.example"
     assert envelope.rcpt_tos == [SUPPLIER]
     message = received_message(envelope)
-    assert message["Subject"] == PAYLOAD["subject"]
-    assert message["Reply-To"] == PAYLOAD["reply_to"]
+    assert message["Subject"] == LETTER.subject
+    assert message["Reply-To"] == LETTER.reply_to
     assert result == {"to": SUPPLIER, "message_id": message["Message-ID"]}
     assert message["Message-ID"].endswith("@cycleshop.example>")
     body = message.get_body(("plain",))
@@ -154,7 +150,7 @@ def test_the_supplier_gets_one_email_with_the_po_workbook(inbox: tuple[Inbox, in
 
 def test_a_url_with_a_user_logs_in(inbox: tuple[Inbox, int]) -> None:
     handler, port = inbox
-    delivery(f"smtp://{USER}:{PASSWORD_IN_URL}@127.0.0.1:{port}")(PAYLOAD)
+    delivery(f"smtp://{USER}:{PASSWORD_IN_URL}@127.0.0.1:{port}")(LETTER)
     [(_, session)] = handler.received
     assert session.authenticated
     assert session.auth_data == LoginPassword(USER.encode(), PASSWORD.encode())
@@ -163,7 +159,7 @@ def test_a_url_with_a_user_logs_in(inbox: tuple[Inbox, int]) -> None:
 def test_a_wrong_password_raises_and_sends_nothing(inbox: tuple[Inbox, int]) -> None:
     handler, port = inbox
     with pytest.raises(smtplib.SMTPAuthenticationError):
-        delivery(f"smtp://{USER}:wrong@127.0.0.1:{port}")(PAYLOAD)
+        delivery(f"smtp://{USER}:wrong@127.0.0.1:{port}")(LETTER)
     assert handler.received == []
 
 
@@ -171,14 +167,14 @@ def test_a_recipient_refused_for_good_is_rejected(inbox: tuple[Inbox, int]) -> N
     handler, port = inbox
     handler.refusal = "550 5.1.1 No such mailbox"
     with pytest.raises(EmailRejected, match=r"550 5\.1\.1 No such mailbox"):
-        delivery(f"smtp://127.0.0.1:{port}")(PAYLOAD)
+        delivery(f"smtp://127.0.0.1:{port}")(LETTER)
 
 
 def test_a_recipient_refused_for_now_is_retried_not_rejected(inbox: tuple[Inbox, int]) -> None:
     handler, port = inbox
     handler.refusal = "450 4.7.1 Greylisted, please try again later"
     with pytest.raises(smtplib.SMTPRecipientsRefused) as raised:
-        delivery(f"smtp://127.0.0.1:{port}")(PAYLOAD)
+        delivery(f"smtp://127.0.0.1:{port}")(LETTER)
     assert not isinstance(raised.value, EmailRejected)
 
 
@@ -187,14 +183,14 @@ def test_starttls_asked_for_but_not_offered_never_sends_in_the_clear(
 ) -> None:
     handler, port = inbox
     with pytest.raises(smtplib.SMTPNotSupportedError):
-        delivery(f"smtp://{USER}:{PASSWORD_IN_URL}@127.0.0.1:{port}?starttls=1")(PAYLOAD)
+        delivery(f"smtp://{USER}:{PASSWORD_IN_URL}@127.0.0.1:{port}?starttls=1")(LETTER)
     assert handler.received == []
 
 
 def test_no_server_raises_quickly() -> None:
     started = time.monotonic()
     with pytest.raises(OSError):
-        delivery(f"smtp://127.0.0.1:{free_port()}", timeout_s=1)(PAYLOAD)
+        delivery(f"smtp://127.0.0.1:{free_port()}", timeout_s=1)(LETTER)
     assert time.monotonic() - started < 2
 
 

@@ -6,15 +6,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 
 from bot.config import parse_config
 from bot.facade import Backorders
 from domain.model import Catalog, Product, Supplier
 from domain.purchase_orders import Actor
 from storage.db import Database
-from storage.models import OutboxRow
 from tests.support.builders import delivery, order
+from tests.support.notices import channel_posts
 
 MON = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 BOSS = Actor("U1", True)
@@ -105,10 +104,5 @@ def test_the_digest_lists_a_line_whose_expected_date_slipped(
         datetime(2026, 11, 11, 15, 0, tzinfo=UTC),
     )
     desk.post_digest(scheduled=False)
-    with desk.database.engine.connect() as conn:
-        payload = conn.execute(
-            select(OutboxRow.payload)
-            .where(OutboxRow.dedupe_key.like("digest:asked:%"))
-            .where(OutboxRow.kind == "slack.post")
-        ).scalar_one()
-    assert "Expected dates that slipped" in payload and "#3001" in payload
+    posted = channel_posts(desk.database, desk.clock())
+    assert "Expected dates that slipped" in posted and "#3001" in posted

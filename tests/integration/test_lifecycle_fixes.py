@@ -3,27 +3,24 @@ what "to order" counts, what the digest calls cancelled, and a line cancelled in
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 
 from bot.config import parse_config
 from bot.facade import Backorders
 from domain.errors import DomainError
 from domain.model import Catalog, Product, Supplier
-from domain.notifications import SLACK_POST
 from domain.purchase_orders import Actor
 from domain.views import CancelledSku
 from handlers.blocks.queries import order_message, supplier_message
 from handlers.blocks.text import to_text
 from storage.db import Database
 from storage.digest import SqlDigest
-from storage.outbox import outbox
 from storage.unit_of_work import SqlUnitOfWork
 from tests.support.builders import delivery, order
+from tests.support.notices import channel_posts
 
 T = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # a Monday
 BOSS = Actor("U1", True)
@@ -150,13 +147,6 @@ def test_cancelling_a_line_twice_says_it_is_already_cancelled(desk: Backorders) 
     desk.cancel_from_slack("1001", "BK-PADS-DISC", BOSS)
     with pytest.raises(DomainError, match="BK-PADS-DISC on order #1001 is already cancelled"):
         desk.cancel_from_slack("1001", "BK-PADS-DISC", BOSS)
-
-
-def channel_posts(database: Database) -> str:
-    """Every message queued for the channel, as text."""
-    with database.engine.connect() as conn:
-        rows = conn.execute(select(outbox.c.payload).where(outbox.c.kind == SLACK_POST)).all()
-    return "\n".join(json.dumps(row.payload, ensure_ascii=False) for row in rows)
 
 
 def test_a_catalog_reimport_that_fills_waiting_lines_announces_the_orders_that_can_ship(

@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from bot.config import parse_config
 from bot.delivery.deliveries import Deliveries
 from bot.delivery.email_delivery import EmailDelivery, SmtpSettings
+from bot.delivery.notices import Notices
 from bot.delivery.outbox_worker import OutboxWorker
 from bot.delivery.slack_delivery import SlackDelivery
 from bot.facade import Backorders
@@ -28,8 +29,8 @@ CONFIG = parse_config({"slack": {"channel": "C0PURCHASE"}, "timezone": "UTC"})
 class DroppingFirst(EmailDelivery):
     """The real SMTP conversation, after the disconnects `drops` plans (nothing was taken)."""
 
-    def __init__(self, url: str, desk: Backorders, drops: Faults) -> None:
-        super().__init__(SmtpSettings.from_url(url), desk.po_file)
+    def __init__(self, url: str, drops: Faults) -> None:
+        super().__init__(SmtpSettings.from_url(url))
         self.drops = drops
 
     def _send(self, message: EmailMessage) -> None:
@@ -48,9 +49,10 @@ def deliver_approved_po(
     proposal = desk.raise_po(VELO.name, BOSS.user)
     desk.approve_po(proposal.po_id, proposal.version, BOSS)
     store, slack = OutboxStore(database), FlakySlack(Faults(), lambda *_: None)
-    to_slack = SlackDelivery(slack, store, lambda key: desk.po_file(key)[1])  # type: ignore[arg-type]
-    email = DroppingFirst(url, desk, Faults(smtp_drops))
-    deliveries = Deliveries(to_slack, email, FlakyRecords(desk, Faults(record_fails)))
+    to_slack = SlackDelivery(slack, store)  # type: ignore[arg-type]
+    email = DroppingFirst(url, Faults(smtp_drops))
+    notices = Notices(database, desk.clock, desk.config)
+    deliveries = Deliveries(notices, to_slack, email, FlakyRecords(desk, Faults(record_fails)))
     worker = OutboxWorker(store, deliveries, desk.clock, pace_s=0, backoff_base_s=0)
     for _ in range(20):  # retries are due at once (no backoff): until nothing is left
         if not worker.run_once():

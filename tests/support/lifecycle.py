@@ -20,6 +20,7 @@ from sqlalchemy import text
 
 from bot.delivery.deliveries import Deliveries, EmailRecords
 from bot.delivery.email_delivery import EmailDelivery, SmtpSettings
+from bot.delivery.notices import Notices
 from bot.delivery.outbox_worker import OutboxWorker
 from bot.delivery.slack_delivery import SlackDelivery
 from bot.facade import Backorders
@@ -185,10 +186,11 @@ def flaky_outbox(
     recording "emailed" fails when `write_faults` says so (after the email went)."""
     store = OutboxStore(desk.database)
     client = FlakySlack(faults, mailbag.record)
-    slack = SlackDelivery(client, store, lambda builder: desk.po_file(builder)[1])  # type: ignore[arg-type]
-    email = EmailDelivery(SmtpSettings.from_url("smtp://127.0.0.1:2525"), desk.po_file)
+    slack = SlackDelivery(client, store)  # type: ignore[arg-type]
+    email = EmailDelivery(SmtpSettings.from_url("smtp://127.0.0.1:2525"))
     email._send = FlakyMail(faults, mailbag.record)  # type: ignore[method-assign]
-    deliveries = Deliveries(slack, email, FlakyRecords(desk, write_faults))
+    notices = Notices(desk.database, desk.clock, desk.config)
+    deliveries = Deliveries(notices, slack, email, FlakyRecords(desk, write_faults))
     return OutboxWorker(store, deliveries, desk.clock, pace_s=0, backoff_base_s=0)
 
 
@@ -255,17 +257,26 @@ def all_allocated(database: Database) -> dict[str, int]:
 
 
 _BUILDER = re.compile(r"^po:(\d+)")
+DOCUMENTS = {
+    "po.to_supplier": "email",
+    "po.workbook": "slack.file",
+    "email": "email",
+    "slack.file": "slack.file",
+}
 
 
 def outbox_po_documents(database: Database) -> Counter[tuple[int, str]]:
-    """(PO id, kind) of every queued email and file: what the outbox will send per PO."""
+    """(PO id, "email" or "slack.file") of every queued email and file: what the outbox will
+    send per PO (rows of older versions named them so; notices are `po.to_supplier` and
+    `po.workbook`)."""
     found: Counter[tuple[int, str]] = Counter()
     with database.reader.connect() as conn:
         rows = conn.execute(text("SELECT kind, payload FROM outbox"))
         for kind, payload in rows:
             po_id = _po_of(json.loads(payload))
-            if po_id is not None and kind in ("email", "slack.file"):
-                found[(po_id, kind)] += 1
+            shown = DOCUMENTS.get(kind)
+            if po_id is not None and shown is not None:
+                found[(po_id, shown)] += 1
     return found
 
 
