@@ -7,11 +7,19 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import text
 
+from bot.app import build_bot
+from bot.config import ConfigError, parse_config
 from bot.console.local_slack import LocalSlack
-from tests.e2e.conftest import RunningBot
+from bot.settings import settings_from_env
+from bot.web.server import HttpServer
+from domain.errors import NotFound
+from storage.db import Database
+from tests.e2e.conftest import CONFIG, SECRETS, RunningBot
 from tests.e2e.test_order_by_store import ask
+from tests.support.builders import T0, minutes
 from tests.support.http import base64_signature, fixture_bytes, fixture_headers, request
 
 GIFT_CARD_LINE = {  # as Shopify sends a gift card: no SKU, nothing to ship, already fulfilled
@@ -133,3 +141,25 @@ def test_an_order_first_seen_cancelled_keeps_the_stores_cancellation_time(
     with running_bot.bot.database.engine.connect() as conn:
         [when] = conn.execute(text("SELECT cancelled_at FROM orders")).scalars()
     assert str(when).startswith("2025-04-02 16:31:25")  # 11:31:25-05:00, not when it came
+
+
+def test_with_test_orders_ignored_a_test_order_is_answered_and_not_kept(
+    database: Database,
+) -> None:
+    config = parse_config(CONFIG | {"stores": {"test_orders": "ignore"}})
+    bot = build_bot(settings_from_env(SECRETS), config, lambda: T0 + minutes(1), database)
+    server = HttpServer(bot.http, "127.0.0.1", 0, threads=2)
+    server.start_in_thread()
+    try:
+        running = RunningBot(bot, f"http://127.0.0.1:{server.port}")
+        answer = post_shopify(running, shopify_order(lambda data: data.update(test=True)))
+        assert answer["outcome"] == "ignored"
+        with pytest.raises(NotFound):
+            bot.backorders.order("1002")
+    finally:
+        server.close()
+
+
+def test_a_test_orders_setting_that_is_neither_record_nor_ignore_is_refused_by_name() -> None:
+    with pytest.raises(ConfigError, match=r"stores\.test_orders"):
+        parse_config(CONFIG | {"stores": {"test_orders": "drop"}})
