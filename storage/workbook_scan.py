@@ -91,7 +91,7 @@ class _Scanner:
         self.depth = self.unit_depth = self.units = self.run = self.unit_text = 0
         self.unit_elements = self.unit_width = self.held = 0
         self.cell = ""
-        self.formula = self.value = False
+        self.formula = self.value = self.in_value = False
         self.xml = True
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
@@ -125,7 +125,7 @@ class _Scanner:
             self.cell = attrs.get("r", "")
             self.formula = self.value = False
         self.formula |= name == f"{_MAIN} f"
-        self.value |= name == f"{_MAIN} v"
+        self.in_value = name == f"{_MAIN} v"
         if self.unit_depth:
             self._inside_unit()
         elif self.streamed and name == self.streamed.unit:
@@ -152,6 +152,7 @@ class _Scanner:
 
     def _end(self, name: str) -> None:
         self.run = 0
+        self.in_value = False
         if self.formula and not self.value and name.endswith(" c"):
             self.part.unsaved_formulas += 1
             self.formula = False
@@ -167,6 +168,8 @@ class _Scanner:
             self._check(self.held <= self.streamed.most_held, "too much text")
 
     def _text(self, data: str) -> None:
+        # An empty <v/> (openpyxl writes one for every formula) saves no value either.
+        self.value |= self.in_value and bool(data.strip())
         self.run += len(data)
         if self.run > limits.EXCEL_MAX_TEXT:
             where = f"cell {self.cell} in " if self.cell else ""

@@ -206,3 +206,42 @@ def mutated(data: bytes, mutation: Mutation) -> bytes:
     at = where % max(len(content), 1)
     parts[seed % len(parts)] = (name, content[:at] + bytes([value]) + content[at + 1 :])
     return packed(parts)
+
+
+STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+EXCEL_STRICT = ROOT / "tests" / "fixtures" / "workbooks" / "excel-2013-strict.xlsx"
+
+
+def strict_catalog(path: Path, products: list[list[object]]) -> Path:
+    """Excel 2013's own Strict workbook (see the fixture's README), its two sheets made a catalog.
+
+    Only the sheet names and the cells change; the package, its Strict namespaces, styles, theme
+    and properties are as Excel saved them.
+    """
+    with zipfile.ZipFile(EXCEL_STRICT) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    book = parts["xl/workbook.xml"].decode()
+    book = book.replace('name="Sheet1"', 'name="Suppliers"')
+    parts["xl/workbook.xml"] = book.replace('name="Sheet Number 2"', 'name="Products"').encode()
+    tables = {"xl/worksheets/sheet1.xml": SUPPLIER_ROWS, "xl/worksheets/sheet2.xml": products}
+    for name, rows in tables.items():
+        xml = parts[name].decode()
+        start, end = xml.index("<sheetData>"), xml.index("</sheetData>")
+        cells = "".join(row(n, values) for n, values in enumerate(rows, start=1))
+        parts[name] = (xml[: start + len("<sheetData>")] + cells + xml[end:]).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    return path
+
+
+def encrypted_workbook(path: Path) -> Path:
+    """What Excel writes for a workbook with a password: an OLE2 compound file whose directory
+    names an EncryptionInfo and an EncryptedPackage stream (MS-OFFCRYPTO 2.3.4)."""
+    header = bytes.fromhex("D0CF11E0A1B11AE1") + bytes(504)
+    directory = b"".join(
+        name.encode("utf-16-le").ljust(64, b"\0") + bytes(64)
+        for name in ("Root Entry", "EncryptionInfo", "EncryptedPackage", "\x06DataSpaces")
+    )
+    path.write_bytes(header + directory + bytes(4096))
+    return path
