@@ -33,6 +33,7 @@ TESTED = {
     "send-order",
     "slack-config",
     "import-report",
+    "shopify-import",
 }
 PROMPT = "backorders> "
 
@@ -213,3 +214,23 @@ def test_a_bad_cell_is_reported_by_sheet_row_and_column_as_the_readme_shows(
     assert examples()["import-report"].strip() in done.stdout + done.stderr
     printed = make_run(reader_env, typed="n\nquit\n")
     assert "The database is empty" in printed, "a refused import applied something"
+
+
+def test_shopifys_product_export_imports_in_one_command_as_the_readme_shows(
+    reader_env: dict[str, str], tmp_path: Path
+) -> None:
+    example = examples()["shopify-import"]
+    command, _, expected = example.partition("\n")
+    assert command == "$ python -m bot import products_export.csv"
+    export = ROOT / "tests" / "fixtures" / "shopify" / "product_template.csv"
+    (tmp_path / "products_export.csv").write_bytes(export.read_bytes())
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "import", "products_export.csv"],
+        cwd=tmp_path,
+        env=reader_env | {"PYTHONPATH": str(ROOT), "BOT_CONFIG": str(ROOT / "app.yaml")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert unmatched(expected, done.stdout) is None, done.stdout
