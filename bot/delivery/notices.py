@@ -35,7 +35,9 @@ LETTERS = frozenset({n.PO_TO_SUPPLIER, legacy.EMAIL})  # notices that go by emai
 class Notices(ReportNotices):
     """Renders a queued notice (or a legacy row) into what Slack or the mail server takes."""
 
-    def __init__(self, database: Database, clock: Callable[[], datetime], config: AppConfig):
+    def __init__(
+        self, database: Database, clock: Callable[[], datetime], config: AppConfig
+    ) -> None:
         super().__init__(database, clock, config)
         self.kinds: dict[str, Callable[[dict[str, Any]], Rendered]] = {
             n.PO_PROPOSED: lambda f: self._proposal(f, reply=False),

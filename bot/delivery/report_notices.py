@@ -27,7 +27,9 @@ from storage.workbooks import open_backorders_workbook
 class ReportNotices:
     """Reads what a report shows at send time (read-only) and words it as the channel reads it."""
 
-    def __init__(self, database: Database, clock: Callable[[], datetime], config: AppConfig):
+    def __init__(
+        self, database: Database, clock: Callable[[], datetime], config: AppConfig
+    ) -> None:
         self.database = database
         self.clock = clock
         self.zone = config.timezone
