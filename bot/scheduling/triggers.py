@@ -37,10 +37,12 @@ class WeeklyTrigger(BaseTrigger):
         self, previous_fire_time: datetime | None, now: datetime
     ) -> datetime | None:
         """The first fire at or after `now`; after a fire, the one following it (even if that
-        is past: the scheduler coalesces missed runs and applies the misfire grace)."""
-        start = now.astimezone(UTC)  # in UTC: real-time arithmetic, folds compared right
+        is past: the scheduler coalesces missed runs and applies the misfire grace), never
+        the same one again, whatever `now` says (so a clock set back does not repeat a run)."""
+        # In UTC: real-time arithmetic (on a local time, `+` drops the fold, an hour back)
+        start = (previous_fire_time or now).astimezone(UTC)
         if previous_fire_time is not None:
-            start = min(start, previous_fire_time.astimezone(UTC) + MICROSECOND)
+            start += MICROSECOND
         occurrence = self.calendar.first_at_or_after(start + self.ahead)
         fire = (occurrence - self.ahead).astimezone(self.timezone)
         return self._apply_jitter(fire, self.jitter, now)
