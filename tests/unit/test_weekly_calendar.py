@@ -85,9 +85,7 @@ def test_the_reminder_fires_its_full_two_hours_before_every_deadline(
     )
 
 
-def test_the_hour_before_the_first_deadline_after_the_clocks_go_back_belongs_to_last_week() -> (
-    None
-):
+def test_the_hour_before_the_first_deadline_after_the_clocks_go_back_is_last_weeks() -> None:
     calendar = deadline_calendar(parse_config(config("Europe/London", "fri 15:00")))
     half_two = datetime(2026, 10, 30, 14, 30, tzinfo=UTC)  # Friday 14:30 GMT, first week on GMT
     assert calendar.last_at_or_before(half_two) == datetime(2026, 10, 23, 14, 0, tzinfo=UTC)
