@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from handlers import commands, errors, events, purchasing, receiving
 from handlers.approvers import Approvers
@@ -17,6 +18,7 @@ from handlers.ports import Desk
 
 log = logging.getLogger(__name__)
 WEB_API_TIMEOUT_S = 10
+LISTENER_RATE_LIMIT_RETRIES = 1  # a person is waiting: one retry after Slack's Retry-After
 # Bolt logs a request that fails its signature check, body and all, at INFO. The front door
 # (bot.web.slack_door) refuses those first, in one line; this keeps a body out of the log anyway.
 BOLT_BODY_LOGGER = "slack_bolt.RequestVerification"
@@ -27,6 +29,23 @@ def point_at(client: WebClient, api_url: str | None, timeout_s: int) -> WebClien
     if api_url:
         client.base_url = api_url if api_url.endswith("/") else api_url + "/"
     client.timeout = timeout_s
+    return client
+
+
+def delivery_client(
+    token: str, api_url: str | None = None, timeout_s: int = WEB_API_TIMEOUT_S
+) -> WebClient:
+    """The outbox worker's client: no retry handlers of its own, not even slack_sdk's default
+    one for connection errors. The outbox retries, paced per channel, and knows what a failure
+    means; a hidden retry of a post Slack had taken would post it twice."""
+    return point_at(WebClient(token=token, retry_handlers=[]), api_url, timeout_s)
+
+
+def retry_rate_limits(client: WebClient) -> WebClient:
+    """The listeners' client (Bolt copies its handlers into each request's client): slack_sdk's
+    default retry of a failed connection, and a retry of a rate-limited call."""
+    rate_limits = RateLimitErrorRetryHandler(max_retry_count=LISTENER_RATE_LIMIT_RETRIES)
+    client.retry_handlers = [*client.retry_handlers, rate_limits]
     return client
 
 
@@ -65,7 +84,7 @@ def build_slack_app(
         listener_executor=listener_executor,
         logger=logging.getLogger("slack_bolt"),
     )
-    point_at(app.client, api_url, timeout_s)
+    retry_rate_limits(point_at(app.client, api_url, timeout_s))
     logging.getLogger(BOLT_BODY_LOGGER).setLevel(logging.WARNING)  # after App(): it sets one
 
     @app.middleware
