@@ -1,1 +1,1 @@
-"""Scheduling: the weekly calendar, the cron triggers and the persistent job store."""
+"""Scheduling: the weekly calendar, the trigger on it and the persistent job store."""
