@@ -33,7 +33,7 @@ def point_at(client: WebClient, api_url: str | None, timeout_s: int) -> WebClien
 
 
 def delivery_client(
-    token: str, api_url: str | None = None, timeout_s: int = WEB_API_TIMEOUT_S
+    token: str | None, api_url: str | None = None, timeout_s: int = WEB_API_TIMEOUT_S
 ) -> WebClient:
     """The outbox worker's client: no retry handlers of its own, not even slack_sdk's default
     one for connection errors. The outbox retries, paced per channel, and knows what a failure
