@@ -27,7 +27,7 @@ from bot.scheduling.scheduler import start as start_scheduler
 from bot.settings import Settings
 from bot.slack_check import SlackCheck
 from bot.web.http import HttpApp, WebhookEndpoint
-from bot.web.slack_app import build_slack_app
+from bot.web.slack_app import build_slack_app, delivery_client
 from bot.web.slack_door import SlackDoor
 from handlers.approvers import Approvers
 from storage.db import Database, connect
@@ -175,7 +175,8 @@ def _outbox_worker(bot: Bot, settings: Settings, clock: Clock, pace_s: float) ->
             desk.email_delayed(int(message.payload["po_id"]), error)
 
     email = EmailDelivery(_smtp(settings)) if settings.smtp_url else None
-    slack = SlackDelivery(bot.slack.client, bot.outbox, check.channel_for)
+    client = delivery_client(bot.slack.client.token, settings.slack_api_url)
+    slack = SlackDelivery(client, bot.outbox, check.channel_for)
     return OutboxWorker(
         bot.outbox,
         Deliveries(notices, slack, email, EmailRecords(desk.database, desk.purchasing, clock)),

@@ -51,7 +51,9 @@ def test_a_signed_create_replayed_under_the_cancel_topic_cancels_nothing(
     new_id = request(url, body, replay | {"X-Shopify-Webhook-Id": "attacker-chosen"})
 
     assert (same_id.status, same_id.json()["outcome"]) == (200, "duplicate")
-    assert (new_id.status, new_id.json()["outcome"]) == (200, "stale")
+    # The same version again under a new delivery id: it may apply (versions of one second are
+    # told apart by stage, not refused), but it is the order as created: nothing is cancelled.
+    assert new_id.status == 200 and new_id.json()["outcome"] in ("applied", "stale")
     [order] = stocked_bot.order("1002")
     assert order.cancelled is False
     assert waiting(stocked_bot, "IPOD2009BLACK") == 1
