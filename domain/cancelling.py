@@ -1,4 +1,4 @@
-"""Cancelling an order, or its lines of one SKU, by number from Slack or a job."""
+"""Cancelling an order, or its lines of one SKU, by number, for a person or a job."""
 
 from __future__ import annotations
 

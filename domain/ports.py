@@ -115,9 +115,9 @@ class SummaryQueue(Protocol):
         """Remove everything queued and return it as one summary (two callers never share)."""
 
 
-class SlackEvents(Protocol):
+class SeenEvents(Protocol):
     def first_time(self, event_id: str, now: datetime) -> bool:
-        """Record an Events API delivery; False when this event was handled before."""
+        """Record an incoming event by its id; False when this event was handled before."""
 
 
 class Purchasing(Protocol):
@@ -234,7 +234,7 @@ class UnitOfWork(Protocol):
     queries: BackorderQueries
     outbox: Outbox
     summaries: SummaryQueue
-    events: SlackEvents
+    events: SeenEvents
     purchasing: Purchasing
     periods: Periods
     digest: DigestSource

@@ -99,7 +99,7 @@ def ingest_order(
             uow.commit()
             return IngestResult(Outcome.IGNORED, order.number)
         order_id, existing = uow.orders.claim(order, received_at)
-        # A cancelled order stays cancelled (in Slack or in the store): later versions of it
+        # A cancelled order stays cancelled (by a person or by the store): later versions of it
         # change nothing, so its stock, once given to others, is never taken back.
         if existing is not None and (existing.cancelled or is_stale(order, existing)):
             uow.deliveries.set_outcome(delivery_id, Outcome.STALE)
@@ -212,7 +212,7 @@ def request_export(uow: UnitOfWork, channel: str, requested_by: str, now: dateti
 
 
 def note_event(uow: UnitOfWork, event_id: str, now: datetime) -> bool:
-    """True the first time an Events API event is seen, False for Slack's retries of it."""
+    """True the first time an incoming event is seen, False when it is delivered again."""
     with uow:
         first = uow.events.first_time(event_id, now)
         uow.commit()

@@ -48,13 +48,13 @@ class OrderLineStatus:
     waiting: int
     issue: LineIssue | None
     supplier: str | None
-    cancelled_at: datetime | None = None  # when a person cancelled it in Slack
+    cancelled_at: datetime | None = None  # when a person cancelled it (not the store)
     position: int | None = None  # 1, 2, 3... as the store lists the lines
     not_stock: NotStock | None = None  # recorded only: never stock, demand or a flag
 
     @property
     def cancelled(self) -> bool:
-        """Cancelled on its own (in Slack, or dropped by the store): none of it is ordered now."""
+        """Cancelled on its own (by a person, or dropped by the store): none of it is ordered."""
         return self.quantity == 0 or self.cancelled_at is not None
 
 

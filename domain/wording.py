@@ -1,4 +1,4 @@
-"""How the bot counts things and guesses what someone meant: plain words, no Slack."""
+"""How the bot counts things and guesses what someone meant: plain words, no chat markup."""
 
 from __future__ import annotations
 

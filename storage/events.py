@@ -20,7 +20,7 @@ def storable_id(event_id: str) -> str:
     return "h:" + hashlib.sha256(event_id.encode("utf-8", "replace")).hexdigest()[:40]
 
 
-class SqlSlackEvents:
+class SqlSeenEvents:
     def __init__(self, tx: SqlTx) -> None:
         self.tx = tx
 

@@ -10,7 +10,7 @@ from storage.catalog_store import SqlCatalogStore
 from storage.db import Database
 from storage.digest import SqlDigest
 from storage.eta import SqlEta, SqlEtaAll
-from storage.events import SqlSlackEvents
+from storage.events import SqlSeenEvents
 from storage.outbox import SqlOutbox
 from storage.periods import SqlPeriods
 from storage.purchasing import SqlPurchasing
@@ -43,7 +43,7 @@ class SqlUnitOfWork:
         self.queries = SqlBackorderQueries(self.tx)
         self.outbox = SqlOutbox(self.tx)
         self.summaries = SqlSummaryQueue(self.tx)
-        self.events = SqlSlackEvents(self.tx)
+        self.events = SqlSeenEvents(self.tx)
         self.purchasing = SqlPurchasing(self.tx)
         self.periods = SqlPeriods(self.tx)
         self.digest = SqlDigest(self.tx)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storage.db import Database
-from storage.events import SqlSlackEvents
+from storage.events import SqlSeenEvents
 from storage.slack_replays import SlackReplays
 from storage.tx import SqlTx
 from tests.support.builders import T0, minutes
@@ -29,16 +29,16 @@ def test_claims_older_than_an_hour_are_forgotten_and_event_ids_are_kept(
     replays = SlackReplays(database)
     assert replays.claim("c:old", T0)
     with database.engine.begin() as conn:
-        assert SqlSlackEvents(SqlTx(conn)).first_time("Ev0OLD", T0)
+        assert SqlSeenEvents(SqlTx(conn)).first_time("Ev0OLD", T0)
     assert replays.claim("c:new", T0 + minutes(61))
     assert replays.claim("c:old", T0 + minutes(61))  # forgotten, so new again
     with database.engine.begin() as conn:
-        assert not SqlSlackEvents(SqlTx(conn)).first_time("Ev0OLD", T0 + minutes(61))
+        assert not SqlSeenEvents(SqlTx(conn)).first_time("Ev0OLD", T0 + minutes(61))
 
 
 def test_an_event_id_too_long_or_odd_for_its_column_is_still_seen_once(database: Database) -> None:
     for odd in ("Ev" + "9" * 200, "Ev\x00nul", "Ev-ünïcode"):
         with database.engine.begin() as conn:
-            assert SqlSlackEvents(SqlTx(conn)).first_time(odd, T0)
+            assert SqlSeenEvents(SqlTx(conn)).first_time(odd, T0)
         with database.engine.begin() as conn:
-            assert not SqlSlackEvents(SqlTx(conn)).first_time(odd, T0 + minutes(1))
+            assert not SqlSeenEvents(SqlTx(conn)).first_time(odd, T0 + minutes(1))
