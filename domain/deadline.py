@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from domain.errors import DomainError
@@ -14,35 +14,50 @@ from domain.purchase_orders import BOT, PurchasingSetup, propose
 from domain.purchasing import PoStatus, PurchaseOrderView
 
 AUTO = "bot (on_deadline: auto_approve)"
-log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SupplierFailure:
+    """A supplier whose deadline failed in this run; the next run tries it again."""
+
+    supplier: str
+    error: Exception
+
+
+@dataclass
+class DeadlineRun:
+    """What a run did: one line per supplier it touched, and each failure with its error."""
+
+    done: list[str] = field(default_factory=list)
+    failures: list[SupplierFailure] = field(default_factory=list)
 
 
 def run_deadline(
     uow: UnitOfWork, period: str, now: datetime, setup: PurchasingSetup, auto_approve: bool
-) -> list[str]:
+) -> DeadlineRun:
     """Every supplier with waiting lines (or a held or open proposal) gets its proposal.
 
     Keyed per supplier and period, so a second run in the same week, or a second process,
     changes nothing. With `auto_approve` each proposal is approved and sent as the bot.
-    Each supplier is its own transaction: one that fails is reported and retried by the
-    next run, and the others still go out.
+    Each supplier is its own transaction: one that fails is reported, with its error for
+    whoever keeps the log, and retried by the next run; the others still go out.
     """
     with uow:
         demand, served = uow.purchasing.all_demand(), uow.purchasing.served()
         buffers = [b for b in uow.purchasing.buffers() if b.uncovered > 0 or b.open_status]
-    done: list[str] = []
+    run = DeadlineRun()
     for buffer in buffers:
         try:
             outcome = _supplier_deadline(
                 uow, buffer, period, now, setup, auto_approve, demand, served
             )
         except Exception as error:  # one supplier's failure must not hold up the others
-            log.exception("the deadline failed for %s", buffer.terms.name)
-            done.append(f"{buffer.terms.name}: failed ({type(error).__name__})")
+            run.failures.append(SupplierFailure(buffer.terms.name, error))
+            run.done.append(f"{buffer.terms.name}: failed ({type(error).__name__})")
             continue
         if outcome is not None:
-            done.append(outcome)
-    return done
+            run.done.append(outcome)
+    return run
 
 
 def _supplier_deadline(

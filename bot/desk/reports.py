@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from bot.desk.base import DeskBase
@@ -11,6 +12,8 @@ from domain.errors import NotFound
 from domain.lead_times import Coverage, LeadTimes
 from domain.order_refs import OrderRef
 from domain.views import BackorderSummary, Overview
+
+log = logging.getLogger(__name__)
 
 
 class Reports(DeskBase):
@@ -53,9 +56,12 @@ class Reports(DeskBase):
         calendar = deadline_calendar(self.config)
         due = calendar.last_at_or_before(now)  # a late run keys to the deadline it missed
         auto = self.config.purchasing.on_deadline == "auto_approve"
-        return deadline.run_deadline(
+        run = deadline.run_deadline(
             self._writer(), calendar.period(due), now, self.purchasing, auto
         )
+        for failure in run.failures:  # the traceback is for whoever is on call
+            log.error("the deadline failed for %s", failure.supplier, exc_info=failure.error)
+        return run.done
 
     def remind_deadline(self) -> bool:
         now = self.clock()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -117,11 +118,7 @@ def test_the_reminder_goes_once_a_week_with_what_the_deadline_will_do(
     assert desk.remind_deadline() is False
 
 
-def test_one_supplier_failing_at_the_deadline_does_not_stop_the_others(
-    database: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    desk = shop(database, Clock(FRIDAY_3PM))
-    desk.ingest(delivery(order("1001", ("CHAIN", 1), ("BOLT", 2))))
+def acme_fails_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
     real = deadline.propose
 
     def acme_fails(uow: Any, terms: SupplierTerms, *args: Any, **kwargs: Any) -> Any:
@@ -131,9 +128,34 @@ def test_one_supplier_failing_at_the_deadline_does_not_stop_the_others(
         return view
 
     monkeypatch.setattr(deadline, "propose", acme_fails)
+
+
+def test_one_supplier_failing_at_the_deadline_does_not_stop_the_others(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk = shop(database, Clock(FRIDAY_3PM))
+    desk.ingest(delivery(order("1001", ("CHAIN", 1), ("BOLT", 2))))
+    acme_fails_at_the_deadline(monkeypatch)
     done = desk.run_deadline()
     assert sorted(done) == ["Acme: failed (RuntimeError)", "Bolt Co: proposed"]
     assert [p.supplier for p in desk.open_pos()] == ["Bolt Co"]
     monkeypatch.undo()
     assert desk.run_deadline() == ["Acme: proposed"]  # its week was not marked done
     assert sorted(p.supplier for p in desk.open_pos()) == ["Acme", "Bolt Co"]
+
+
+def test_the_on_call_engineer_finds_the_failed_suppliers_traceback_in_the_bots_log(
+    database: Database, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    desk = shop(database, Clock(FRIDAY_3PM))
+    desk.ingest(delivery(order("1001", ("CHAIN", 1), ("BOLT", 2))))
+    acme_fails_at_the_deadline(monkeypatch)
+    with caplog.at_level(logging.ERROR):
+        desk.run_deadline()
+    [record] = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert record.name.startswith("bot."), "the bot logs it; the domain only reports it"
+    assert "Acme" in record.getMessage()
+    logged = caplog.text
+    assert "Traceback (most recent call last)" in logged
+    assert "RuntimeError: Acme's buffer could not be read" in logged
+    assert "acme_fails" in logged  # the frame where it went wrong

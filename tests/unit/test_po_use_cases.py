@@ -186,10 +186,11 @@ def test_the_deadline_proposes_once_a_week_however_often_it_runs(
     uow: FakeUnitOfWork, setup: PurchasingSetup
 ) -> None:
     friday = T + timedelta(days=4, hours=6)
-    assert run_deadline(uow, "2026-W45", friday, setup, auto_approve=False) == [f"{VELO}: proposed"]
+    first = run_deadline(uow, "2026-W45", friday, setup, auto_approve=False)
+    assert first.done == [f"{VELO}: proposed"]
     shop, told = uow.committed, len(uow.notices())
     more_waiting(uow, "BK-TUBE-700", 30)
-    assert run_deadline(uow, "2026-W45", friday + timedelta(minutes=1), setup, False) == []
+    assert run_deadline(uow, "2026-W45", friday + timedelta(minutes=1), setup, False).done == []
     [po] = uow.committed.pos.values()
     assert ordered(seen(uow, po.po_id)) == {"BK-PADS-DISC": 6, "BK-TUBE-700": 24}
     assert len(uow.notices()) == told and uow.committed.periods == shop.periods
@@ -198,7 +199,7 @@ def test_the_deadline_proposes_once_a_week_however_often_it_runs(
 def test_the_deadline_with_auto_approve_sends_the_proposal_as_the_bot(
     uow: FakeUnitOfWork, setup: PurchasingSetup
 ) -> None:
-    [outcome] = run_deadline(uow, "2026-W45", T, setup, auto_approve=True)
+    [outcome] = run_deadline(uow, "2026-W45", T, setup, auto_approve=True).done
     assert outcome == f"{VELO}: sent"
     [po] = uow.committed.pos.values()
     view = seen(uow, po.po_id)
