@@ -71,13 +71,23 @@ def plan_order(
             # A person cancelled this line: the store's quantity for it no longer counts.
             plan.lines.append(line)
             continue
+        demand = 0 if order.cancelled else _demand(incoming, line)
         line.quantity = incoming.quantity
-        _resize_into_plan(plan, line, 0 if order.cancelled else incoming.quantity, free, stock)
+        _resize_into_plan(plan, line, demand, free, stock)
     for ref, gone in previous.items():
         if ref not in seen:
             gone.quantity = 0
             _resize_into_plan(plan, gone, 0, free, stock)
     return plan
+
+
+def _demand(incoming: IncomingLine, line: LineState) -> int:
+    """The units of `incoming` still wanted: those the shop had sent before the bot placed the
+    line (its quantity beyond what it holds and waits for) stay out of demand."""
+    if line.product_id is None or line.quantity == 0:  # placed now: the store says what it sent
+        return max(incoming.quantity - incoming.sent, 0)
+    sent_before = max(line.quantity - line.allocated - line.waiting, 0)
+    return max(incoming.quantity - sent_before, 0)
 
 
 def plan_cancellation(existing: OrderState, stock: dict[str, StockLevel]) -> OrderPlan:

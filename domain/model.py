@@ -89,6 +89,9 @@ class IncomingLine:
     # 1, 2, 3... as the store lists the lines: how people name it, not what it is
     position: int = field(default=0, compare=False)
     not_stock: NotStock | None = None  # as the store describes the line now
+    # Units the shop had already sent (Shopify: quantity less `fulfillable_quantity`): when the
+    # bot first sees the line they are not demand, and they never become demand later.
+    sent: int = 0
 
 
 @dataclass(frozen=True)

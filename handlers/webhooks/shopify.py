@@ -110,11 +110,20 @@ def _line(item: JsonObject, where: str, position: int) -> IncomingLine:
         item, "title", where, fields.MAX_NAME
     )
     counted = "current_quantity" if fields.present(item, "current_quantity") else "quantity"
+    quantity = fields.whole_number(item, counted, where)
     return IncomingLine(
         line_ref=fields.identifier(item, "id", where),
         sku=sku,
         name=name or sku or "",
-        quantity=fields.whole_number(item, counted, where),
+        quantity=quantity,
         position=position,
         not_stock=_not_stock(item, where),
+        sent=_sent(item, where, quantity),
     )
+
+
+def _sent(item: JsonObject, where: str, quantity: int) -> int:
+    """Units of the line the shop has sent: what is ordered less what it can still fulfil."""
+    if not fields.present(item, "fulfillable_quantity"):
+        return 0
+    return max(quantity - fields.whole_number(item, "fulfillable_quantity", where), 0)
