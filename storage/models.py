@@ -23,7 +23,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models_base import Base, UtcDateTime
-from storage.models_outbox import OutboxChannelRow, OutboxRow, PeriodMarkRow, SlackEventRow
+from storage.models_outbox import (
+    OutboxChannelRow,
+    OutboxRow,
+    PeriodMarkRow,
+    SlackEventRow,
+    StoreReconciliationRow,
+)
 from storage.models_purchasing import (
     CounterRow,
     PoEventRow,
@@ -180,6 +186,7 @@ __all__ = [
     "ReceiptLineRow",
     "ReceiptRow",
     "SlackEventRow",
+    "StoreReconciliationRow",
     "SummaryQueueRow",
     "SupplierRow",
     "UtcDateTime",

@@ -12,8 +12,7 @@ from sqlalchemy import func, select
 
 from domain.model import IncomingOrder
 from storage.db import Database
-from storage.models import DeliveryRow, OrderRow
-from storage.models_outbox import StoreReconciliationRow
+from storage.models import DeliveryRow, OrderRow, StoreReconciliationRow
 from storage.outbox import dialect_insert
 
 RECONCILE_TOPIC = "reconcile"

@@ -88,7 +88,7 @@ class ShopifyOrders:
             items = self._query(LINES_QUERY, variables)["order"]["lineItems"]
             lines += items["nodes"]
             more = items["pageInfo"]
-        return read_or_refuse(webhook._order, rest_order(node, lines), now)
+        return read_or_refuse(webhook.read_order, rest_order(node, lines), now)
 
     def _query(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         """The query's `data`, after waiting out as many THROTTLED answers as it takes."""

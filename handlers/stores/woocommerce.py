@@ -51,7 +51,7 @@ class WooCommerceOrders:
         while page <= pages:
             orders, pages = self._page(since, page)
             for data in orders:
-                yield read_or_refuse(webhook._order, data, now)
+                yield read_or_refuse(webhook.read_order, data, now)
             if not orders:
                 return
             page += 1

@@ -26,14 +26,14 @@ def parse_shopify(
     authenticate(OrderSource.SHOPIFY, secret, verify_base64_hmac, body, signature)
     data = fields.load_object(body)
     topic = fields.topic(headers.get("x-shopify-topic"), TOPICS, "x-shopify-topic")
-    order = _order(data, fields.now_or_clock(now))
+    order = read_order(data, fields.now_or_clock(now))
     # The webhook id stays the same across Shopify's retries of one delivery.
     fallback = f"{order.external_id}@{order.updated_at.isoformat()}"
     key = fields.delivery_key(headers.get("x-shopify-webhook-id"), "X-Shopify-Webhook-Id")
     return Delivery(source=OrderSource.SHOPIFY, key=key or fallback, topic=topic, order=order)
 
 
-def _order(data: JsonObject, now: datetime) -> IncomingOrder:
+def read_order(data: JsonObject, now: datetime) -> IncomingOrder:
     """The order as Shopify sees it at `updated_at`; cancelled once `cancelled_at` is set."""
     external_id = fields.identifier(data, "id")
     lines = tuple(

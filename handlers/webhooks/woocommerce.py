@@ -33,7 +33,7 @@ def parse_woocommerce(
     authenticate(OrderSource.WOOCOMMERCE, secret, verify_base64_hmac, body, signature)
     data = fields.load_object(body)
     topic = fields.topic(headers.get("x-wc-webhook-topic"), TOPICS, "x-wc-webhook-topic")
-    order = _order(data, fields.now_or_clock(now))
+    order = read_order(data, fields.now_or_clock(now))
     # WooCommerce names each delivery; two versions of one second are two deliveries.
     fallback = f"{order.external_id}@{order.updated_at.isoformat()}"
     key = fields.delivery_key(headers.get("x-wc-webhook-delivery-id"), "X-WC-Webhook-Delivery-ID")
@@ -45,7 +45,7 @@ def is_ping(body: bytes, headers: Mapping[str, str]) -> bool:
     return SIGNATURE_HEADER not in headers and _PING.fullmatch(body) is not None
 
 
-def _order(data: JsonObject, now: datetime) -> IncomingOrder:
+def read_order(data: JsonObject, now: datetime) -> IncomingOrder:
     """The order as WooCommerce sees it at its modification time; its status says cancelled."""
     external_id = fields.identifier(data, "id")
     placed_at = _moment(data, "date_created", now)
