@@ -36,6 +36,8 @@ PO_TO_SUPPLIER = "po.to_supplier"  # the PO to its supplier's address: {po_id, t
 PO_FORWARD_BY_HAND = "po.forward_by_hand"  # nobody can send it for us: {po_id, supplier, to}
 PO_EMAIL_UNCERTAIN = "po.email_uncertain"  # it may have reached the supplier: {po_id, to, at}
 PO_EMAIL_DELAYED = "po.email_delayed"  # it could not go yet, it will be retried: {po_id, error}
+PO_MARKED_SENT = "po.marked_sent"  # a person says the supplier has it: {po_id, by}
+PO_SENT_AGAIN = "po.sent_again"  # a person has it go once more: {po_id, by, to}
 ORDERS_READY = "orders.ready"  # orders that can ship: {orders, text}
 BACKORDERS_SUMMARY = "backorders.summary"  # what started waiting: {new_backorders, unplaced}
 DEADLINE_REMINDER = "deadline.reminder"  # before the deadline: {deadline_at}
@@ -53,6 +55,8 @@ KINDS = frozenset(
         PO_FORWARD_BY_HAND,
         PO_EMAIL_UNCERTAIN,
         PO_EMAIL_DELAYED,
+        PO_MARKED_SENT,
+        PO_SENT_AGAIN,
         ORDERS_READY,
         BACKORDERS_SUMMARY,
         DEADLINE_REMINDER,

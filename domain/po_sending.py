@@ -4,21 +4,26 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from domain.errors import DomainError
 from domain.notifications import (
     PO_EMAIL_DELAYED,
     PO_EMAIL_UNCERTAIN,
     PO_FORWARD_BY_HAND,
+    PO_MARKED_SENT,
+    PO_SENT_AGAIN,
     PO_TO_SUPPLIER,
     PO_WORKBOOK,
     SUPPLIERS,
     Notice,
     proposal_key,
 )
+from domain.po_events import PoEvent
 from domain.ports import UnitOfWork
 from domain.purchase_order import Actor, PurchaseOrder, Stale
 from domain.purchase_orders import (
     PoChanged,
     PurchasingSetup,
+    decided,
     loaded,
     note,
     publish,
@@ -110,11 +115,49 @@ def record_emailed(
 def record_email_uncertain(
     uow: UnitOfWork, po_id: int, to: str, handed_at: datetime, now: datetime, setup: PurchasingSetup
 ) -> None:
-    """The email may have gone without its sending being recorded: a person checks, since a
-    second email could make the supplier ship twice."""
+    """The email may have gone without its sending being recorded: the PO's card asks a person
+    to check with the supplier (a second email could make them ship twice), then to mark it
+    sent or send it again."""
+    po = uow.purchasing.load(po_id)
+    if po is None or not po.sending_uncertain(to, handed_at, now):
+        return  # sent meanwhile, or already in doubt for this try
     facts = {"po_id": po_id, "to": to, "at": handed_at.isoformat()}
-    key = f"{proposal_key(po_id)}:email-uncertain"
+    key = f"{proposal_key(po_id)}:email-uncertain:{po.version}"
     uow.outbox.add(Notice(PO_EMAIL_UNCERTAIN, setup.channel, facts, key), now)
+    publish(uow, po, now, setup)
+
+
+def mark_sent_by_hand(
+    uow: UnitOfWork, po_id: int, version: int, actor: Actor, now: datetime, setup: PurchasingSetup
+) -> PurchaseOrderView:
+    """A person checked: the supplier has it. Sent, and nothing goes again."""
+
+    def mark(po: PurchaseOrder) -> list[PoEvent]:
+        events = po.mark_sent_by_hand(actor, version, now)
+        facts = {"po_id": po_id, "by": actor.user}
+        uow.outbox.add(Notice(PO_MARKED_SENT, setup.channel, facts), now)
+        return events
+
+    return decided(uow, po_id, now, setup, mark)
+
+
+def send_again(
+    uow: UnitOfWork, po_id: int, version: int, actor: Actor, now: datetime, setup: PurchasingSetup
+) -> PurchaseOrderView:
+    """A person checked: it did not arrive. It goes once more, under a key of its own."""
+
+    def again(po: PurchaseOrder) -> list[PoEvent]:
+        events = po.send_again(actor, version, now)
+        to = po.supplier.email
+        if not (to and setup.email_enabled):
+            raise DomainError("Email is not set up: forward the file by hand, then Mark sent.")
+        key = f"{proposal_key(po_id)}:email:again:{po.sent_again}"
+        uow.outbox.add(Notice(PO_TO_SUPPLIER, SUPPLIERS, {"po_id": po_id, "to": to}, key), now)
+        facts = {"po_id": po_id, "by": actor.user, "to": to}
+        uow.outbox.add(Notice(PO_SENT_AGAIN, setup.channel, facts), now)
+        return events
+
+    return decided(uow, po_id, now, setup, again)
 
 
 def email_delayed(

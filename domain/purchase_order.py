@@ -6,13 +6,12 @@ job never changes them; demand that arrives afterwards is only counted, for a pe
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from domain.errors import DomainError
 from domain.po_events import (
+    PERSON_DECISIONS,
     Adjusted,
     Approved,
     DemandWaiting,
@@ -20,52 +19,35 @@ from domain.po_events import (
     Held,
     PoEvent,
     Released,
+    SendingUncertain,
     Sent,
+    SentAgain,
+    SentByHand,
     TookInDemand,
     quantities_changed,
 )
+from domain.po_refusals import Actor, EmptyPo, NotAllowed, Stale, UnknownLines
 from domain.po_rules import DemandLine, SupplierTerms, adjusted_quantity, draft_lines, taken_in
-from domain.purchasing import PoDecision, PoItem, PoStatus, PurchaseOrderView
+from domain.purchasing import (
+    PoDecision,
+    PoItem,
+    PoState,
+    PoStatus,
+    PurchaseOrderView,
+    SendingInDoubt,
+    po_state,
+)
 
 BOT = "bot"
-
-
-class PoState(enum.StrEnum):
-    """Where a PO stands, as the buyers say it."""
-
-    PROPOSED = "proposed"
-    HELD = "held"
-    APPROVED = "approved"
-    SENT = "sent"
-    PARTLY_RECEIVED = "partly received"
-    RECEIVED = "received"
-    CLOSED = "closed"
-
-
-@dataclass(frozen=True)
-class Actor:
-    user: str
-    is_approver: bool
-
-
-class NotAllowed(DomainError):
-    """Only approvers may approve, adjust, hold or take in demand."""
-
-
-class Stale(DomainError):
-    """The actor saw another version, or the PO is no longer in a state for this move."""
-
-
-class EmptyPo(DomainError):
-    """A PO without lines cannot be approved."""
-
-
-class UnknownLines(DomainError):
-    """The form named lines that are not on this PO."""
-
-    def __init__(self, line_ids: list[int]) -> None:
-        super().__init__(f"Not on this purchase order: line {', '.join(map(str, line_ids))}.")
-        self.line_ids = line_ids
+__all__ = [
+    "PERSON_DECISIONS",
+    "Actor",
+    "EmptyPo",
+    "NotAllowed",
+    "PoState",
+    "Stale",
+    "UnknownLines",
+]
 
 
 @dataclass
@@ -88,18 +70,13 @@ class PurchaseOrder:
     note: str | None = None
     decided_by: str | None = None  # the last person who set the quantities
     waiting: int = 0  # units waiting beyond the person's lines, as last shown
+    in_doubt: SendingInDoubt | None = None  # it may have gone: a person says whether it did
     history: tuple[PoDecision, ...] = ()
     pending: list[PoEvent] = field(default_factory=list)
 
     @property
     def state(self) -> PoState:
-        received = any(item.received for item in self.items)
-        outstanding = any(item.outstanding for item in self.items)
-        if self.status is PoStatus.SENT and received:
-            return PoState.PARTLY_RECEIVED
-        if self.status is PoStatus.RECEIVED and outstanding:
-            return PoState.CLOSED
-        return PoState(self.status.value)
+        return po_state(self.status, ((item.received, item.outstanding) for item in self.items))
 
     @property
     def lines(self) -> list[PoItem]:
@@ -229,9 +206,49 @@ class PurchaseOrder:
         """The supplier has it: the arrival is expected after the lead time."""
         if self.status is not PoStatus.APPROVED:
             return []  # already sent: a repeated delivery changes nothing
-        self.status, self.sent_at = PoStatus.SENT, now
+        return self._emit(Sent(BOT, now, None, self._sent(now)), False)
+
+    def _sent(self, now: datetime) -> dict[str, object]:
+        self.status, self.sent_at, self.in_doubt = PoStatus.SENT, now, None
         self.expected_at = now + timedelta(days=self.supplier.lead_time_days)
-        return self._emit(Sent(BOT, now, None, {"expected_at": self.expected_at}), False)
+        return {"state": str(PoState.SENT), "expected_at": self.expected_at}
+
+    # a sending nobody can vouch for
+
+    def sending_uncertain(self, to: str, at: datetime, now: datetime) -> list[PoEvent]:
+        """It may have reached `to` at `at` unrecorded: a new version, for a person to settle."""
+        if self.status is not PoStatus.APPROVED or self.in_doubt == SendingInDoubt(to, at):
+            return []
+        self.in_doubt = SendingInDoubt(to, at)
+        return self._emit(SendingUncertain(BOT, now, None, {"to": to, "at": at.isoformat()}))
+
+    def _check_doubt(self, actor: Actor, seen: int, what: str) -> SendingInDoubt:
+        if not actor.is_approver:
+            raise NotAllowed(f"Only approvers can {what}.")
+        if self.in_doubt is None or self.status is not PoStatus.APPROVED:
+            raise Stale(f"{self.number} is {self.state} now; nothing was changed.")
+        if seen != self.version:
+            raise Stale(f"{self.number} changed since you saw it; nothing was changed.")
+        return self.in_doubt
+
+    def mark_sent_by_hand(self, actor: Actor, seen: int, now: datetime) -> list[PoEvent]:
+        """The supplier has it (a person checked): sent, and nothing goes again."""
+        doubt = self._check_doubt(actor, seen, "mark purchase orders sent")
+        before = {"state": str(self.state), "to": doubt.to, "at": doubt.at.isoformat()}
+        return self._emit(SentByHand(actor.user, now, before, self._sent(now)), False)
+
+    def send_again(self, actor: Actor, seen: int, now: datetime) -> list[PoEvent]:
+        """It did not arrive (a person checked): it goes once more, to the same address."""
+        doubt = self._check_doubt(actor, seen, "send purchase orders again")
+        self.in_doubt = None
+        before = {"to": doubt.to, "at": doubt.at.isoformat()}
+        after = {"to": doubt.to, "attempt": self.sent_again + 1}
+        return self._emit(SentAgain(actor.user, now, before, after), False)
+
+    @property
+    def sent_again(self) -> int:
+        """How many times a person had it sent again."""
+        return sum(1 for d in (*self.history, *self.pending) if d.action == SentAgain.action)
 
     def view(self, served: tuple[int, datetime | None]) -> PurchaseOrderView:
         """The PO as people see it."""
@@ -257,12 +274,12 @@ class PurchaseOrder:
             note=self.note,
             waiting_since_adjustment=self.waiting if self.decided_by else 0,
             adjusted_by=self.decided_by,
+            in_doubt=self.in_doubt,
         )
 
 
 # what the PO's card lists in its history; receipts ("closed": the rest was cancelled) too
 SHOWN = frozenset(
     {"raised", "updated", "approved", "adjusted", "took_in", "held", "released", "sent"}
-    | {"email_delayed", "received", "closed"}
+    | {"email_delayed", "received", "closed", "send_uncertain", "sent_by_hand", "sent_again"}
 )
-PERSON_DECISIONS = frozenset({"adjusted", "took_in"})

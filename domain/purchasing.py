@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -58,6 +59,39 @@ class PoStatus(enum.StrEnum):
 
 
 OPEN_STATUSES = frozenset({PoStatus.PROPOSED, PoStatus.HELD, PoStatus.APPROVED, PoStatus.SENT})
+
+
+class PoState(enum.StrEnum):
+    """Where a PO stands, as the buyers say it: its status, told apart by what arrived."""
+
+    PROPOSED = "proposed"
+    HELD = "held"
+    APPROVED = "approved"
+    SENT = "sent"
+    PARTLY_RECEIVED = "partly received"
+    RECEIVED = "received"
+    CLOSED = "closed"
+
+
+def po_state(status: PoStatus, arrivals: Iterable[tuple[int, int]]) -> PoState:
+    """The one rule: goods arrived on a PO on its way make it partly received; a received PO
+    with units still outstanding was closed with the rest cancelled. `arrivals` holds each
+    line's (received, outstanding)."""
+    counted = list(arrivals)
+    if status in (PoStatus.APPROVED, PoStatus.SENT) and any(got for got, _ in counted):
+        return PoState.PARTLY_RECEIVED
+    if status is PoStatus.RECEIVED and any(left for _, left in counted):
+        return PoState.CLOSED
+    return PoState(status.value)
+
+
+@dataclass(frozen=True)
+class SendingInDoubt:
+    """The PO may have reached the supplier at `at` without that being recorded: a person
+    checks with them before it goes again."""
+
+    to: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -175,6 +209,19 @@ class PurchaseOrderView:
     note: str | None = None
     waiting_since_adjustment: int = 0  # units waiting beyond what a person decided
     adjusted_by: str | None = None
+    in_doubt: SendingInDoubt | None = None  # set while an approved PO may have gone already
+
+    @property
+    def state(self) -> PoState:
+        return po_state(self.status, ((line.received, line.outstanding) for line in self.lines))
+
+    @property
+    def received_units(self) -> int:
+        return sum(line.received for line in self.lines)
+
+    @property
+    def outstanding_units(self) -> int:
+        return sum(line.outstanding for line in self.lines)
 
     @property
     def total(self) -> Decimal:

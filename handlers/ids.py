@@ -12,6 +12,8 @@ class Action(enum.StrEnum):
     HOLD_PO = "hold_po"
     TAKE_IN_PO = "take_in_po"  # take in demand that arrived since a person's adjustment
     RECEIVE_PO = "receive_po"
+    MARK_PO_SENT = "mark_po_sent"  # the email may have gone: the supplier has it
+    SEND_PO_AGAIN = "send_po_again"  # the email may have gone: it did not arrive
     CLOSE_REST = "close_rest"
     ALL_ARRIVED = "all_arrived"  # the Receive form's "everything arrived" box
     QUANTITY = "quantity"  # a line's input in the adjust modal
@@ -21,11 +23,14 @@ class Action(enum.StrEnum):
 class Callback(enum.StrEnum):
     ADJUST_PO = "adjust_po"
     RECEIVE_PO = "receive_po"
+    MARK_PO_SENT = "mark_po_sent"  # the email may have gone: the supplier has it
+    SEND_PO_AGAIN = "send_po_again"  # the email may have gone: it did not arrive
 
 
 class BlockId(enum.StrEnum):
     PO_ACTIONS = "po_actions"
     RECEIVE_ACTIONS = "receive_actions"
+    DOUBT_ACTIONS = "sending_doubt_actions"
     CLOSE_REST = "close_rest"
     ALL_ARRIVED = "all_arrived"
     NOTE = "note"

@@ -1,4 +1,5 @@
-"""Approve, Adjust, Hold and Take in on a PO proposal; the adjust modal. Ack first, then decide."""
+"""Approve, Adjust, Hold and Take in on a PO proposal; Mark sent and Send again on a PO whose
+email may have gone; the adjust modal. Ack first, then decide."""
 
 from __future__ import annotations
 
@@ -71,8 +72,30 @@ def _take_in(desk: Any, po_id: int, version: int, actor: Actor) -> str:
     return f"Taken in: {view.supplier}'s proposal is now version {view.version}."
 
 
-_DONE = {"approve": _approve, "hold": _hold, "take_in": _take_in}
-_ACTIONS = {"approve": Action.APPROVE_PO, "hold": Action.HOLD_PO, "take_in": Action.TAKE_IN_PO}
+def _mark_sent(desk: Any, po_id: int, version: int, actor: Actor) -> str:
+    view = desk.mark_po_sent(po_id, version, actor)
+    return f"Marked sent: {view.supplier} has {view.number}; nothing is emailed again."
+
+
+def _send_again(desk: Any, po_id: int, version: int, actor: Actor) -> str:
+    view = desk.send_po_again(po_id, version, actor)
+    return f"Sending {view.number} to {view.supplier} again."
+
+
+_DONE = {
+    "approve": _approve,
+    "hold": _hold,
+    "take_in": _take_in,
+    "mark_sent": _mark_sent,
+    "send_again": _send_again,
+}
+_ACTIONS = {
+    "approve": Action.APPROVE_PO,
+    "hold": Action.HOLD_PO,
+    "take_in": Action.TAKE_IN_PO,
+    "mark_sent": Action.MARK_PO_SENT,
+    "send_again": Action.SEND_PO_AGAIN,
+}
 
 
 @politely
@@ -94,6 +117,20 @@ def take_in(
     body: dict[str, Any], respond: Respond, context: dict[str, Any], client: WebClient
 ) -> None:
     _decide(body, respond, context, client, "take_in")
+
+
+@politely
+def mark_sent(
+    body: dict[str, Any], respond: Respond, context: dict[str, Any], client: WebClient
+) -> None:
+    _decide(body, respond, context, client, "mark_sent")
+
+
+@politely
+def send_again(
+    body: dict[str, Any], respond: Respond, context: dict[str, Any], client: WebClient
+) -> None:
+    _decide(body, respond, context, client, "send_again")
 
 
 @politely
@@ -166,4 +203,6 @@ def register(app: App) -> None:
     app.action(Action.HOLD_PO)(ack=ack_at_once, lazy=[hold])
     app.action(Action.TAKE_IN_PO)(ack=ack_at_once, lazy=[take_in])
     app.action(Action.ADJUST_PO)(ack=ack_at_once, lazy=[open_adjust])
+    app.action(Action.MARK_PO_SENT)(ack=ack_at_once, lazy=[mark_sent])
+    app.action(Action.SEND_PO_AGAIN)(ack=ack_at_once, lazy=[send_again])
     app.view(Callback.ADJUST_PO)(ack=validate_adjust, lazy=[save_adjust])

@@ -10,8 +10,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, insert, select
 
+from domain.po_events import remembered
 from domain.po_rules import SupplierTerms
-from domain.purchase_order import PERSON_DECISIONS, PurchaseOrder
+from domain.purchase_order import PurchaseOrder
 from domain.purchasing import PoDecision, PoItem, PoStatus
 from storage.demand import PROPOSING, terms_of
 from storage.models import PoEventRow, PoLineRow, ProductRow, PurchaseOrderRow, SupplierRow
@@ -196,13 +197,11 @@ def _event_row(po_id: int, event: Any) -> PoEventRow:
 def _aggregate(
     row: PurchaseOrderRow, terms: SupplierTerms, items: list[PoItem], events: Sequence[Row[Any]]
 ) -> PurchaseOrder:
-    """The aggregate from its rows; who decided and what waits come from its history."""
-    decided_by, waiting = None, 0
-    for action, actor, _, _, after in events:
-        if action in PERSON_DECISIONS:
-            decided_by, waiting = actor, 0
-        elif action == "demand_waiting" and after:
-            waiting = int(json.loads(after).get("units", 0))
+    """The aggregate from its rows; who decided, what waits and a sending in doubt come from
+    its history."""
+    memory = remembered(
+        (a, who, json.loads(after) if after else None) for a, who, *_, after in events
+    )
     return PurchaseOrder(
         po_id=row.id,
         supplier=terms,
@@ -218,7 +217,8 @@ def _aggregate(
         expected_at=row.expected_at,
         hold_until=row.hold_until,
         note=row.note,
-        decided_by=decided_by,
-        waiting=waiting,
+        decided_by=memory.decided_by,
+        waiting=memory.waiting,
+        in_doubt=memory.in_doubt,
         history=tuple(PoDecision(a, who, at, note) for a, who, at, note, _ in events),
     )

@@ -22,6 +22,7 @@ from bot.delivery.slack_delivery import NotReady
 from domain import notifications as n
 from domain.purchasing import PurchaseOrderView
 from domain.wording import plural
+from handlers.blocks.po_times import stamp, zone
 from handlers.blocks.purchasing import po_thread_note, proposal_message
 from handlers.blocks.receiving import with_receive_button
 from storage.db import Database
@@ -44,8 +45,10 @@ class Notices(ReportNotices):
             n.PO_CHANGED: lambda f: self._proposal(f, reply=True),
             n.PO_NOTE: lambda f: self._note(f, f["text"]),
             n.PO_FORWARD_BY_HAND: lambda f: self._note(f, _forward_text(f)),
-            n.PO_EMAIL_UNCERTAIN: lambda f: self._note(f, _uncertain_text(f)),
+            n.PO_EMAIL_UNCERTAIN: lambda f: self._note(f, self._uncertain_text(f)),
             n.PO_EMAIL_DELAYED: lambda f: self._note(f, _delayed_text(f)),
+            n.PO_MARKED_SENT: lambda f: self._note(f, "📤 Marked sent", f["by"]),
+            n.PO_SENT_AGAIN: lambda f: self._note(f, f"📧 Sent again to {f['to']}", f["by"]),
             n.PO_WORKBOOK: self._workbook,
             n.PO_TO_SUPPLIER: self._letter,
             n.ORDERS_READY: lambda f: _note(f["text"]),
@@ -88,8 +91,16 @@ class Notices(ReportNotices):
             return Update(n.proposal_key(view.po_id), shown.text, shown.blocks)
         return Post(shown.text, shown.blocks)
 
-    def _note(self, facts: dict[str, Any], text: str) -> Post:
-        return _note(text, n.proposal_key(int(facts["po_id"])))
+    def _note(self, facts: dict[str, Any], text: str, by: str | None = None) -> Post:
+        return _note(text, n.proposal_key(int(facts["po_id"])), by)
+
+    def _uncertain_text(self, facts: dict[str, Any]) -> str:
+        at = datetime.fromisoformat(facts["at"])
+        return (
+            f"⚠️ The email to {facts['to']} may have gone at {stamp(at, self.zone)} "
+            f"{zone(self.zone)}: check with the supplier before sending again, then press "
+            "*Mark sent* (they have it) or *Send again* (they do not) on the PO."
+        )
 
     def _workbook(self, facts: dict[str, Any]) -> Upload:
         view = self.po(int(facts["po_id"]))
@@ -107,8 +118,8 @@ class Notices(ReportNotices):
         return po_letter(self.po(po_id), str(facts["to"]), self.po_workbook(po_id))
 
 
-def _note(text: str, reply_to: str | None = None) -> Post:
-    shown = po_thread_note(text)
+def _note(text: str, reply_to: str | None = None, by: str | None = None) -> Post:
+    shown = po_thread_note(text, by)
     return Post(shown.text, shown.blocks, reply_to)
 
 
@@ -116,14 +127,6 @@ def _forward_text(facts: dict[str, Any]) -> str:
     if facts.get("to"):
         return f"Email is not set up (SMTP_URL): forward the file above to {facts['to']}."
     return f"{facts['supplier']} has no email address in the catalog: forward the file above."
-
-
-def _uncertain_text(facts: dict[str, Any]) -> str:
-    at = datetime.fromisoformat(facts["at"])
-    return (
-        f"⚠️ The email to {facts['to']} may have gone at {at:%Y-%m-%d %H:%M} UTC: check with the "
-        "supplier; forward the file above if it did not arrive. It will not be sent again."
-    )
 
 
 def _delayed_text(facts: dict[str, Any]) -> str:

@@ -26,6 +26,18 @@ class PurchaseOrders(DeskBase):
             self._writer(), po_id, version, actor, self.clock(), self.purchasing
         )
 
+    def mark_po_sent(self, po_id: int, version: int, actor: po.Actor) -> PurchaseOrderView:
+        """An approver says the supplier has the PO whose email may have gone."""
+        return sending.mark_sent_by_hand(
+            self._writer(), po_id, version, actor, self.clock(), self.purchasing
+        )
+
+    def send_po_again(self, po_id: int, version: int, actor: po.Actor) -> PurchaseOrderView:
+        """An approver has the PO whose email may have gone emailed once more."""
+        return sending.send_again(
+            self._writer(), po_id, version, actor, self.clock(), self.purchasing
+        )
+
     def take_in_po(self, po_id: int, version: int, actor: po.Actor) -> PurchaseOrderView:
         """An approver takes in the demand that arrived since the last adjustment."""
         return po.take_in_po(self._writer(), po_id, version, actor, self.clock(), self.purchasing)

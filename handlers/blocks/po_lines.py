@@ -4,16 +4,28 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import Block
 
-from domain.purchasing import PoLine, PurchaseOrderView
+from domain.purchasing import PoLine, PoState, PurchaseOrderView
 from handlers.blocks.formatting import item, money
 from handlers.blocks.message import MAX_TEXT, clip, context, counted, section
 
 MORE_PO_LINES = "…and {n} more line{s}."
 
 
-def _line(line: PoLine) -> str:
-    """A line: "`SKU` name — order 12 (7 waiting, case of 6, +5 to stock) · 2.50 → 30.00"."""
-    notes = [f"{line.demand:,} waiting"]
+def _arrived(line: PoLine, state: PoState) -> list[str]:
+    """Once goods arrive: how many of the line came, and what is still to come or never will."""
+    if state not in (PoState.PARTLY_RECEIVED, PoState.RECEIVED, PoState.CLOSED):
+        return []
+    notes = [f"{line.received:,} arrived"]
+    if line.outstanding:
+        left = "never came" if state is PoState.CLOSED else "outstanding"
+        notes.append(f"{line.outstanding:,} {left}")
+    return notes
+
+
+def _line(line: PoLine, state: PoState = PoState.PROPOSED) -> str:
+    """A line: "`SKU` name — order 12 (7 waiting, case of 6, +5 to stock) · 2.50 → 30.00",
+    and once goods arrive, how many came ("6 arrived, 6 outstanding")."""
+    notes = [*_arrived(line, state), f"{line.demand:,} waiting"]
     if line.case_pack > 1:
         notes.append(f"case of {line.case_pack:,}")
     if line.overage:
@@ -41,7 +53,8 @@ def _packed(lines: list[str], limit: int = MAX_TEXT) -> list[list[str]]:
 
 def line_blocks(po: PurchaseOrderView, room: int) -> list[Block]:
     """The lines, packed into sections; past `room` blocks the rest are counted."""
-    chunks = _packed([_line(line) for line in po.lines]) or [["This PO has no lines."]]
+    lines = [_line(line, po.state) for line in po.lines]
+    chunks = _packed(lines) or [["This PO has no lines."]]
     if len(chunks) > room:
         kept = chunks[: room - 1]
         left = len(po.lines) - sum(len(chunk) for chunk in kept)

@@ -10,69 +10,28 @@ from slack_sdk.models.blocks import (
     ButtonElement,
 )
 
-from domain.purchasing import PoDecision, PoStatus, PurchaseOrderView
-from handlers.blocks.formatting import (
-    days_between,
-    escape,
-    money,
-    plural,
-    units,
-)
-from handlers.blocks.message import (
-    MAX_BLOCKS,
-    Message,
-    build,
-    clip,
-    context,
-    header,
-    section,
-)
+from domain.purchasing import PoState, PurchaseOrderView
+from handlers.blocks.formatting import days_between, money, plural, units
+from handlers.blocks.message import MAX_BLOCKS, Message, build, context, header, section
+from handlers.blocks.po_history import BOT, TRIGGERS, decision_blocks, last
 from handlers.blocks.po_lines import line_blocks
 from handlers.blocks.po_list import po_list_message, po_thread_note
-from handlers.blocks.po_times import (
-    local,
-    parse_po_ref,
-    po_ref,
-    stamp,
-    weekday,
-    who,
-    zone,
-)
+from handlers.blocks.po_state import doubt_blocks, state_lines
+from handlers.blocks.po_times import local, parse_po_ref, po_ref, stamp, weekday, who
 from handlers.ids import Action, BlockId
 
-SHOWN_DECISIONS = 10
-BOT = "bot"
-TRIGGERS = {
-    "minimum": "The buffer reached its minimum order.",
-    "raise": "Raised by hand.",
-    "deadline": "Weekly deadline: proposed whatever its size, so nobody waits past a cycle.",
-}
-RAISED = {"minimum": "Proposed at the minimum order", "deadline": "Proposed at the weekly deadline"}
-# what the audit log records (either tense), as the message says it
-DECISIONS = {
-    "raise": ("📝", "Raised"),
-    "propose": ("📝", "Proposed"),
-    "update": ("🔄", "Updated with the latest backorders"),
-    "took_in": ("📥", "Took in the demand waiting"),
-    "release": ("▶️", "Back on the table"),
-    "approve": ("✅", "Approved"),
-    "adjust": ("✏️", "Adjusted"),
-    "hold": ("⏸️", "Held"),
-    "send": ("📤", "Sent"),
-    "receive": ("📦", "Received"),
-    "close": ("🏁", "Received and closed"),
-}
-PAST = {
-    "took_in": "took_in",
-    "released": "release",
-    "held": "hold",
-    "sent": "send",
-}
 VERBS = {
     Action.APPROVE_PO: "approve",
     Action.ADJUST_PO: "adjust",
     Action.HOLD_PO: "hold",
     Action.TAKE_IN_PO: "take in demand for",
+    Action.MARK_PO_SENT: "mark sent",
+    Action.SEND_PO_AGAIN: "send again",
+}
+# what only approvers may do, as the refusal says it
+REFUSED = {
+    Action.MARK_PO_SENT: "mark purchase orders sent",
+    Action.SEND_PO_AGAIN: "send purchase orders again",
 }
 __all__ = [
     "parse_po_ref",
@@ -83,17 +42,6 @@ __all__ = [
     "weekday",
     "who",
 ]
-
-
-def _kind(action: str) -> str:
-    """The audit log's word in the present tense: "approved" → "approve"."""
-    word = action.strip().lower()
-    word = PAST.get(word, word)
-    return next((w for w in (word, word[:-1], word[:-2]) if w in DECISIONS), word)
-
-
-def _last(po: PurchaseOrderView, kind: str) -> PoDecision | None:
-    return next((d for d in reversed(po.decisions) if _kind(d.action) == kind), None)
 
 
 # the proposal
@@ -119,58 +67,6 @@ def _totals(po: PurchaseOrderView) -> str:
     extras = [f"{units(po.overage)} beyond demand go to stock"] if po.overage else []
     extras += [f"{units(short)} wait for the next cycle"] if short else []
     return text + (f" ({'; '.join(extras)})" if extras else "")
-
-
-def _decision(decision: PoDecision, tz: tzinfo) -> str:
-    """One line of the audit trail: what, who, when, and the note."""
-    kind = _kind(decision.action)
-    icon, done = DECISIONS.get(kind, ("•", decision.action.replace("_", " ").capitalize()))
-    note = decision.note
-    if kind == "raise" and note in TRIGGERS:  # the log keeps the trigger as the raise's note
-        done, note = RAISED.get(note, done), None
-    by = f" by {who(decision.actor)}" if decision.actor not in (BOT, "") else ""
-    text = f"{icon} {done}{by} · {stamp(decision.at, tz)}"
-    return text + (f" · “{escape(clip(note, 500))}”" if note else "")
-
-
-def _decision_blocks(po: PurchaseOrderView, tz: tzinfo) -> list[Block]:
-    """Who did what and when, one line each; the latest ten, the rest counted."""
-    shown = po.decisions[-SHOWN_DECISIONS:]
-    earlier = len(po.decisions) - len(shown)
-    blocks: list[Block] = [context(f"…and {plural(earlier, 'earlier change')}")] if earlier else []
-    return blocks + [context(_decision(d, tz)) for d in shown]
-
-
-def _approval(po: PurchaseOrderView, tz: tzinfo) -> str:
-    """Who approved, when, and the number: "✅ Approved by <@U1> at Fri 27 Nov 14:05 …"."""
-    decision = _last(po, "approve")
-    at = po.approved_at or (decision.at if decision else None)
-    text = "✅ Approved"
-    if decision and decision.actor not in (BOT, ""):
-        text += f" by {who(decision.actor)}"
-    text += f" at {stamp(at, tz)} {zone(tz)}" if at else ""
-    return text + (f" · {escape(po.number)}" if po.number else "")
-
-
-def _state(po: PurchaseOrderView, deadline_text: str, tz: tzinfo) -> list[str]:
-    """Where the PO stands, in a line or two of small print."""
-    if po.status is PoStatus.PROPOSED:
-        since = stamp(po.proposed_at, tz)
-        return [f"Waiting for an approver since {since} {zone(tz)} · version {po.version}"]
-    if po.status is PoStatus.HELD:
-        held = _last(po, "hold")
-        by = f" by {who(held.actor)} at {stamp(held.at, tz)} {zone(tz)}" if held else ""
-        until = stamp(po.hold_until, tz) if po.hold_until else escape(deadline_text)
-        return [f"⏸️ Held{by}: waits for the deadline ({until})"]
-    lines = [_approval(po, tz)] if po.approved_at or _last(po, "approve") else []
-    if po.sent_at:
-        expected = f" · expected by {weekday(po.expected_at, tz)}" if po.expected_at else ""
-        lines.append(f"📤 Sent {stamp(po.sent_at, tz)}{expected}")
-    elif po.status is PoStatus.APPROVED:
-        lines.append("Not sent to the supplier yet.")
-    if po.status is PoStatus.RECEIVED:
-        lines.append("📦 Received")
-    return lines
 
 
 def _buttons(po: PurchaseOrderView) -> ActionsBlock:
@@ -205,7 +101,7 @@ def _waiting_notice(po: PurchaseOrderView) -> list[Block]:
             f"📥 {plural(po.waiting_since_adjustment, 'more unit')} waiting since the last "
             f"adjustment{by}: *Take them in* adds them; nothing joins it without a person."
         )
-    if not po.lines and po.status is PoStatus.PROPOSED:
+    if not po.lines and po.state is PoState.PROPOSED:
         notes.append(
             "Nothing to approve: every line was dropped. *Adjust* to order again, *Hold* "
             "until the deadline" + (", or *Take in* what waits." if notes else ".")
@@ -220,26 +116,28 @@ def _title(po: PurchaseOrderView) -> str:
 def _fallback(po: PurchaseOrderView) -> str:
     """The notification text: what happened to which PO, its units and total."""
     amount = f"{units(po.units)}, total {money(po.total)}"
-    decided = _last(po, "approve")
+    decided = last(po, "approve")
     by = f" by {who(decided.actor)}" if decided and decided.actor != BOT else ""
-    match po.status:
-        case PoStatus.PROPOSED:
+    match po.state:
+        case PoState.PROPOSED:
             return f"PO proposal for {po.supplier}: {amount}"
-        case PoStatus.HELD:
+        case PoState.HELD:
             return f"PO proposal for {po.supplier} held until the deadline: {amount}"
-        case PoStatus.APPROVED:
+        case PoState.APPROVED if po.in_doubt:
+            return f"{po.number or 'PO'} for {po.supplier}: the email may have gone, check"
+        case PoState.APPROVED:
             return f"{po.number or 'PO'} for {po.supplier} approved{by}: {amount}"
-    return f"{po.number or 'PO'} for {po.supplier} {po.status.value}: {amount}"
+    return f"{po.number or 'PO'} for {po.supplier} {po.state.value}: {amount}"
 
 
 def _proposal(
     po: PurchaseOrderView, now: datetime, deadline_text: str, tz: tzinfo, lead: list[Block]
 ) -> tuple[list[Block], list[Block]]:
     """(body, footer) of the proposal after `lead`; the lines take the room that is left."""
-    top = [*lead, header(_title(po)), *(context(s) for s in _state(po, deadline_text, tz))]
+    top = [*lead, header(_title(po)), *(context(s) for s in state_lines(po, deadline_text, tz))]
     top.append(section(_why(po, now, tz)))
-    footer = [section(_totals(po)), *_waiting_notice(po), *_decision_blocks(po, tz)]
-    footer += [_buttons(po)] if po.status is PoStatus.PROPOSED else []
+    footer = [section(_totals(po)), *_waiting_notice(po), *decision_blocks(po, tz)]
+    footer += [_buttons(po)] if po.state is PoState.PROPOSED else doubt_blocks(po, tz)
     return top + line_blocks(po, MAX_BLOCKS - len(top) - len(footer)), footer
 
 
@@ -263,11 +161,11 @@ def stale_click_message(
     done = {"hold": "held", "take in demand for": "taken in"}.get(
         verb, verb.removesuffix("e") + "ed"
     )
-    if po.status is PoStatus.PROPOSED:
+    if po.state is PoState.PROPOSED:
         notice = f"This proposal changed since you saw it (now version {po.version}). "
         notice += f"Here it is as it stands; nothing was {done}."
     else:
-        notice = f"This proposal changed since you saw it: it is {po.status.value} now. "
+        notice = f"This proposal changed since you saw it: it is {po.state.value} now. "
         notice += "Here it is as it stands; your click changed nothing."
     body, footer = _proposal(po, now, deadline_text, tz, [section(notice)])
     return build(notice, body, footer=footer)
@@ -276,8 +174,9 @@ def stale_click_message(
 def not_allowed_message(action: str) -> Message:
     """The ephemeral refusal for someone who is not an approver."""
     verb = VERBS.get(action, action).removesuffix("_po")
+    what = REFUSED.get(action, f"{verb} purchase orders")
     text = (
-        f"Only approvers can {verb} purchase orders. Ask someone in `slack.approvers` "
+        f"Only approvers can {what}. Ask someone in `slack.approvers` "
         "(or the approvers' user group) to do it, or an admin to add you in `app.yaml`."
     )
     return build(text, [section(text)])

@@ -17,20 +17,20 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from domain.purchasing import PoStatus, PurchaseOrderView
+from domain.purchasing import PoState, PurchaseOrderView
 from handlers.blocks.formatting import escape, plural
 from handlers.blocks.message import Message, clip
 from handlers.blocks.quantities import LINE_BLOCK, line_label, line_quantities
 from handlers.ids import Action, BlockId, Callback
 
-RECEIVABLE = (PoStatus.APPROVED, PoStatus.SENT)
+RECEIVABLE = (PoState.APPROVED, PoState.SENT, PoState.PARTLY_RECEIVED)
 MODAL_LINES = 95  # Slack allows 100 blocks: intro, two boxes, "…and more", the note
 NOTE_MAX = 500
 
 
 def with_receive_button(message: Message, po: PurchaseOrderView) -> Message:
-    """A sent PO's message offers to receive it."""
-    if po.status not in RECEIVABLE or len(message.blocks) >= 50:
+    """A PO on its way (approved, sent, partly received) offers to receive what arrives."""
+    if po.state not in RECEIVABLE or len(message.blocks) >= 50:
         return message
     button = ButtonElement(
         text="Receive", action_id=str(Action.RECEIVE_PO), value=str(po.po_id), style="primary"

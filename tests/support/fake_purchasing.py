@@ -12,8 +12,9 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from domain.po_events import remembered
 from domain.po_rules import BufferState, DemandLine, SupplierTerms
-from domain.purchase_order import PERSON_DECISIONS, PurchaseOrder
+from domain.purchase_order import PurchaseOrder
 from domain.purchasing import PoDecision, PoItem, PoStatus, PurchaseOrderView
 from tests.support.fake_shop import Receipt, Shop, StoredEvent, StoredPo
 
@@ -121,12 +122,7 @@ class FakePurchasing:
         return None if stored is None else self._aggregate(stored)
 
     def _aggregate(self, po: StoredPo) -> PurchaseOrder:
-        decided_by, waiting = None, 0
-        for event in po.events:
-            if event.action in PERSON_DECISIONS:
-                decided_by, waiting = event.actor, 0
-            elif event.action == "demand_waiting" and event.after:
-                waiting = int(event.after.get("units", 0))
+        memory = remembered((e.action, e.actor, e.after) for e in po.events)
         history = tuple(PoDecision(e.action, e.actor, e.at, e.note) for e in po.events)
         fields = {k: getattr(po, k) for k in ROW_FIELDS}
         return PurchaseOrder(
@@ -135,8 +131,9 @@ class FakePurchasing:
             items=sorted(copy.deepcopy(po.items), key=lambda item: item.sku),
             trigger=po.trigger,
             proposed_at=po.proposed_at,
-            decided_by=decided_by,
-            waiting=waiting,
+            decided_by=memory.decided_by,
+            waiting=memory.waiting,
+            in_doubt=memory.in_doubt,
             history=history,
             **fields,
         )
