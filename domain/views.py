@@ -225,3 +225,6 @@ class Digest:
     pos_sent: int
     units_received: int
     cancelled: tuple[CancelledSku, ...]
+    # Orders first brought by reconciliation in the week, which the stores' webhooks missed;
+    # None when no store was reconciled (the job is off or no store's API is set).
+    orders_reconciled: int | None = None

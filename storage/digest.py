@@ -38,6 +38,7 @@ from storage.models import (
     SupplierRow,
 )
 from storage.purchasing import ON_ORDER, PROPOSING
+from storage.reconciliations import orders_found, reconciled_since
 from storage.tx import SqlTx
 
 # label, first day, first day of the next bucket: whole days (24 h) since the order was placed
@@ -103,6 +104,7 @@ class SqlDigest:
             pos_sent=self._pos_sent(week_start, week_end),
             units_received=_units_received(self.tx, week_start, week_end),
             cancelled=self._cancelled(week_start, week_end),
+            orders_reconciled=self._reconciled(week_start, week_end),
         )
 
     def _backlog(self, now: datetime) -> _Backlog:
@@ -177,6 +179,12 @@ class SqlDigest:
         )
         orders, units = self.tx.conn.execute(stmt).one()
         return int(orders), int(units)
+
+    def _reconciled(self, week_start: datetime, week_end: datetime) -> int | None:
+        """Orders reconciliation found in the week that webhooks missed; None when it is off."""
+        if not self.tx.conn.execute(reconciled_since(week_start)).scalar():
+            return None
+        return int(self.tx.conn.execute(orders_found(week_start, week_end)).scalar() or 0)
 
     def _pos_sent(self, week_start: datetime, week_end: datetime) -> int:
         stmt = select(func.count()).where(_PO.sent_at >= week_start, _PO.sent_at < week_end)

@@ -98,6 +98,7 @@ def _summary_rows(
         ("Units backordered", d.units_backordered),
         ("POs sent", d.pos_sent),
         ("Units received", d.units_received),
+        ("Orders webhooks missed", _missed(sheet, d.orders_reconciled)),
         ("Cancelled backordered lines", sum(c.lines for c in d.cancelled)),
         ("Cancelled backordered units", sum(c.units for c in d.cancelled)),
         ("", None),
@@ -147,6 +148,11 @@ class _Styled:
 
     def __call__(self, value: date | Decimal, number_format: str) -> Cell:
         return self.maker(number_format)(value)
+
+
+def _missed(sheet: WriteOnlyWorksheet, found: int | None) -> Any:
+    """Orders reconciliation found that webhooks missed; said so when no store is reconciled."""
+    return text_cell(sheet, "not reconciled") if found is None else found
 
 
 def _local(tz: ZoneInfo) -> Callable[[datetime], datetime]:

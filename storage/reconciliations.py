@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from domain.model import IncomingOrder
 from storage.db import Database
@@ -59,15 +59,25 @@ class Reconciliations:
 
     def orders_found(self, since: datetime) -> int:
         """Orders first seen through reconciliation (not a webhook) since `since`."""
-        first = (
-            select(deliveries.c.source, deliveries.c.order_external_id, func.min(deliveries.c.id))
-            .group_by(deliveries.c.source, deliveries.c.order_external_id)
-            .subquery()
-        )
-        stmt = (
-            select(func.count())
-            .select_from(deliveries.join(first, deliveries.c.id == first.c[2]))
-            .where(deliveries.c.topic == RECONCILE_TOPIC, deliveries.c.received_at >= since)
-        )
         with self.database.reader.connect() as conn:
-            return int(conn.execute(stmt).scalar() or 0)
+            return int(conn.execute(orders_found(since)).scalar() or 0)
+
+
+def orders_found(since: datetime, until: datetime | None = None) -> Select[tuple[int]]:
+    """How many orders' first delivery, in [since, until), was reconciliation's."""
+    first = (
+        select(deliveries.c.source, deliveries.c.order_external_id, func.min(deliveries.c.id))
+        .group_by(deliveries.c.source, deliveries.c.order_external_id)
+        .subquery()
+    )
+    stmt = (
+        select(func.count())
+        .select_from(deliveries.join(first, deliveries.c.id == first.c[2]))
+        .where(deliveries.c.topic == RECONCILE_TOPIC, deliveries.c.received_at >= since)
+    )
+    return stmt if until is None else stmt.where(deliveries.c.received_at < until)
+
+
+def reconciled_since(since: datetime) -> Select[tuple[int]]:
+    """How many stores reconciliation read at or after `since` (0: it is not running)."""
+    return select(func.count()).where(marks.c.ran_at >= since)

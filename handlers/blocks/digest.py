@@ -42,6 +42,7 @@ def digest_message(d: Digest, now: datetime, tz: tzinfo) -> Message:
         divider(),
         section("*This week*"),
         *field_sections(_week_fields(d)),
+        *_reconciled_blocks(d.orders_reconciled),
         section(_cancelled_text(d.cancelled)),
         context(WORKBOOK_HINT),
     ]
@@ -108,6 +109,18 @@ def _week_fields(d: Digest) -> list[tuple[str, str]]:
         ("POs sent", f"{d.pos_sent:,}"),
         ("Units received", units(d.units_received)),
     ]
+
+
+def _reconciled_blocks(found: int | None) -> list[Block]:
+    """Only when a store is reconciled: otherwise there is nothing it could have found."""
+    return [] if found is None else [section(reconciled_text(found))]
+
+
+def reconciled_text(found: int) -> str:
+    """What reading the stores' own lists of orders brought that their webhooks had not."""
+    if not found:
+        return "Reconciliation found no order the store's webhooks missed."
+    return f"Reconciliation found {plural(found, 'order')} the store's webhooks missed {WARNING}"
 
 
 def _cancelled_text(cancelled: tuple[CancelledSku, ...]) -> str:
