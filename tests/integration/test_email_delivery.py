@@ -248,8 +248,9 @@ def test_an_email_that_went_but_was_not_recorded_is_not_sent_again(database: Dat
         assert len(mail.messages) == 1, "the supplier was e-mailed twice"
     [(posted_in, text)] = [post for post in slack.posts if "may have gone" in post[1]]
     assert posted_in == thread
-    assert f"The email to {VELO.email} may have gone at {T0:%Y-%m-%d %H:%M} UTC" in text
-    assert "check with the supplier; forward the file above if it did not arrive" in text
+    assert f"The email to {VELO.email} may have gone at {T0:%a} {T0.day} {T0:%b %H:%M}" in text
+    assert "check with the supplier before sending again" in text
+    assert "*Mark sent* (they have it) or *Send again* (they do not)" in text
     assert not [text for _, text in slack.posts if text.startswith("📧 Emailed")]
 
 
