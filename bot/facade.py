@@ -15,6 +15,7 @@ from domain import cancelling, services
 from domain import purchase_orders as po
 from domain.fulfilment import ReadyNews
 from domain.model import Catalog, Delivery
+from domain.order_refs import shown
 from domain.views import OrderStatus, SkuStatus, SupplierStatus
 from domain.wording import plural
 from handlers.blocks.formatting import source_name
@@ -53,7 +54,7 @@ class Backorders(PurchaseOrders, Reports):
         if not actor.is_approver:
             raise po.NotAllowed("Only approvers can cancel orders from Slack.")
         result = self.cancel_order(number, sku)
-        order = f"#{result.order_number}"
+        order = shown(result.order_number)
         if result.source:  # named with its store: say which, as the number alone is shared
             order += f" ({source_name(result.source)})"
         what = f"{sku} on order {order}" if sku else f"Order {order}"

@@ -8,7 +8,7 @@ from datetime import datetime
 from domain.allocation import plan_cancellation
 from domain.errors import DomainError, NotFound
 from domain.model import LineState, OrderState
-from domain.order_refs import OrderRef, in_stores, named
+from domain.order_refs import OrderRef, in_stores, named, shown
 from domain.ports import UnitOfWork
 from domain.services import save_plan
 from domain.wording import did_you_mean, either
@@ -31,11 +31,11 @@ def cancel_order(
     with uow:
         order_id, state = _one_order(uow, ref)
         if state.cancelled:
-            raise DomainError(f"Order #{number.lstrip('#')} is already cancelled.")
+            raise DomainError(f"Order {shown(state.number)} is already cancelled.")
         stock = uow.stock.lock(line.sku for line in state.lines.values() if line.sku)
         state.lines = uow.orders.lock_lines(order_id)
         if sku is not None:
-            state.lines = _lines_of_sku(state.lines, number, sku)
+            state.lines = _lines_of_sku(state.lines, state.number, sku)
         released = sum(line.allocated for line in state.lines.values())
         dropped = sum(line.waiting for line in state.lines.values())
         plan = plan_cancellation(state, stock)
@@ -73,7 +73,7 @@ def _lines_of_sku(lines: dict[str, LineState], number: str, sku: str) -> dict[st
     kept = {ref: line for ref, line in lines.items() if line.sku == sku}
     if not kept:
         near = did_you_mean(sku, {line.sku for line in lines.values() if line.sku})
-        raise NotFound(f"Order {number} has no line for SKU {sku}.{near}")
+        raise NotFound(f"Order {shown(number)} has no line for SKU {sku}.{near}")
     if all(line.cancelled_at is not None for line in kept.values()):
-        raise DomainError(f"{sku} on order #{number.lstrip('#')} is already cancelled.")
+        raise DomainError(f"{sku} on order {shown(number)} is already cancelled.")
     return kept

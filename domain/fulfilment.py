@@ -11,6 +11,7 @@ from datetime import datetime
 
 from domain.model import LineState
 from domain.notifications import ORDERS_READY, Notice
+from domain.order_refs import shown
 from domain.ports import UnitOfWork
 from domain.views import OrderStatus
 from domain.wording import plural
@@ -59,7 +60,7 @@ def _to_pack(order: OrderStatus) -> str:
     pack = ", ".join(
         f"{line.sku or line.name} x{line.allocated}" for line in order.lines if line.allocated
     )
-    return f"Order #{order.number} is ready to ship: pack {pack}."
+    return f"Order {shown(order.number)} is ready to ship: pack {pack}."
 
 
 def listed(items: list[str], sep: str = ", ") -> str:

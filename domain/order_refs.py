@@ -41,6 +41,12 @@ class OrderRef:
         return named(self.source, self.number) if self.source else self.number
 
 
+def shown(name: str) -> str:
+    """An order as the shop's staff see it: its name as the store gives it (`#1002`, `SO-1166`,
+    `#1166X01`); a bare number, as orders kept before names were, with the '#' shops show."""
+    return f"#{name}" if name[:1].isdigit() else name
+
+
 def named(source: str, number: str) -> str:
     """An order number with its store, as it can be typed back: `shopify:4242`."""
     return f"{source}:{number}"

@@ -9,6 +9,7 @@ from datetime import datetime
 from domain.errors import DomainError, NotFound
 from domain.fulfilment import ReadyNews, announce_ready, filled_orders, listed, ready_orders
 from domain.model import LineState
+from domain.order_refs import shown
 from domain.ports import UnitOfWork
 from domain.purchase_orders import Actor, NotAllowed, PurchasingSetup, note, show
 from domain.purchasing import PoStatus, PurchaseOrderView
@@ -141,7 +142,7 @@ def _announce(
     parts = [f"{sku} x{units}" for sku, units in result.received.items()]
     text = f"📦 Received {', '.join(parts) or 'nothing'}."
     for sku, orders in result.went_to.items():
-        text += f"\n{sku} went to " + listed([f"#{n} ({units})" for n, units in orders])
+        text += f"\n{sku} went to " + listed([f"{shown(n)} ({units})" for n, units in orders])
     for sku, units in result.over.items():
         text += f"\n⚠️ {sku}: {plural(units, 'unit')} more than ordered went to stock."
     note(uow, result.po.po_id, text, now, setup)

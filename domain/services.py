@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -89,7 +89,7 @@ def ingest_order(
 ) -> IngestResult:
     """Record a delivery and apply its order version; repeats and old versions change nothing,
     and a store's test order is kept apart (or, if so configured, only answered)."""
-    order = replace(delivery.order, number=delivery.order.number.lstrip("#"))
+    order = delivery.order  # its number is the name the shop shows, '#' and all
     with uow:
         delivery_id = uow.deliveries.record(delivery, received_at)
         if delivery_id is None:

@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from domain.errors import DomainError, NotFound
+from domain.order_refs import shown
 from domain.purchase_orders import Actor
 from handlers.blocks.message import Message
 from handlers.blocks.receiving import (
@@ -77,7 +78,7 @@ def save_receive(
     except DomainError as error:
         client.chat_postEphemeral(channel=channel, user=user, text=reply_for(error))
         return
-    numbers = [f"#{order.number}" for order in result.ready]
+    numbers = [shown(order.number) for order in result.ready]
     more = f" …and {len(numbers) - 30} more" if len(numbers) > 30 else ""
     text = f"Received. Orders ready to ship: {', '.join(numbers[:30]) or 'none yet'}{more}."
     client.chat_postEphemeral(channel=channel, user=user, text=text)

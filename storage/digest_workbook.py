@@ -19,6 +19,7 @@ from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from domain.order_refs import shown
 from domain.views import Digest, OpenLine
 from storage.workbooks import text_cell
 
@@ -88,7 +89,7 @@ def _summary_rows(
         ("Open lines", d.open_lines),
         ("Open units", d.open_units),
         ("Value at cost", cell(d.open_value, MONEY_FORMAT)),
-        ("Oldest waiting order", text_cell(sheet, d.oldest_order or NO_VALUE)),
+        ("Oldest waiting order", text_cell(sheet, shown(d.oldest_order or NO_VALUE))),
         (
             "Oldest placed",
             cell(local(oldest), TIME_FORMAT) if oldest else text_cell(sheet, NO_VALUE),
@@ -120,7 +121,7 @@ def _append_open_lines(
     for line in lines:
         sheet.append(
             [
-                text_cell(sheet, line.order_number),
+                text_cell(sheet, shown(line.order_number)),
                 placed(local(line.placed_at)),
                 text_cell(sheet, line.customer),
                 text_cell(sheet, line.sku),

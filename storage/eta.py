@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, func, select, tuple_
 
 from domain.purchasing import PoStatus
 from storage.models import OrderLineRow, OrderRow, PoLineRow, ProductRow, PurchaseOrderRow
+from storage.order_names import orders_named
 from storage.tx import SqlTx
 
 ON_ORDER = (PoStatus.APPROVED.value, PoStatus.SENT.value)
@@ -60,8 +61,7 @@ class SqlEta:
         return _on_order(self.tx, fallback, where).get(product_id, [])
 
     def order_ids(self, number: str) -> list[int]:
-        stmt = select(OrderRow.id).where(OrderRow.number == number).order_by(OrderRow.id)
-        return list(self.tx.session.execute(stmt).scalars())
+        return orders_named(self.tx.session, number)
 
 
 @dataclass(frozen=True)

@@ -130,6 +130,7 @@ class SqlOrders:
         row = self.tx.session.get_one(OrderRow, order_id)
         row.source_updated_at = order.updated_at
         row.stage = order.stage
+        row.number = order.number  # as the shop writes it now (rows kept from before had no '#')
         row.customer = order.customer or row.customer
         if order.cancelled and row.cancelled_at is None:
             row.cancelled_at = order.cancelled_at or order.updated_at

@@ -17,6 +17,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from domain.order_refs import shown
 from domain.views import OpenLine
 
 BOLD = Font(bold=True)
@@ -80,7 +81,7 @@ def open_backorders_workbook(lines: Iterable[OpenLine], now: datetime) -> bytes:
 
 def _open_line_row(sheet: WriteOnlyWorksheet, line: OpenLine, now: datetime) -> list[Any]:
     return [
-        text_cell(sheet, line.order_number),
+        text_cell(sheet, shown(line.order_number)),
         value_cell(sheet, line.placed_at.replace(tzinfo=None), "yyyy-mm-dd hh:mm"),
         text_cell(sheet, line.customer),
         text_cell(sheet, line.sku),

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from domain.model import LineIssue
+from domain.order_refs import shown
 from domain.wording import plural
 
 ISSUES: dict[LineIssue, str] = {
@@ -48,8 +49,8 @@ def money(amount: Decimal) -> str:
 
 
 def order_ref(number: str) -> str:
-    """How staff write an order: "#1002" (a number already starting with # is not doubled)."""
-    return f"#{number.lstrip('#')}"
+    """An order as the shop's staff see it: "#1002", "SO-1166" (see domain.order_refs.shown)."""
+    return shown(number)
 
 
 def _aligned(when: datetime, now: datetime) -> datetime:

@@ -9,7 +9,7 @@ from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 from domain.lead_times import Coverage, EtaSlip, LeadTimes
 from domain.views import OrderLineStatus
 from domain.wording import noun, plural
-from handlers.blocks.formatting import code, escape
+from handlers.blocks.formatting import code, escape, order_ref
 from handlers.blocks.message import MAX_BLOCKS, Message, clip
 from handlers.blocks.purchasing import weekday
 
@@ -48,8 +48,8 @@ def with_section(message: Message, text: str) -> Message:
 def slips_text(slips: list[EtaSlip], tz: tzinfo, shown: int = 15) -> str:
     """Orders now expected later than first expected, the longest-waiting first."""
     lines = [
-        f"#{escape(s.order_number)} {code(s.sku)}: was {weekday(s.first_expected_at, tz)}, "
-        f"now {weekday(s.expected_at, tz)}"
+        f"{escape(order_ref(s.order_number))} {code(s.sku)}: "
+        f"was {weekday(s.first_expected_at, tz)}, now {weekday(s.expected_at, tz)}"
         for s in slips[:shown]
     ]
     more = f"\n…and {len(slips) - shown} more" if len(slips) > shown else ""

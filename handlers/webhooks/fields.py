@@ -98,6 +98,13 @@ def identifier(
     raise bad_request(f"{path} must be a non-empty string or an integer")
 
 
+def shown_number(number: str) -> str:
+    """A bare order number as the shop's staff see it: "#1234" (WooCommerce's admin and
+    emails, Shopify's default name); one as long as the column is kept as it came."""
+    bare = number.lstrip("#") or number
+    return f"#{bare}" if len(bare) < MAX_ID else bare
+
+
 def optional_text(obj: JsonObject, key: str, where: str = "", limit: int = MAX_ID) -> str | None:
     """Stripped text, with a missing, null or blank value read as None."""
     value = obj.get(key)

@@ -71,7 +71,7 @@ def _order(data: JsonObject, now: datetime) -> IncomingOrder:
     return IncomingOrder(
         source=OrderSource.GENERIC,
         external_id=external_id,
-        number=fields.identifier(data, "number", default=external_id).lstrip("#") or external_id,
+        number=fields.shown_number(fields.identifier(data, "number", default=external_id)),
         placed_at=placed_at,
         updated_at=updated_at or placed_at,
         cancelled=cancelled,

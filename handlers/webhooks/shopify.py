@@ -47,7 +47,7 @@ def read_order(data: JsonObject, now: datetime) -> IncomingOrder:
     return IncomingOrder(
         source=OrderSource.SHOPIFY,
         external_id=external_id,
-        number=_name(data) or order_number or external_id,
+        number=_name(data) or fields.shown_number(order_number or external_id),
         placed_at=fields.timestamp(data, "created_at", now=now),
         updated_at=fields.timestamp(data, "updated_at", now=now),
         cancelled=cancelled_at is not None,
@@ -81,9 +81,9 @@ def _email(data: JsonObject, key: str) -> str | None:
 
 
 def _name(data: JsonObject) -> str | None:
-    """The name the shop's staff see (`#1166X01`), without its '#'."""
-    name = fields.optional_text(data, "name")
-    return (name.lstrip("#").strip() if name else "") or None
+    """The name the shop's staff see, as the shop writes it: `#1166X01`, or `SO-1166` when the
+    shop's prefix is not '#'."""
+    return fields.optional_text(data, "name")
 
 
 def _order_number(data: JsonObject) -> str | None:

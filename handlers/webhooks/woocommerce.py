@@ -63,7 +63,8 @@ def read_order(data: JsonObject, now: datetime) -> IncomingOrder:
     return IncomingOrder(
         source=OrderSource.WOOCOMMERCE,
         external_id=external_id,
-        number=fields.identifier(data, "number", default=external_id),
+        # WooCommerce's `number` is bare; its admin and emails show it as "#1234".
+        number=fields.shown_number(fields.identifier(data, "number", default=external_id)),
         placed_at=placed_at,
         updated_at=updated_at or placed_at,
         cancelled=cancelled,

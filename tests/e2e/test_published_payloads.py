@@ -40,17 +40,17 @@ def test_shopifys_test_notification_is_a_test_order_named_9999_and_found_by_1234
     stocked_bot: RunningBot,
 ) -> None:
     answer = deliver(stocked_bot, "shopify", "orders_create_test_notification.json")
-    assert (answer["order"], answer["backordered_units"]) == ("9999", 0)
+    assert (answer["order"], answer["backordered_units"]) == ("#9999", 0)
     for asked in ("9999", "#9999", "1234"):
         [order] = stocked_bot.bot.backorders.order(asked)
-        assert (order.number, order.test, order.cancelled) == ("9999", True, True)
+        assert (order.number, order.test, order.cancelled) == ("#9999", True, True)
 
 
 def test_a_real_gift_card_order_is_recorded_and_nothing_is_flagged(
     stocked_bot: RunningBot,
 ) -> None:
     answer = deliver(stocked_bot, "shopify", "orders_fulfilled_gift_card.json")
-    assert (answer["order"], answer["unplaced_lines"]) == ("1003", [])
+    assert (answer["order"], answer["unplaced_lines"]) == ("#1003", [])
     assert stocked_bot.bot.backorders.overview().unplaced_lines == 0
     [order] = stocked_bot.bot.backorders.order("1003")
     [line] = order.lines

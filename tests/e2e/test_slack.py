@@ -131,7 +131,7 @@ def test_export_posts_a_workbook_of_open_backorders_to_the_channel(
     [upload] = local_slack.uploads.values()
     sheet = openpyxl.load_workbook(io.BytesIO(upload.content)).active
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    assert [(r[0], r[3], r[8]) for r in rows] == [("1001", "CHAIN", 4), ("1001", "LIGHT", 1)]
+    assert [(r[0], r[3], r[8]) for r in rows] == [("#1001", "CHAIN", 4), ("#1001", "LIGHT", 1)]
     assert upload.channel_id == "C2147483705"
 
 

@@ -239,8 +239,8 @@ def test_the_workbook_reads_back_with_every_sheet_and_line(database: Database) -
     assert book["Suppliers"].max_row == 1 + 5 and book["Cancelled"].max_row == 1 + 2
     lines = list(book["Open lines"].iter_rows(min_row=2, values_only=True))
     assert len(lines) == 8
-    first = ("1001", datetime(2026, 10, 27, 9), FORMULA, "VP-1", "Item VP-1", "Velo Parts Ltd")
+    first = ("#1001", datetime(2026, 10, 27, 9), FORMULA, "VP-1", "Item VP-1", "Velo Parts Ltd")
     assert lines[0] == (*first, 4, 0, 4, 20)  # ordered 4, none from stock, 4 waiting, 20 days
-    oldest_first = ["1001", "1002", "1002", "1003", "1004", "1005", "1005", "1006"]
+    oldest_first = ["#1001", "#1002", "#1002", "#1003", "#1004", "#1005", "#1005", "#1006"]
     assert [row[0] for row in lines] == oldest_first
     assert book["Open lines"]["C2"].data_type == "s"  # the customer "=1+1" is text, not a formula

@@ -105,7 +105,7 @@ def test_a_shopify_order_created_becomes_one_ipod_line_numbered_1002() -> None:
     assert delivery.key == "b54557e4-0c1a-4d2b-9b1e-0000000000c1"
     assert delivery.topic == "orders/create"
     order = delivery.order
-    assert (order.external_id, order.number, order.cancelled) == ("1073459983", "1002", False)
+    assert (order.external_id, order.number, order.cancelled) == ("1073459983", "#1002", False)
     assert order.customer == "bob.norman@mail.example.com"
     assert order.lines == (
         IncomingLine("1071823195", "IPOD2009BLACK", "IPod Touch 8GB - Black", 1),
@@ -125,7 +125,7 @@ def test_a_shopify_cancellation_is_cancelled_and_counts_current_quantities() -> 
     delivery = parse_shopify(body, example_headers("shopify", "orders_cancelled.json"), SECRET)
 
     assert delivery.order.cancelled is True
-    assert delivery.order.number == "1001"
+    assert delivery.order.number == "#1001"
     assert [(line.sku, line.quantity) for line in delivery.order.lines] == [
         ("IPOD2008GREEN", 0),
         ("IPOD2008RED", 1),
@@ -158,11 +158,11 @@ def test_a_shopify_quantity_is_used_when_current_quantity_is_absent() -> None:
     assert [line.quantity for line in lines] == [1, 1, 1]
 
 
-def test_a_shopify_order_without_order_number_uses_its_name_without_hash() -> None:
+def test_a_shopify_order_without_order_number_uses_its_name_as_shown() -> None:
     def unnumbered(data: dict[str, Any]) -> None:
         del data["order_number"]
 
-    assert shopify("orders_create.json", unnumbered).order.number == "1002"
+    assert shopify("orders_create.json", unnumbered).order.number == "#1002"
 
 
 def test_a_shopify_delivery_without_webhook_id_is_keyed_by_order_and_version() -> None:
@@ -214,7 +214,7 @@ def test_a_woocommerce_order_has_two_lines_and_utc_times_from_the_gmt_fields() -
     assert delivery is not None
     assert (delivery.source, delivery.topic) == (OrderSource.WOOCOMMERCE, "order.created")
     order = delivery.order
-    assert (order.external_id, order.number, order.cancelled) == ("727", "727", False)
+    assert (order.external_id, order.number, order.cancelled) == ("727", "#727", False)
     assert order.customer == "john.doe@example.com"
     assert order.placed_at == datetime(2017, 3, 22, 19, 28, 2, tzinfo=UTC)
     assert order.updated_at == datetime(2017, 3, 22, 19, 28, 8, tzinfo=UTC)
@@ -294,7 +294,7 @@ def test_a_generic_order_is_read_with_its_defaults() -> None:
 
     assert (delivery.source, delivery.topic) == (OrderSource.GENERIC, "order")
     order = delivery.order
-    assert (order.external_id, order.number, order.cancelled) == ("A-1001", "A-1001", False)
+    assert (order.external_id, order.number, order.cancelled) == ("A-1001", "#A-1001", False)
     assert order.placed_at == datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
     assert order.updated_at == order.placed_at
     assert order.customer == "jane@example.com"
@@ -311,7 +311,7 @@ def test_a_generic_delivery_id_header_is_the_delivery_key() -> None:
 
     assert delivery.key == "delivery-7"
     order = delivery.order
-    assert (order.external_id, order.number, order.cancelled) == ("42", "1001", True)
+    assert (order.external_id, order.number, order.cancelled) == ("42", "#1001", True)
 
 
 def with_line(**line: Any) -> dict[str, Any]:
@@ -442,3 +442,10 @@ def test_woocommerce_line_names_arrive_as_people_read_them() -> None:
     delivery = woocommerce(lambda order: None)
     assert delivery is not None
     assert delivery.order.lines[1].name == "Ship Your Idea \u2013 Color: Black, Size: M Test"
+
+
+def test_a_shopify_name_keeps_the_shops_own_prefix_and_suffix() -> None:
+    def prefixed(data: dict[str, Any]) -> None:
+        data["name"] = "SO-1166"
+
+    assert shopify("orders_create.json", prefixed).order.number == "SO-1166"
