@@ -23,6 +23,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models_base import Base, UtcDateTime
+from storage.models_customers import (
+    CustomerChoiceRow,
+    CustomerNoticeRow,
+    NoticeBatchRow,
+    StoredSecretRow,
+)
 from storage.models_outbox import (
     OutboxChannelRow,
     OutboxRow,
@@ -48,6 +54,8 @@ class SupplierRow(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     lead_time_days: Mapped[int]
     min_order_qty: Mapped[int]
+    # Days from the order to the promised ship-by, for this supplier's products; None: the default.
+    promise_days: Mapped[int | None]
 
 
 class ProductRow(Base):
@@ -65,6 +73,7 @@ class ProductRow(Base):
     on_hand: Mapped[int] = mapped_column(BigInteger)  # receipts add to it, like PO lines below
     case_pack: Mapped[int]
     unit_cost: Mapped[Decimal] = mapped_column(Numeric(12, 4))
+    promise_days: Mapped[int | None]  # overrides the supplier's
 
 
 class OrderRow(Base):
@@ -91,6 +100,10 @@ class OrderRow(Base):
     # dated the same second (a cancellation outranks a status change, which outranks pending).
     stage: Mapped[int] = mapped_column(default=0, server_default="0")
     customer: Mapped[str | None] = mapped_column(String(320))
+    # Whom notices go to: None for orders without an email (they get none).
+    customer_email: Mapped[str | None] = mapped_column(String(254))
+    customer_first_name: Mapped[str | None] = mapped_column(String(100))
+    notices_opt_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     placed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     source_updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
@@ -142,6 +155,10 @@ class OrderLineRow(Base):
     placed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     position: Mapped[int | None]  # 1, 2, 3... as the store lists the lines
     not_stock: Mapped[str | None] = mapped_column(String(20))  # recorded, never demand: why
+    # The promised ship-by, set when the line is first seen waiting, and where it came from
+    # (order | product | supplier | default).
+    promised_by: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    promise_source: Mapped[str | None] = mapped_column(String(10))
 
 
 class DeliveryRow(Base):
@@ -173,7 +190,10 @@ class SummaryQueueRow(Base):
 __all__ = [
     "Base",
     "CounterRow",
+    "CustomerChoiceRow",
+    "CustomerNoticeRow",
     "DeliveryRow",
+    "NoticeBatchRow",
     "OrderLineRow",
     "OrderRow",
     "OutboxChannelRow",
@@ -187,6 +207,7 @@ __all__ = [
     "ReceiptRow",
     "SlackEventRow",
     "StoreReconciliationRow",
+    "StoredSecretRow",
     "SummaryQueueRow",
     "SupplierRow",
     "UtcDateTime",
