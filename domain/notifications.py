@@ -44,6 +44,8 @@ DEADLINE_REMINDER = "deadline.reminder"  # before the deadline: {deadline_at}
 DIGEST_POSTED = "digest.posted"  # the week's digest: {start, end, slips}
 DIGEST_WORKBOOK = "digest.workbook"  # its detail, with the digest: {start, end, digest}
 EXPORT_WORKBOOK = "export.workbook"  # open backorders as asked: {requested_by, at}
+# A customer cancelled what waits from their journey page: {order_id, number, lines}
+ORDERS_CUSTOMER_CANCELLED = "orders.customer_cancelled"
 
 KINDS = frozenset(
     {
@@ -63,6 +65,7 @@ KINDS = frozenset(
         DIGEST_POSTED,
         DIGEST_WORKBOOK,
         EXPORT_WORKBOOK,
+        ORDERS_CUSTOMER_CANCELLED,
     }
 )
 

@@ -16,6 +16,7 @@ from typing import Any
 from bot.config import AppConfig
 from bot.delivery import legacy
 from bot.delivery.email_delivery import po_letter
+from bot.delivery.journey_notices import customer_cancelled
 from bot.delivery.rendered import Post, Rendered, Update, Upload
 from bot.delivery.report_notices import ReportNotices
 from bot.delivery.slack_delivery import NotReady
@@ -52,6 +53,7 @@ class Notices(ReportNotices):
             n.PO_WORKBOOK: self._workbook,
             n.PO_TO_SUPPLIER: self._letter,
             n.ORDERS_READY: lambda f: _note(f["text"]),
+            n.ORDERS_CUSTOMER_CANCELLED: customer_cancelled,
             n.BACKORDERS_SUMMARY: self.summary,
             n.DEADLINE_REMINDER: self.reminder,
             n.DIGEST_POSTED: self.digest,
