@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 from typing import Any
@@ -11,8 +11,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from bot.config_customers import KEYS as CUSTOMER_KEYS
+from bot.config_customers import CustomerSettings, parse_customers
 from domain.model import ForTestOrders
 
+TOP_KEYS = {
+    "slack",
+    "timezone",
+    "purchasing",
+    "fulfilment",
+    "summaries",
+    "digest",
+    "stores",
+    "customers",
+}
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -57,6 +69,7 @@ class AppConfig:
     digest_schedule: WeeklyTime = WeeklyTime("mon", time(9, 0))
     reconcile_every_s: int = 3600  # read the stores' recently changed orders; 0: off
     test_orders: ForTestOrders = ForTestOrders.RECORD  # kept apart, never stock or a PO
+    customers: CustomerSettings = field(default_factory=CustomerSettings)
 
 
 def load_config(path: str | Path) -> AppConfig:
@@ -75,9 +88,7 @@ def load_config(path: str | Path) -> AppConfig:
 
 def parse_config(raw: Any) -> AppConfig:
     """Build an AppConfig from the parsed YAML, refusing unknown keys and bad values."""
-    top = _section(
-        raw, "", {"slack", "timezone", "purchasing", "fulfilment", "summaries", "digest", "stores"}
-    )
+    top = _section(raw, "", TOP_KEYS)
     slack = _section(top.get("slack"), "slack", {"channel", "approvers", "approvers_group"})
     purchasing = _section(
         top.get("purchasing", {}),
@@ -88,6 +99,7 @@ def parse_config(raw: Any) -> AppConfig:
     summaries = _section(top.get("summaries", {}), "summaries", {"batch_every"})
     digest = _section(top.get("digest", {}), "digest", {"schedule"})
     stores = _section(top.get("stores", {}), "stores", {"reconcile_every", "test_orders"})
+    customers = _section(top.get("customers", {}), "customers", CUSTOMER_KEYS)
     return AppConfig(
         slack=_slack(slack),
         timezone=_zone(top.get("timezone", "UTC")),
@@ -109,6 +121,7 @@ def parse_config(raw: Any) -> AppConfig:
                 tuple(choice.value for choice in ForTestOrders),
             )
         ),
+        customers=parse_customers(customers, ConfigError, _duration),
     )
 
 

@@ -10,7 +10,16 @@ from bot.config import load_config
 from domain.model import ForTestOrders
 
 APP_YAML = Path(__file__).resolve().parents[2] / "app.yaml"
-SECTIONS = {"slack", "timezone", "purchasing", "fulfilment", "summaries", "digest", "stores"}
+SECTIONS = {
+    "slack",
+    "timezone",
+    "purchasing",
+    "fulfilment",
+    "summaries",
+    "digest",
+    "stores",
+    "customers",
+}
 
 
 def test_the_example_config_shows_every_section_the_bot_reads() -> None:
