@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from bot import jobs
 from bot.config import AppConfig
+from bot.delivery.customer_notices import CustomerDeliveries, CustomerLetters, CustomerMail
 from bot.delivery.deliveries import Deliveries, EmailNotConfigured, EmailRecords
 from bot.delivery.email_delivery import EmailDelivery, EmailRejected, SmtpSettings
 from bot.delivery.legacy import UnknownNotice
@@ -177,9 +178,12 @@ def _outbox_worker(bot: Bot, settings: Settings, clock: Clock, pace_s: float) ->
     email = EmailDelivery(_smtp(settings)) if settings.smtp_url else None
     client = delivery_client(bot.slack.client.token, settings.slack_api_url)
     slack = SlackDelivery(client, bot.outbox, check.channel_for)
+    deliveries = Deliveries(
+        notices, slack, email, EmailRecords(desk.database, desk.purchasing, clock)
+    )
     return OutboxWorker(
         bot.outbox,
-        Deliveries(notices, slack, email, EmailRecords(desk.database, desk.purchasing, clock)),
+        with_customers(deliveries, bot, slack, email, clock),
         clock,
         pace_s=pace_s,
         home_channel=bot.config.slack.channel,
@@ -206,3 +210,24 @@ def _signing_secret(settings: Settings) -> str:
         "SLACK_SIGNING_SECRET is required when Slack calls the bot over HTTP "
         "(or set SLACK_APP_TOKEN to use Socket Mode instead)."
     )
+
+
+def with_customers(
+    deliveries: Deliveries,
+    bot: Bot,
+    slack: SlackDelivery,
+    email: EmailDelivery | None,
+    clock: Clock,
+) -> CustomerDeliveries:
+    """Customer notices by email (and their Slack batches) before every other kind; their
+    links are the journey page's, signed when the bot has its secret."""
+    desk = bot.backorders
+
+    def journey_url(order_id: int) -> str:
+        links = getattr(bot, "journey", None)  # set once the HTTP front is built
+        return links.journey_url(order_id) if links else f"/o/{order_id}"
+
+    desk.journey_url = journey_url  # type: ignore[method-assign]
+    letters = CustomerLetters(desk.database, desk.config, journey_url)
+    mail = CustomerMail(email, desk.config) if email else None
+    return CustomerDeliveries(deliveries, letters, mail, slack, clock)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from bot.desk.base import Clock, utc_now
+from bot.desk.customer_notices import CustomerNoticesDesk
 from bot.desk.purchase_orders import PurchaseOrders
 from bot.desk.reports import Reports
 from domain import cancelling, services
@@ -24,7 +25,7 @@ __all__ = ["Backorders", "Clock", "utc_now"]
 log = logging.getLogger(__name__)
 
 
-class Backorders(PurchaseOrders, Reports):
+class Backorders(PurchaseOrders, Reports, CustomerNoticesDesk):
     """The use cases, each in its own transaction: orders and the catalog here, purchase
     orders and reports from their parts."""
 

@@ -53,6 +53,11 @@ def reconcile() -> object:
     return reconciling.reconcile_logged(_current())
 
 
+def customer_notices() -> object:
+    """Notices customers are owed now: queued for email, or put to the channel for approval."""
+    return _current().send_customer_notices()
+
+
 JOBS: dict[str, Callable[[], object]] = {
     "deadline": deadline,
     "reminder": reminder,
@@ -60,4 +65,5 @@ JOBS: dict[str, Callable[[], object]] = {
     "summary": summary,
     "buffers": buffers,
     "reconcile": reconcile,
+    "customer_notices": customer_notices,
 }

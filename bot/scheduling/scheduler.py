@@ -26,6 +26,7 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 BUFFER_CHECK_S = 15
+CUSTOMER_NOTICES_S = 60
 WEEK_GRACE_S = int(timedelta(days=6).total_seconds())  # late, but never skipped to next week
 
 
@@ -52,6 +53,9 @@ def job_specs(config: AppConfig) -> list[JobSpec]:
             BUFFER_CHECK_S,
         ),
     ]
+    if config.customers.from_address:
+        every = IntervalTrigger(seconds=CUSTOMER_NOTICES_S, timezone=config.timezone)
+        specs.append(JobSpec("customer_notices", "notices customers are owed", every, 60))
     if before.total_seconds() > 0:
         reminder = WeeklyTrigger(deadline, ahead=before)
         specs.append(

@@ -12,7 +12,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from handlers import commands, errors, events, purchasing, receiving
+from handlers import commands, customer_notices, errors, events, purchasing, receiving
 from handlers.approvers import Approvers
 from handlers.ports import Desk
 
@@ -98,4 +98,5 @@ def build_slack_app(
     commands.register(app)
     purchasing.register(app)
     receiving.register(app)
+    customer_notices.register(app)
     return app

@@ -1,0 +1,216 @@
+"""Customer notices sent: each worded when it goes (Jinja2 templates in `templates/email/`,
+text and HTML), emailed through SMTP_URL, and marked sent in the transaction that settles its
+outbox row. The Slack batches that approve them are rendered here too."""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from bot.config import AppConfig
+from bot.delivery.email_delivery import EmailDelivery, EmailRejected
+from bot.delivery.rendered import Post, Update
+from bot.delivery.slack_delivery import NotReady
+from domain.order_refs import shown
+from handlers.blocks.customer_notices import batch_message
+from storage.customer_notices import NoticeToSend, SqlCustomerNotices
+from storage.db import Database
+from storage.outbox import OutboxStore, QueuedMessage
+from storage.unit_of_work import SqlUnitOfWork
+
+CUSTOMER_EMAIL = "customer.email"  # {notice_id}: one notice to its customer
+NOTICE_BATCH = "customers.batch"  # {batch_id}: the channel message that approves a batch
+BATCH_DECIDED = "customers.batch_decided"  # {batch_id}: that message, saying who decided
+AUDIENCE = "customers"  # paced apart from the team's channel: mail never delays Slack
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
+SUBJECTS = {
+    "backordered": "Part of your order {order} is on its way to us",
+    "delayed": "Your order {order} will be later than we promised",
+    "on_its_way": "Your order {order} is on its way",
+}
+Links = Callable[[int], str]
+
+
+def batch_key(batch_id: int) -> str:
+    return f"notice_batch:{batch_id}"
+
+
+@dataclass(frozen=True)
+class CustomerLetter:
+    to: str
+    subject: str
+    text: str
+    html: str
+    unsubscribe: str
+    message_key: str
+
+
+class CustomerLetters:
+    """Words a notice from the database as it is now."""
+
+    def __init__(self, database: Database, config: AppConfig, journey_url: Links) -> None:
+        self.database = database
+        self.settings = config.customers
+        self.journey_url = journey_url
+        self.env = Environment(
+            loader=FileSystemLoader(TEMPLATES),
+            autoescape=select_autoescape(["html"]),
+            undefined=StrictUndefined,
+            keep_trailing_newline=True,
+        )
+
+    def notice(self, notice_id: int) -> NoticeToSend:
+        with SqlUnitOfWork(self.database, read_only=True) as uow:
+            found = SqlCustomerNotices(uow.tx).notice(notice_id)
+        if found is None:
+            raise NotReady(f"customer notice {notice_id} does not exist", never=True)
+        return found
+
+    def letter(self, notice: NoticeToSend) -> CustomerLetter:
+        journey = self.journey_url(notice.order_id)
+        order = shown(notice.order_number)
+        values = {
+            "first_name": notice.first_name,
+            "order": order,
+            "lines": [
+                {"name": name or sku, "units": units, "expected": _day(notice.about_date)}
+                for sku, name, units in notice.lines
+            ],
+            "expected": _day(notice.about_date),
+            "reason": notice.reason or "",
+            "journey_url": journey,
+            "opt_out_url": opt_out_url(journey),
+            "shop": self.settings.shop,
+            "signature": self.settings.signature or f"— {self.settings.shop}",
+            "subject": SUBJECTS[notice.kind].format(order=order),
+        }
+        return CustomerLetter(
+            to=notice.email or "",
+            subject=values["subject"],
+            text=self.env.get_template(f"{notice.kind}.txt").render(values),
+            html=self.env.get_template(f"{notice.kind}.html").render(values),
+            unsubscribe=opt_out_url(journey),
+            message_key=f"notice{notice.notice_id}.order{notice.order_id}",
+        )
+
+    def preview(self, notice_id: int) -> str:
+        """The text part of one notice, as its customer would read it."""
+        letter = self.letter(self.notice(notice_id))
+        return f"To: {letter.to}\nSubject: {letter.subject}\n\n{letter.text}"
+
+
+def opt_out_url(journey: str) -> str:
+    return f"{journey}/choice?choice=opt_out"
+
+
+def _day(day: date | None) -> str | None:
+    return f"{day:%A %-d %B %Y}" if day else None
+
+
+class CustomerMail:
+    """Sends a customer letter (text and HTML) with the shop's From and Reply-To."""
+
+    def __init__(self, smtp: EmailDelivery, config: AppConfig) -> None:
+        self.smtp = smtp
+        self.settings = config.customers
+
+    def message(self, letter: CustomerLetter) -> EmailMessage:
+        sender = self.settings.from_address or self.smtp.settings.sender
+        message = EmailMessage()
+        message["From"] = sender
+        message["To"] = letter.to
+        message["Subject"] = letter.subject
+        if self.settings.reply_to:
+            message["Reply-To"] = self.settings.reply_to
+        message["Date"] = format_datetime(datetime.now().astimezone())
+        domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
+        message["Message-ID"] = f"<{letter.message_key}@{domain}>"
+        message["List-Unsubscribe"] = f"<{letter.unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message.set_content(letter.text)
+        message.add_alternative(letter.html, subtype="html")
+        return message
+
+    def __call__(self, letter: CustomerLetter) -> dict[str, Any]:
+        message = self.message(letter)
+        try:
+            self.smtp._send(message)
+        except smtplib.SMTPRecipientsRefused as error:
+            if all(code >= 500 for code, _ in error.recipients.values()):
+                raise EmailRejected(f"{letter.to} refused") from error
+            raise
+        return {"to": letter.to, "message_id": message["Message-ID"]}
+
+
+class CustomerDeliveries:
+    """The outbox's way for customer kinds; every other kind goes to `rest`."""
+
+    def __init__(
+        self,
+        rest: Callable[[QueuedMessage], dict[str, Any]],
+        letters: CustomerLetters,
+        mail: CustomerMail | None,
+        slack: Callable[[str, Post | Update], dict[str, Any]],
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.rest = rest
+        self.letters = letters
+        self.mail = mail
+        self.slack = slack
+        self.clock = clock
+
+    def __call__(self, message: QueuedMessage) -> dict[str, Any]:
+        if message.kind == CUSTOMER_EMAIL:
+            return self._email(message)
+        if message.kind in (NOTICE_BATCH, BATCH_DECIDED):
+            return self.slack(message.channel, self._batch(message))
+        return self.rest(message)
+
+    def _batch(self, message: QueuedMessage) -> Post | Update:
+        batch_id = int(message.payload["batch_id"])
+        with SqlUnitOfWork(self.letters.database, read_only=True) as uow:
+            batch = SqlCustomerNotices(uow.tx).batch(batch_id)
+        if batch is None:
+            raise NotReady(f"notice batch {batch_id} does not exist", never=True)
+        text, blocks = batch_message(batch)
+        if message.kind == BATCH_DECIDED:
+            return Update(batch_key(batch_id), text, blocks)
+        return Post(text, blocks)
+
+    def _email(self, message: QueuedMessage) -> dict[str, Any]:
+        notice_id = int(message.payload["notice_id"])
+        notice = self.letters.notice(notice_id)
+        if notice.status != "queued" or notice.opted_out or notice.cancelled or not notice.email:
+            return self._settle(message, notice_id, "cancelled", {"not_sent": "moot"})
+        if message.handed_at is not None:  # it may have gone: at most once for customers
+            return self._settle(message, notice_id, "sent", {"uncertain": True})
+        if self.mail is None:
+            raise NotReady("SMTP_URL is not set: customer notices wait")
+        letter = self.letters.letter(notice)
+        store = OutboxStore(self.letters.database)
+        store.hand_over(message, self.clock())  # from now on it may have gone
+        try:
+            result = self.mail(letter)
+        except BaseException:
+            store.take_back(message)  # refused or no answer before DATA: a retry may send
+            raise
+        return self._settle(message, notice_id, "sent", result)
+
+    def _settle(
+        self, message: QueuedMessage, notice_id: int, status: str, result: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The notice's fate and the outbox row: both written or neither."""
+        now = self.clock()
+        with SqlUnitOfWork(self.letters.database) as uow:
+            SqlCustomerNotices(uow.tx).settle(notice_id, status, now)
+            uow.outbox.settle(message.id, "sent", result, now)
+            uow.commit()
+        return result

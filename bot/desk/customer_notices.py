@@ -1,0 +1,170 @@
+"""Customers in the loop at the desk: the job that writes due notices (queued for email, or put
+to the channel in a batch), and the team's Send all, Skip and Preview on a batch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+
+from bot.delivery.customer_notices import (
+    AUDIENCE,
+    BATCH_DECIDED,
+    CUSTOMER_EMAIL,
+    NOTICE_BATCH,
+    CustomerLetters,
+    batch_key,
+)
+from bot.desk.base import DeskBase
+from bot.scheduling.calendar import next_weekly
+from domain import lead_times
+from domain.customer_notices import (
+    Mode,
+    NoticeIntent,
+    NoticeKind,
+    NoticePolicy,
+    OrderFacts,
+    due_notices,
+)
+from domain.errors import NotFound
+from domain.notifications import Notice
+from storage.customer_notices import SqlCustomerNotices
+from storage.unit_of_work import SqlUnitOfWork
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    kind: str
+    size: int
+    already_by: str | None  # someone decided it before this click
+
+
+class CustomerNoticesDesk(DeskBase):
+    journey_url: Callable[[int], str] = staticmethod(lambda order_id: f"/o/{order_id}")
+
+    def notice_policy(self) -> NoticePolicy:
+        settings = self.config.customers
+        return NoticePolicy(
+            delay=timedelta(seconds=settings.notice_delay_s),
+            modes=settings.notices,
+            slip_margin=timedelta(days=settings.delay_margin_days),
+            partial=self.config.ship_policy == "partial",
+        )
+
+    def send_customer_notices(self) -> int:
+        """Write every notice due now, once (the database refuses a second of the same kind,
+        lines and date); auto kinds are queued, the others put to the channel in a batch."""
+        if not self.config.customers.from_address:
+            return 0  # customers.from unset: the shop does not email customers
+        now, policy = self.clock(), self.notice_policy()
+        expected = self._expected_dates(now)
+        with self._writer() as uow:
+            store = SqlCustomerNotices(uow.tx)
+            orders = [_with_dates(order, expected) for order in store.orders_to_consider()]
+            past = store.past([order.order_id for order in orders])
+            due = [
+                intent
+                for order in orders
+                for intent in due_notices(order, past.get(order.order_id, []), now, policy)
+            ]
+            written = self._write(uow, store, due, policy, now)
+            uow.commit()
+        return written
+
+    def _write(
+        self,
+        uow: SqlUnitOfWork,
+        store: SqlCustomerNotices,
+        due: list[NoticeIntent],
+        policy: NoticePolicy,
+        now: datetime,
+    ) -> int:
+        batches: dict[NoticeKind, list[int]] = {}
+        written = 0
+        for intent in due:
+            auto = policy.mode(intent.kind) is Mode.AUTO
+            notice_id = store.write(intent, "queued" if auto else "awaiting_approval", now)
+            if notice_id is None:
+                continue  # another run wrote it
+            written += 1
+            if auto:
+                _queue_email(uow, notice_id, now)
+            else:
+                batches.setdefault(intent.kind, []).append(notice_id)
+        for kind, ids in batches.items():
+            batch_id = store.new_batch(kind.value, ids, now)
+            facts = {"batch_id": batch_id}
+            uow.outbox.add(Notice(NOTICE_BATCH, self.channel, facts, batch_key(batch_id)), now)
+        return written
+
+    def _expected_dates(self, now: datetime) -> dict[int, tuple[date, bool]]:
+        """Every waiting line's expected date, and whether a PO covers it."""
+        deadline_at = next_weekly(now, self.config.purchasing.deadline, self.zone)
+        default = self.config.purchasing.default_lead_time_days
+        found: dict[int, tuple[date, bool]] = {}
+        with self._reader() as uow:
+            buffers = {b.terms.supplier_id: b for b in uow.purchasing.buffers()}
+            pos = uow.etas.on_order(now)
+            leads: dict[int, lead_times.LeadTimes] = {}
+            for line in uow.etas.queue():
+                buffer = buffers[line.supplier_id]
+                if line.supplier_id not in leads:
+                    days = buffer.terms.lead_time_days or default
+                    leads[line.supplier_id] = lead_times.supplier_lead_times(
+                        uow, line.supplier_id, days
+                    )
+                release = lead_times._next_release(buffer, now, deadline_at)
+                eta = lead_times.expected_date(
+                    line.ahead,
+                    line.waiting,
+                    pos.get(line.product_id, []),
+                    release,
+                    leads[line.supplier_id],
+                )
+                local = eta.expected_at.astimezone(self.zone).date()
+                found[line.line_id] = (local, eta.po_number is not None)
+        return found
+
+    def decide_notice_batch(self, batch_id: int, send: bool, by: str) -> BatchOutcome:
+        """Send all (the notices queued for email) or Skip (none sent): once, whoever clicks."""
+        now = self.clock()
+        with self._writer() as uow:
+            store = SqlCustomerNotices(uow.tx)
+            decided = store.decide(batch_id, "sent" if send else "skipped", by, now)
+            batch = store.batch(batch_id)
+            if batch is None:
+                raise NotFound(f"No notice batch {batch_id}.")
+            if decided is None:
+                return BatchOutcome(batch.kind, batch.size, batch.decided_by)
+            if send:
+                for notice_id in decided:
+                    _queue_email(uow, notice_id, now)
+            facts = {"batch_id": batch_id}
+            uow.outbox.add(
+                Notice(BATCH_DECIDED, self.channel, facts, f"{batch_key(batch_id)}:decided"), now
+            )
+            uow.commit()
+        return BatchOutcome(batch.kind, batch.size, None)
+
+    def preview_notice_batch(self, batch_id: int) -> str:
+        """One email of the batch, as its customer would read it."""
+        with self._reader() as uow:
+            first = SqlCustomerNotices(uow.tx).first_of_batch(batch_id)
+        if first is None:
+            raise NotFound(f"No notice batch {batch_id}.")
+        return CustomerLetters(self.database, self.config, self.journey_url).preview(first)
+
+
+def _with_dates(order: OrderFacts, expected: dict[int, tuple[date, bool]]) -> OrderFacts:
+    lines = tuple(
+        replace(line, expected_on=expected[line.line_id][0], on_po=expected[line.line_id][1])
+        if line.line_id in expected
+        else line
+        for line in order.lines
+    )
+    return replace(order, lines=lines)
+
+
+def _queue_email(uow: SqlUnitOfWork, notice_id: int, now: datetime) -> None:
+    facts = {"notice_id": notice_id}
+    uow.outbox.add(Notice(CUSTOMER_EMAIL, AUDIENCE, facts, f"customer_notice:{notice_id}"), now)

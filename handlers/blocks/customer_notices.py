@@ -1,0 +1,78 @@
+"""The channel message that puts a batch of customer notices to the team: "12 delay notices
+ready · Preview · Send all · Skip", and, once decided, who decided."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from domain.wording import noun
+from handlers.blocks.message import Message, context, section
+
+PREVIEW, SEND_ALL, SKIP = "notice_batch_preview", "notice_batch_send", "notice_batch_skip"
+ACTIONS_BLOCK = "notice_batch_actions"
+KIND_WORDS = {"backordered": "backorder", "delayed": "delay", "on_its_way": "on-its-way"}
+
+
+class BatchFacts(Protocol):
+    batch_id: int
+    kind: str
+    status: str
+    size: int
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+def batch_title(kind: str, size: int) -> str:
+    """`12 delay notices`, `1 backorder notice`."""
+    return f"{size} {KIND_WORDS.get(kind, kind)} {noun(size, 'notice')}"
+
+
+def batch_message(batch: BatchFacts) -> tuple[str, list[dict[str, Any]]]:
+    """The batch as the channel shows it: buttons while open, who decided after."""
+    title = batch_title(batch.kind, batch.size)
+    if batch.status == "awaiting_approval":
+        text = f"✉️ {title} ready for customers"
+        blocks = [section(f"*{text}*").to_dict(), _buttons(batch.batch_id)]
+        return text, blocks
+    verb = "sent" if batch.status == "sent" else "skipped"
+    text = f"✉️ {title} {verb} by <@{batch.decided_by}>"
+    return text, [section(text).to_dict(), context("Customers hear nothing twice.").to_dict()]
+
+
+def _buttons(batch_id: int) -> dict[str, Any]:
+    value = str(batch_id)
+    return {
+        "type": "actions",
+        "block_id": ACTIONS_BLOCK,
+        "elements": [
+            _button("Preview", PREVIEW, value),
+            _button("Send all", SEND_ALL, value, "primary"),
+            _button("Skip", SKIP, value, "danger"),
+        ],
+    }
+
+
+def _button(label: str, action: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label},
+        "action_id": action,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def decided_reply(kind: str, size: int, verb: str, already_by: str | None) -> Message:
+    """What the person who clicked reads (only them)."""
+    if already_by is not None:
+        return Message(f"Already decided by <@{already_by}>: nothing more is sent.", [])
+    return Message(f"{verb.capitalize()}: {batch_title(kind, size)}.", [])
+
+
+def preview_reply(text: str) -> Message:
+    """One rendered email, as its customer reads it (its text part)."""
+    shown = text if len(text) < 2900 else text[:2900] + "…"
+    return Message(shown, [section(f"```{shown}```").to_dict()])

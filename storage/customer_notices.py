@@ -1,0 +1,238 @@
+"""Customer notices kept: what the notices engine reads (orders that wait, their lines, what
+each customer was told) and writes (notices, once per kind, lines and date; Slack batches,
+decided once)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, insert, or_, select, update
+
+from domain.customer_notices import LineFacts, NoticeIntent, NoticeKind, OrderFacts, PastNotice
+from storage.models import CustomerNoticeRow, NoticeBatchRow, OrderLineRow, OrderRow
+from storage.outbox import dialect_insert
+from storage.tx import SqlTx
+
+HEARD = ("queued", "sent")  # the customer was (or is about to be) told
+OPEN = "awaiting_approval"
+
+
+@dataclass(frozen=True)
+class NoticeToSend:
+    """One notice with what its email needs."""
+
+    notice_id: int
+    kind: str
+    status: str
+    order_id: int
+    order_number: str
+    email: str | None
+    first_name: str | None
+    opted_out: bool
+    cancelled: bool
+    about_date: date | None
+    reason: str | None
+    lines: tuple[tuple[str, str, int], ...]  # (sku, name, waiting units)
+
+
+@dataclass(frozen=True)
+class Batch:
+    batch_id: int
+    kind: str
+    status: str
+    size: int
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+class SqlCustomerNotices:
+    def __init__(self, tx: SqlTx) -> None:
+        self.tx = tx
+
+    def orders_to_consider(self) -> list[OrderFacts]:
+        """Orders that wait or whose customer was told they wait (lines without expected dates:
+        the caller adds them)."""
+        told = select(CustomerNoticeRow.order_id).where(CustomerNoticeRow.status.in_(HEARD))
+        waiting = select(OrderLineRow.order_id).where(OrderLineRow.waiting_qty > 0)
+        orders = self.tx.conn.execute(
+            select(OrderRow).where(
+                OrderRow.customer_email.is_not(None),
+                or_(OrderRow.id.in_(waiting), OrderRow.id.in_(told)),
+            )
+        ).all()
+        lines = self._lines([row.id for row in orders])
+        return [
+            OrderFacts(
+                row.id,
+                row.received_at,
+                row.customer_email,
+                tuple(lines.get(row.id, [])),
+                is_test=row.is_test,
+                cancelled=row.cancelled_at is not None,
+                opted_out=row.notices_opt_out_at is not None,
+            )
+            for row in orders
+        ]
+
+    def _lines(self, order_ids: list[int]) -> dict[int, list[LineFacts]]:
+        found: dict[int, list[LineFacts]] = {}
+        if not order_ids:
+            return found
+        stmt = select(OrderLineRow).where(
+            OrderLineRow.order_id.in_(order_ids), OrderLineRow.backordered_qty > 0
+        )
+        for line in self.tx.conn.execute(stmt):
+            promised = line.promised_by.date() if line.promised_by else None
+            facts = LineFacts(
+                line.id,
+                line.waiting_qty,
+                line.backordered_qty,
+                line.cancelled_at is not None,
+                None,
+                promised,
+            )
+            found.setdefault(line.order_id, []).append(facts)
+        return found
+
+    def past(self, order_ids: list[int]) -> dict[int, list[PastNotice]]:
+        found: dict[int, list[PastNotice]] = {}
+        if not order_ids:
+            return found
+        stmt = select(CustomerNoticeRow).where(CustomerNoticeRow.order_id.in_(order_ids))
+        for row in self.tx.conn.execute(stmt):
+            ids = frozenset(int(i) for i in row.lines_key.split(",") if i)
+            told = row.status in HEARD
+            notice = PastNotice(NoticeKind(row.kind), ids, row.about_date, told)
+            found.setdefault(row.order_id, []).append(notice)
+        return found
+
+    def write(self, intent: NoticeIntent, status: str, now: datetime) -> int | None:
+        """The notice's id, or None when the same one was written already (another run)."""
+        values = {
+            "order_id": intent.order_id,
+            "kind": intent.kind.value,
+            "lines_key": intent.lines_key,
+            "about_date": intent.about_date,
+            "status": status,
+            "reason": intent.reason.value if intent.reason else None,
+            "created_at": now,
+            "due_at": now,
+        }
+        stmt = dialect_insert(self.tx.conn.dialect.name)(CustomerNoticeRow).values(values)
+        stmt = stmt.on_conflict_do_nothing().returning(CustomerNoticeRow.id)
+        return self.tx.conn.execute(stmt).scalar()
+
+    def new_batch(self, kind: str, notice_ids: list[int], now: datetime) -> int:
+        batch_id = self.tx.conn.execute(
+            insert(NoticeBatchRow)
+            .values(kind=kind, status=OPEN, version=1, created_at=now)
+            .returning(NoticeBatchRow.id)
+        ).scalar_one()
+        self.tx.conn.execute(
+            update(CustomerNoticeRow)
+            .where(CustomerNoticeRow.id.in_(notice_ids))
+            .values(batch_id=batch_id)
+        )
+        return batch_id
+
+    def decide(self, batch_id: int, status: str, by: str, now: datetime) -> list[int] | None:
+        """Decide an open batch (its notices `queued` or `skipped`); None when it was decided
+        already: the database lets one click win."""
+        won = self.tx.conn.execute(
+            update(NoticeBatchRow)
+            .where(NoticeBatchRow.id == batch_id, NoticeBatchRow.status == OPEN)
+            .values(status=status, decided_by=by, decided_at=now)
+            .returning(NoticeBatchRow.id)
+        ).first()
+        if won is None:
+            return None
+        notice_status = "queued" if status == "sent" else "skipped"
+        ids = self.tx.conn.execute(
+            update(CustomerNoticeRow)
+            .where(CustomerNoticeRow.batch_id == batch_id, CustomerNoticeRow.status == OPEN)
+            .values(status=notice_status, decided_by=by, decided_at=now)
+            .returning(CustomerNoticeRow.id)
+        ).scalars()
+        return sorted(ids)
+
+    def settle(self, notice_id: int, status: str, now: datetime) -> None:
+        sent_at = now if status == "sent" else None
+        self.tx.conn.execute(
+            update(CustomerNoticeRow)
+            .where(CustomerNoticeRow.id == notice_id, CustomerNoticeRow.status == "queued")
+            .values(status=status, sent_at=sent_at)
+        )
+
+    def batch(self, batch_id: int) -> Batch | None:
+        row = self.tx.conn.execute(
+            select(NoticeBatchRow).where(NoticeBatchRow.id == batch_id)
+        ).first()
+        if row is None:
+            return None
+        size = self.tx.conn.execute(
+            select(func.count()).where(CustomerNoticeRow.batch_id == batch_id)
+        ).scalar_one()
+        return Batch(row.id, row.kind, row.status, size, row.decided_by, row.decided_at)
+
+    def first_of_batch(self, batch_id: int) -> int | None:
+        return self.tx.conn.execute(
+            select(func.min(CustomerNoticeRow.id)).where(CustomerNoticeRow.batch_id == batch_id)
+        ).scalar()
+
+    def notice(self, notice_id: int) -> NoticeToSend | None:
+        notices, orders = CustomerNoticeRow, OrderRow
+        row = self.tx.conn.execute(
+            select(
+                notices.id,
+                notices.kind,
+                notices.status,
+                notices.order_id,
+                notices.lines_key,
+                notices.about_date,
+                notices.reason,
+                orders.number,
+                orders.customer_email,
+                orders.customer_first_name,
+                orders.notices_opt_out_at,
+                orders.cancelled_at,
+            )
+            .join(OrderRow, OrderRow.id == CustomerNoticeRow.order_id)
+            .where(CustomerNoticeRow.id == notice_id)
+        ).first()
+        if row is None:
+            return None
+        ids = [int(i) for i in row.lines_key.split(",") if i]
+        lines = self.tx.conn.execute(
+            select(OrderLineRow.sku, OrderLineRow.name, OrderLineRow.backordered_qty)
+            .where(OrderLineRow.id.in_(ids))
+            .order_by(OrderLineRow.position, OrderLineRow.id)
+        ).all()
+        return NoticeToSend(
+            row.id,
+            row.kind,
+            row.status,
+            row.order_id,
+            row.number,
+            row.customer_email,
+            row.customer_first_name,
+            row.notices_opt_out_at is not None,
+            row.cancelled_at is not None,
+            row.about_date,
+            row.reason,
+            tuple((sku or "", name, int(units)) for sku, name, units in lines),
+        )
+
+    def told(self, order_id: int) -> list[tuple[str, str, date | None, datetime | None]]:
+        """What the customer was told, oldest first: (kind, status, date stated, sent at)."""
+        rows = self.tx.conn.execute(
+            select(
+                CustomerNoticeRow.kind,
+                CustomerNoticeRow.status,
+                CustomerNoticeRow.about_date,
+                CustomerNoticeRow.sent_at,
+            )
+            .where(CustomerNoticeRow.order_id == order_id)
+            .order_by(CustomerNoticeRow.id)
+        ).all()
+        return [tuple(row) for row in rows]  # type: ignore[misc]
