@@ -22,12 +22,15 @@ from bot.delivery.notices import Notices
 from bot.delivery.outbox_worker import OutboxWorker
 from bot.delivery.slack_delivery import SlackDelivery
 from bot.facade import Backorders, Clock, utc_now
+from bot.journey_tokens import SECRET_NAME, JourneyLinks, new_secret
 from bot.metrics import Metrics
 from bot.scheduling.scheduler import build_scheduler
 from bot.scheduling.scheduler import start as start_scheduler
 from bot.settings import Settings
 from bot.slack_check import SlackCheck
 from bot.web.http import HttpApp, WebhookEndpoint
+from bot.web.journey import JourneyDoor
+from bot.web.journey_desk import CustomerDesk
 from bot.web.slack_app import build_slack_app, delivery_client
 from bot.web.slack_door import SlackDoor
 from handlers.approvers import Approvers
@@ -35,6 +38,7 @@ from storage.db import Database, connect
 from storage.migrate import schema_state, upgrade
 from storage.outbox import OutboxStore, QueuedMessage
 from storage.slack_replays import SlackReplays
+from storage.stored_secrets import stored_secret
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +64,7 @@ class Bot:
     worker: OutboxWorker | None = None
     scheduler: BackgroundScheduler | None = None
     slack_check: SlackCheck | None = None
+    journey: JourneyLinks = field(init=False)  # journey_url(order_id) for customers' emails
 
     def health(self) -> tuple[bool, dict[str, Any]]:
         """Serving (HTTP 200) while the database answers; "degraded" says Slack needs a hand."""
@@ -145,10 +150,27 @@ def build_bot(
         backorders.channel_id = lambda: bot.slack_check.channel_id if bot.slack_check else None
         bot.worker = _outbox_worker(bot, settings, clock, outbox_pace_s)
     bot.scheduler = build_scheduler(database, config)
+    bot.journey = journey_links(settings, config, database, clock)
+    door = JourneyDoor(bot.journey, CustomerDesk(backorders))
     bot.http = HttpApp(
-        webhooks, bot.health, metrics.render, routes, metrics_token=settings.metrics_token
+        webhooks,
+        bot.health,
+        metrics.render,
+        routes,
+        metrics_token=settings.metrics_token,
+        prefix_routes={"/o/": door, "/feeds/": door},
     )
     return bot
+
+
+def journey_links(
+    settings: Settings, config: AppConfig, database: Database, clock: Clock = utc_now
+) -> JourneyLinks:
+    """Customers' links: signed with JOURNEY_SECRET, else a secret made once and kept in the
+    database (every replica signs alike; replacing it revokes every link sent)."""
+    secret = settings.journey_secret or stored_secret(database, SECRET_NAME, new_secret, clock())
+    base = config.customers.journey_base_url or f"http://localhost:{settings.port}"
+    return JourneyLinks(secret, base)
 
 
 def _slack_app(bot: Bot, token: str, listener_executor: Executor | None) -> App:

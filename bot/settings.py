@@ -27,6 +27,7 @@ class Settings:
     metrics_token: str | None = None  # set: /metrics wants `Authorization: Bearer <token>`
     shopify: ShopifyAccess | None = None  # set: reconciliation reads Shopify's orders
     woocommerce: WooCommerceAccess | None = None  # set: and WooCommerce's
+    journey_secret: str | None = None  # signs customers' links; unset: one stored in the DB
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -58,6 +59,7 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         metrics_token=_get(env, "METRICS_TOKEN"),
         shopify=_shopify(env),
         woocommerce=_woocommerce(env),
+        journey_secret=_get(env, "JOURNEY_SECRET"),
     )
 
 

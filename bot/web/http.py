@@ -155,8 +155,10 @@ class HttpApp:
         metrics: Callable[[], bytes],
         extra_routes: dict[str, WSGIApp] | None = None,
         metrics_token: str | None = None,
+        prefix_routes: dict[str, WSGIApp] | None = None,
     ) -> None:
         self.webhooks = webhooks
+        self.prefix_routes = prefix_routes or {}  # "/o/": a customer's page, checked there
         self.health = health
         self.metrics = metrics
         self.metrics_token = metrics_token
@@ -191,6 +193,9 @@ class HttpApp:
             )
         if path in self.extra_routes:
             return self.extra_routes[path](environ, start)
+        for prefix, app in self.prefix_routes.items():
+            if path.startswith(prefix):
+                return app(environ, start)
         return respond_json(start, 404, {"error": f"no such endpoint: {path}"})
 
     @staticmethod

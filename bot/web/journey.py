@@ -1,0 +1,104 @@
+"""The customers' door: `GET /o/<token>`, `POST /o/<token>/choice`, and the backorder feed.
+
+Every bound is checked before anything else: the path's shape, the method, the body's size,
+then the token's signature. A token this bot did not sign gets the same bare 404 as a page
+that never existed, and costs no database work.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qs
+
+from bot.journey_tokens import JourneyLinks, fingerprint
+from bot.web.http import STATUS_TEXT, StartResponse, read_body
+from bot.web.journey_desk import CustomerDesk
+from bot.web.journey_feed import FeedCache
+from bot.web.journey_pages import Pages
+from bot.web.refusals import REFUSALS
+from domain.customer_choices import Choice
+
+PATH = re.compile(r"/o/(?P<token>[A-Za-z0-9_-]{54})(?P<choice>/choice)?")
+MAX_CHOICE_BODY = 1024  # `choice=keep_waiting` is 19 bytes
+FEED_PATHS = ("/feeds/backorder-products.json", "/feeds/backorder-products.html")
+SEE_OTHER = "303 See Other"
+HTML = "text/html; charset=utf-8"
+
+
+class JourneyDoor:
+    """A WSGI app for the customers' paths; the HTTP front routes `/o/` and `/feeds/` here."""
+
+    def __init__(self, links: JourneyLinks, desk: CustomerDesk, pages: Pages | None = None):
+        self.links = links
+        self.desk = desk
+        self.pages = pages or Pages(desk.desk.zone)
+        self.feed = FeedCache(desk, self.pages)
+
+    def __call__(self, environ: dict[str, Any], start: StartResponse) -> list[bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
+        if path in FEED_PATHS:
+            return self.feed(environ, start, path.endswith(".json"))
+        found = PATH.fullmatch(path)
+        order_id = self.links.order_of(found["token"]) if found else None
+        if found is None or order_id is None:
+            if found is not None:
+                REFUSALS.refused(environ, 404, "journey token not signed by this bot")
+            return self._not_found(start)
+        if found["choice"]:
+            if method != "POST":
+                return self._html(start, 405, b"", [("Allow", "POST")])
+            return self._choose(environ, start, found["token"], order_id)
+        if method not in ("GET", "HEAD"):
+            return self._html(start, 405, b"", [("Allow", "GET")])
+        return self._page(environ, start, found["token"], order_id)
+
+    def _page(
+        self, environ: dict[str, Any], start: StartResponse, token: str, order_id: int
+    ) -> list[bytes]:
+        page = self.desk.page(order_id)
+        if page is None:
+            return self._not_found(start)
+        answered = parse_qs(environ.get("QUERY_STRING", "")[:200]).get("answered", [None])[0]
+        body = self.pages.journey(page, f"/o/{token}/choice", answered)
+        return self._html(start, 200, body)
+
+    def _choose(
+        self, environ: dict[str, Any], start: StartResponse, token: str, order_id: int
+    ) -> list[bytes]:
+        if int(environ.get("CONTENT_LENGTH") or 0) > MAX_CHOICE_BODY:
+            REFUSALS.refused(environ, 413, f"choice body over {MAX_CHOICE_BODY} bytes")
+            return self._html(start, 413, b"")
+        body = read_body(environ) or b""
+        given = parse_qs(body.decode("utf-8", "replace")).get("choice", [""])[0]
+        try:
+            choice = Choice(given)
+        except ValueError:
+            REFUSALS.refused(environ, 400, "choice is not keep_waiting, cancel or opt_out")
+            return self._html(start, 400, b"Choose keep_waiting, cancel or opt_out.")
+        if self.desk.choose(order_id, choice, fingerprint(token)) is None:
+            return self._not_found(start)
+        # POST, redirect, GET: reloading the confirmation sends nothing again.
+        where = f"/o/{token}?answered={choice.value}#choice"
+        start(SEE_OTHER, [("Location", where), ("Content-Length", "0"), *self._guards()])
+        return [b""]
+
+    def _not_found(self, start: StartResponse) -> list[bytes]:
+        return self._html(start, 404, self.pages.not_found())
+
+    def _html(
+        self, start: StartResponse, status: int, body: bytes, extra: list | None = None
+    ) -> list[bytes]:
+        headers = [("Content-Type", HTML), ("Content-Length", str(len(body))), *self._guards()]
+        start(STATUS_TEXT.get(status, f"{status} Error"), headers + (extra or []))
+        return [body]
+
+    def _guards(self) -> list[tuple[str, str]]:
+        """A customer's page is theirs: never cached, never framed, never sent on as referrer."""
+        return [
+            ("Cache-Control", "no-store"),
+            ("X-Content-Type-Options", "nosniff"),
+            ("Referrer-Policy", "no-referrer"),
+            ("Content-Security-Policy", self.pages.policy()),
+            ("X-Frame-Options", "DENY"),
+        ]
