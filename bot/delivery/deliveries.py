@@ -12,9 +12,10 @@ from typing import Any
 from bot.delivery.notices import Notices
 from bot.delivery.outbox_worker import RetryQuietly
 from bot.delivery.rendered import Letter
-from bot.delivery.slack_delivery import SlackDelivery
+from bot.delivery.slack_delivery import NotReady, SlackDelivery
 from domain import po_sending
 from domain.purchase_orders import PurchasingSetup
+from domain.purchasing import PoState
 from storage.db import Database
 from storage.outbox import OutboxStore, QueuedMessage
 from storage.unit_of_work import SqlUnitOfWork
@@ -24,6 +25,14 @@ log = logging.getLogger(__name__)
 
 class EmailNotConfigured(Exception):
     """An email was queued but SMTP_URL is not set (it was unset after queueing)."""
+
+
+class GoodsCameFirst(NotReady):
+    """The PO's goods arrived (or it was closed) before its email could go: the supplier has
+    it, and a late email would have them ship it again. Set aside, never sent."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, never=True)
 
 
 class EmailNotRecorded(RetryQuietly):
@@ -97,6 +106,9 @@ class Deliveries:
     def _email(
         self, message: QueuedMessage, send: Callable[[Letter], dict[str, Any]]
     ) -> dict[str, Any]:
+        po = self.notices.po(_po_id(message))
+        if po.state is not PoState.APPROVED:
+            raise GoodsCameFirst(f"{po.number} is {po.state}: its email is not sent")
         letter = self.notices.render(message)
         assert isinstance(letter, Letter)
         self.records.handing_over(message)
