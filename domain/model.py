@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 # Bounds on what a store may send. The largest line a small retailer ships is a few thousand
@@ -28,6 +28,7 @@ class Supplier:
     email: str | None
     lead_time_days: int
     min_order_qty: int
+    promise_days: int | None = None  # promised ship-by for its products; None: the default
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Product:
     on_hand: int
     case_pack: int
     unit_cost: Decimal
+    promise_days: int | None = None  # overrides the supplier's
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class IncomingLine:
     # Units the shop had already sent (Shopify: quantity less `fulfillable_quantity`): when the
     # bot first sees the line they are not demand, and they never become demand later.
     sent: int = 0
+    promised_by: date | None = None  # the ship-by date the store states for this line
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,9 @@ class IncomingOrder:
     test: bool = False
     stage: int = 0  # how far along its life: breaks ties between versions of one second
     cancelled_at: datetime | None = None  # the store's time of the cancellation
+    customer_email: str | None = None  # whom customer notices go to; None: nobody
+    customer_first_name: str | None = None
+    promised_by: date | None = None  # the ship-by date the store states for the whole order
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any, Protocol, Self
 from domain.model import Catalog, Delivery, IncomingOrder, LineState, OrderState, StockLevel
 from domain.notifications import Notice
 from domain.po_rules import BufferState, DemandLine, SupplierTerms
+from domain.promises import Promise
 from domain.purchase_order import PurchaseOrder
 from domain.purchasing import PoItem, PurchaseOrderView
 from domain.views import (
@@ -57,6 +58,12 @@ class Orders(Protocol):
 
     def find_by_number(self, number: str) -> list[tuple[int, OrderState]]:
         """Orders with this number (any source), each locked for update."""
+
+    def unpromised(self, order_id: int) -> list[tuple[int, str, datetime, int | None, int | None]]:
+        """The order's waiting lines without a promise: (line id, line ref, placed at, the
+        product's promise days, its supplier's)."""
+
+    def save_promises(self, promised: Iterable[tuple[int, Promise]]) -> None: ...
 
 
 class Stock(Protocol):

@@ -23,6 +23,7 @@ from domain.model import (
 from domain.notifications import BACKORDERS_SUMMARY, EXPORT_WORKBOOK, Notice
 from domain.order_refs import OrderRef
 from domain.ports import UnitOfWork
+from domain.promises import DEFAULT_PROMISE_DAYS, give_promises
 from domain.views import BackorderSummary, OrderStatus, Overview, SkuStatus, SupplierStatus
 from domain.wording import did_you_mean, same_name
 
@@ -86,6 +87,7 @@ def ingest_order(
     delivery: Delivery,
     received_at: datetime,
     test_orders: ForTestOrders = ForTestOrders.RECORD,
+    promise_days: int = DEFAULT_PROMISE_DAYS,
 ) -> IngestResult:
     """Record a delivery and apply its order version; repeats and old versions change nothing,
     and a store's test order is kept apart (or, if so configured, only answered)."""
@@ -106,6 +108,8 @@ def ingest_order(
             uow.commit()
             return IngestResult(Outcome.STALE, order.number)
         result = _apply_version(uow, order_id, order, existing, received_at)
+        if result.newly_waiting:
+            give_promises(uow, order_id, order, promise_days)
         uow.commit()
     return result
 

@@ -16,8 +16,9 @@ from domain.model import (
     OrderState,
     StockLevel,
 )
+from domain.promises import Promise
 from storage import statements as sql
-from storage.models import DeliveryRow, OrderLineRow, OrderRow
+from storage.models import DeliveryRow, OrderLineRow, OrderRow, ProductRow, SupplierRow
 from storage.order_names import orders_named
 from storage.tx import SqlTx
 
@@ -94,6 +95,8 @@ class SqlOrders:
             "is_test": order.test,
             "stage": order.stage,
             "customer": order.customer,
+            "customer_email": order.customer_email,
+            "customer_first_name": order.customer_first_name,
             "placed_at": driver.time(order.placed_at),
             "source_updated_at": driver.time(order.updated_at),
             "received_at": driver.time(received_at),
@@ -132,6 +135,8 @@ class SqlOrders:
         row.stage = order.stage
         row.number = order.number  # as the shop writes it now (rows kept from before had no '#')
         row.customer = order.customer or row.customer
+        row.customer_email = order.customer_email or row.customer_email
+        row.customer_first_name = order.customer_first_name or row.customer_first_name
         if order.cancelled and row.cancelled_at is None:
             row.cancelled_at = order.cancelled_at or order.updated_at
         self.tx.session.flush()
@@ -189,6 +194,34 @@ class SqlOrders:
             select(OrderRow).where(OrderRow.id.in_(ids)).order_by(OrderRow.id).with_for_update()
         ).scalars()
         return [(row.id, self._state(row)) for row in rows]
+
+    def unpromised(self, order_id: int) -> list[tuple[int, str, datetime, int | None, int | None]]:
+        """The order's waiting lines without a promise, with their catalog's promise days."""
+        stmt = (
+            select(
+                OrderLineRow.id,
+                OrderLineRow.line_ref,
+                OrderLineRow.placed_at,
+                ProductRow.promise_days,
+                SupplierRow.promise_days,
+            )
+            .join(ProductRow, ProductRow.id == OrderLineRow.product_id)
+            .join(SupplierRow, SupplierRow.id == ProductRow.supplier_id)
+            .where(
+                OrderLineRow.order_id == order_id,
+                OrderLineRow.waiting_qty > 0,
+                OrderLineRow.promised_by.is_(None),
+            )
+        )
+        return [tuple(row) for row in self.tx.session.execute(stmt)]  # type: ignore[misc]
+
+    def save_promises(self, promised: Iterable[tuple[int, Promise]]) -> None:
+        for line_id, promise in promised:
+            self.tx.session.execute(
+                update(OrderLineRow)
+                .where(OrderLineRow.id == line_id)
+                .values(promised_by=promise.by, promise_source=promise.source.value)
+            )
 
 
 def _cancelled_at(order: IncomingOrder, received_at: datetime) -> datetime | None:

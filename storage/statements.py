@@ -26,10 +26,11 @@ ON CONFLICT (source, delivery_key) DO NOTHING
 RETURNING id"""
 CREATE_ORDER = """
 INSERT INTO orders
-  (source, external_id, number, order_number, is_test, stage, customer, placed_at,
-   source_updated_at, received_at, cancelled_at)
-VALUES (:source, :external_id, :number, :order_number, :is_test, :stage, :customer, :placed_at,
-        :source_updated_at, :received_at, :cancelled_at)
+  (source, external_id, number, order_number, is_test, stage, customer, customer_email,
+   customer_first_name, placed_at, source_updated_at, received_at, cancelled_at)
+VALUES (:source, :external_id, :number, :order_number, :is_test, :stage, :customer,
+        :customer_email, :customer_first_name, :placed_at, :source_updated_at, :received_at,
+        :cancelled_at)
 ON CONFLICT (source, external_id) DO NOTHING
 RETURNING id"""
 # Locks are taken in product id order, so two orders sharing SKUs never deadlock.

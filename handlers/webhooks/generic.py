@@ -16,16 +16,21 @@ Body (a JSON object; unknown fields are ignored)::
                                           updated_at); read only when status is "cancelled"
      "test": true | false,                optional, default false: a test order is kept apart
                                           (stores.test_orders), never stock or demand
-     "customer": "text",                  optional
+     "customer": "text",                  optional, shown to staff
+     "customer_email": "a@b.example",     optional: whom customer notices go to (none without)
+     "customer_first_name": "Jane",       optional: greets the customer in notices
+     "promised_by": "2026-12-24",         optional ISO date: the ship-by the order promised
      "lines": [                           required, at least one
        {"id": "1",                        optional, default the position 1, 2, 3...
         "sku": "ABC",                     string or null (a line without SKU is kept and reported)
         "name": "text",                   optional, default sku
         "quantity": 2,                    required, whole number, 0 to 100000
+        "promised_by": "2026-12-24",      optional, this line's own ship-by date
         "requires_shipping": true}]}      optional, default true; false (gift cards, downloads)
                                           records the line but never backorders or flags it
 
-Ids, numbers and SKUs hold at most 100 characters, names 500, customer 320, X-Delivery-Id 200;
+Ids, numbers and SKUs hold at most 100 characters, names 500, customer 320, customer_email 254,
+customer_first_name 100, X-Delivery-Id 200; promised_by lies from 2000 to three years ahead;
 text with NUL characters or lone surrogates is refused. Timestamps lie between 2000-01-01 and a
 day past the bot's clock. Anything else is a 400 naming the field.
 
@@ -35,10 +40,10 @@ See GENERIC_SCHEMA.md next to this file for an example body and how to sign it w
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 
 from domain.model import Delivery, IncomingLine, IncomingOrder, NotStock, OrderSource
-from handlers.webhooks import fields
+from handlers.webhooks import customers, fields
 from handlers.webhooks.fields import JsonObject
 from handlers.webhooks.signatures import authenticate, verify_hex_hmac
 
@@ -65,7 +70,7 @@ def _order(data: JsonObject, now: datetime) -> IncomingOrder:
     versioned = fields.present(data, "updated_at")
     updated_at = fields.timestamp(data, "updated_at", now=now) if versioned else None
     items = fields.object_list(data, "lines", non_empty=True)
-    lines = tuple(_line(item, index) for index, item in enumerate(items))
+    lines = tuple(_line(item, index, now) for index, item in enumerate(items))
     fields.unique_refs([line.line_ref for line in lines], "lines")
     cancelled = _status(data) == "cancelled"
     return IncomingOrder(
@@ -80,6 +85,9 @@ def _order(data: JsonObject, now: datetime) -> IncomingOrder:
         test=fields.flag(data, "test"),
         stage=1 if cancelled else 0,
         cancelled_at=_cancelled_at(data, now, updated_at or placed_at) if cancelled else None,
+        customer_email=customers.email(data, "customer_email"),
+        customer_first_name=customers.first_name(data, "customer_first_name"),
+        promised_by=_promised_by(data, "", now),
     )
 
 
@@ -98,7 +106,14 @@ def _status(data: JsonObject) -> str:
     return status
 
 
-def _line(item: JsonObject, index: int) -> IncomingLine:
+def _promised_by(obj: JsonObject, where: str, now: datetime) -> date | None:
+    """`promised_by`, the ship-by date the order (or line) states, if any."""
+    if not fields.present(obj, "promised_by"):
+        return None
+    return customers.ship_by(obj["promised_by"], fields.path_of(where, "promised_by"), now)
+
+
+def _line(item: JsonObject, index: int, now: datetime) -> IncomingLine:
     """One order line; its reference defaults to its 1-based position."""
     where = f"lines[{index}]"
     sku = fields.optional_text(item, "sku", where)
@@ -109,4 +124,5 @@ def _line(item: JsonObject, index: int) -> IncomingLine:
         quantity=fields.whole_number(item, "quantity", where),
         position=index + 1,
         not_stock=None if fields.flag(item, "requires_shipping", where, True) else NO_SHIPPING,
+        promised_by=_promised_by(item, where, now),
     )

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from domain.model import Delivery, IncomingLine, IncomingOrder, NotStock, OrderSource
-from handlers.webhooks import fields
+from handlers.webhooks import customers, fields
 from handlers.webhooks.fields import JsonObject
 from handlers.webhooks.signatures import authenticate, verify_base64_hmac
 
@@ -37,7 +37,7 @@ def read_order(data: JsonObject, now: datetime) -> IncomingOrder:
     """The order as Shopify sees it at `updated_at`; cancelled once `cancelled_at` is set."""
     external_id = fields.identifier(data, "id")
     lines = tuple(
-        _line(item, f"line_items[{index}]", index + 1)
+        _line(item, f"line_items[{index}]", index + 1, now)
         for index, item in enumerate(fields.object_list(data, "line_items", non_empty=True))
     )
     fields.unique_refs([line.line_ref for line in lines], "line_items")
@@ -57,6 +57,28 @@ def read_order(data: JsonObject, now: datetime) -> IncomingOrder:
         test=fields.flag(data, "test"),
         stage=_stage(data, cancelled_at),
         cancelled_at=cancelled_at,
+        customer_email=_customer_email(data),
+        customer_first_name=_first_name(data),
+        promised_by=customers.stated_ship_by(data, "note_attributes", "name", "", now),
+    )
+
+
+def _customer_email(data: JsonObject) -> str | None:
+    """Whom notices go to: the order's `email`, else `contact_email`, else its customer's."""
+    person = customers.object_at(data, "customer")
+    return (
+        customers.email(data, "email")
+        or customers.email(data, "contact_email")
+        or customers.email(person, "email", "customer")
+    )
+
+
+def _first_name(data: JsonObject) -> str | None:
+    """The customer's first name, else the billing address's."""
+    person = customers.object_at(data, "customer")
+    billing = customers.object_at(data, "billing_address")
+    return customers.first_name(person, "first_name", "customer") or customers.first_name(
+        billing, "first_name", "billing_address"
     )
 
 
@@ -103,7 +125,7 @@ def _not_stock(item: JsonObject, where: str) -> NotStock | None:
     return None
 
 
-def _line(item: JsonObject, where: str, position: int) -> IncomingLine:
+def _line(item: JsonObject, where: str, position: int, now: datetime) -> IncomingLine:
     """One line item; `current_quantity` already takes refunds and edits off `quantity`."""
     sku = fields.optional_text(item, "sku", where)
     name = fields.optional_text(item, "name", where, fields.MAX_NAME) or fields.optional_text(
@@ -119,6 +141,7 @@ def _line(item: JsonObject, where: str, position: int) -> IncomingLine:
         position=position,
         not_stock=_not_stock(item, where),
         sent=_sent(item, where, quantity),
+        promised_by=customers.stated_ship_by(item, "properties", "name", where, now),
     )
 
 
