@@ -108,7 +108,8 @@ class CustomerLetters:
 
 
 def opt_out_url(journey: str) -> str:
-    return f"{journey}/choice?choice=opt_out"
+    """The journey page's choices, where "no more emails" is one button (its form POSTs)."""
+    return f"{journey}#choice"
 
 
 def _day(day: date | None) -> str | None:
@@ -134,7 +135,6 @@ class CustomerMail:
         domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
         message["Message-ID"] = f"<{letter.message_key}@{domain}>"
         message["List-Unsubscribe"] = f"<{letter.unsubscribe}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message.set_content(letter.text)
         message.add_alternative(letter.html, subtype="html")
         return message

@@ -116,7 +116,7 @@ def _reads_like_a_backorder_notice(email: EmailMessage) -> None:
     assert email["To"] == "ann@example.com"
     assert email["From"] == "Velo Shop <shop@velo.example>"
     assert email["Reply-To"] == "help@velo.example"
-    assert "opt_out" in email["List-Unsubscribe"]
+    assert email["List-Unsubscribe"] == f"<{_link(email)}#choice>"
     text = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = email.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "Hello Ann" in text and "expected by" in text and "Ann, Velo Shop" in text
@@ -161,3 +161,8 @@ def test_an_opted_out_customer_gets_nothing(database: Database, mail: tuple[Inbo
         conn.execute(update(OrderRow).values(notices_opt_out_at=T))
     clock.now = T + timedelta(minutes=11)
     assert desk.send_customer_notices() == 0
+
+
+def _link(email: EmailMessage) -> str:
+    text = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    return next(word for word in text.split() if word.startswith("https://shop.example/o/"))
