@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from collections.abc import Mapping
 from datetime import datetime
 
 from domain.model import Delivery, IncomingLine, IncomingOrder, NotStock, OrderSource
-from handlers.webhooks import fields
+from handlers.webhooks import customers, fields
 from handlers.webhooks.fields import JsonObject
 from handlers.webhooks.signatures import authenticate, verify_base64_hmac
 
@@ -34,10 +35,19 @@ def parse_woocommerce(
     data = fields.load_object(body)
     topic = fields.topic(headers.get("x-wc-webhook-topic"), TOPICS, "x-wc-webhook-topic")
     order = read_order(data, fields.now_or_clock(now))
-    # WooCommerce names each delivery; two versions of one second are two deliveries.
-    fallback = f"{order.external_id}@{order.updated_at.isoformat()}"
-    key = fields.delivery_key(headers.get("x-wc-webhook-delivery-id"), "X-WC-Webhook-Delivery-ID")
-    return Delivery(source=OrderSource.WOOCOMMERCE, key=key or fallback, topic=topic, order=order)
+    fields.delivery_key(headers.get("x-wc-webhook-delivery-id"), "X-WC-Webhook-Delivery-ID")
+    return Delivery(
+        source=OrderSource.WOOCOMMERCE, key=delivery_key(order, body), topic=topic, order=order
+    )
+
+
+def delivery_key(order: IncomingOrder, body: bytes) -> str:
+    """The order's id, version second and a digest of the signed body: the same body sent again
+    is a duplicate, and each version of one second counts. X-WC-Webhook-Delivery-ID cannot key it:
+    WooCommerce makes it from the webhook's id and the current second, so every delivery of one
+    webhook in one second (a bulk action, an order processed and cancelled at once) shares it."""
+    digest = hashlib.sha256(body).hexdigest()[:16]
+    return f"{order.external_id}@{order.updated_at.isoformat()}:{digest}"
 
 
 def is_ping(body: bytes, headers: Mapping[str, str]) -> bool:
@@ -55,7 +65,7 @@ def read_order(data: JsonObject, now: datetime) -> IncomingOrder:
     # An order first seen completed was shipped by the shop: its lines are no demand.
     sent = NotStock.FULFILLED if status == "completed" else None
     lines = tuple(
-        _line(item, f"line_items[{index}]", index + 1, sent)
+        _line(item, f"line_items[{index}]", index + 1, sent, now)
         for index, item in enumerate(fields.object_list(data, "line_items"))
     )
     fields.unique_refs([line.line_ref for line in lines], "line_items")
@@ -72,6 +82,11 @@ def read_order(data: JsonObject, now: datetime) -> IncomingOrder:
         customer=_customer(data),
         stage=CANCELLED_STAGE if cancelled else STAGES.get(status or "", 0),
         cancelled_at=(updated_at or placed_at) if cancelled else None,
+        customer_email=customers.email(customers.object_at(data, "billing"), "email", "billing"),
+        customer_first_name=customers.first_name(
+            customers.object_at(data, "billing"), "first_name", "billing"
+        ),
+        promised_by=customers.stated_ship_by(data, "meta_data", "key", "", now),
     )
 
 
@@ -98,7 +113,9 @@ def _customer(data: JsonObject) -> str | None:
     return fields.optional_text(billing, "email", "billing", fields.MAX_CUSTOMER)
 
 
-def _line(item: JsonObject, where: str, position: int, sent: NotStock | None) -> IncomingLine:
+def _line(
+    item: JsonObject, where: str, position: int, sent: NotStock | None, now: datetime
+) -> IncomingLine:
     """One line item; WooCommerce sends an empty `sku` for products without one."""
     sku = fields.optional_text(item, "sku", where)
     return IncomingLine(
@@ -108,4 +125,5 @@ def _line(item: JsonObject, where: str, position: int, sent: NotStock | None) ->
         quantity=fields.whole_number(item, "quantity", where),
         position=position,
         not_stock=sent,
+        promised_by=customers.stated_ship_by(item, "meta_data", "key", where, now),
     )

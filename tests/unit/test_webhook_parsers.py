@@ -224,12 +224,13 @@ def test_a_woocommerce_order_has_two_lines_and_utc_times_from_the_gmt_fields() -
     )
 
 
-def test_a_woocommerce_delivery_is_keyed_by_its_delivery_id_as_versions_share_a_second() -> None:
+def test_a_woocommerce_delivery_is_keyed_by_its_body_as_one_second_shares_a_delivery_id() -> None:
     delivery = woocommerce(lambda data: None)
+    cancelled = woocommerce(lambda data: data.update(status="cancelled"))
 
-    assert delivery is not None
-    headers = example_headers("woocommerce", "order_created.wc-v3.json")
-    assert delivery.key == headers["x-wc-webhook-delivery-id"]
+    assert delivery is not None and cancelled is not None
+    assert delivery.key.startswith("727@2017-03-22T19:28:08+00:00:")
+    assert cancelled.key != delivery.key
 
 
 def test_the_unsigned_woocommerce_creation_ping_is_accepted_with_no_order() -> None:
