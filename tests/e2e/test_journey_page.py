@@ -18,7 +18,7 @@ from storage.db import Database
 from storage.models import CustomerChoiceRow, OrderRow
 from tests.e2e.conftest import CONFIG, SECRETS, RunningBot
 from tests.e2e.test_metrics import counting_statements
-from tests.support.builders import T0, delivery, minutes, order
+from tests.support.builders import T0, catalog, delivery, minutes, order
 from tests.support.http import Reply, request
 
 
@@ -80,8 +80,10 @@ def test_the_page_shows_each_lines_journey_and_only_the_first_name(
 
 
 def test_a_forged_or_altered_link_is_a_bare_404_without_touching_the_database(
-    slack_bot: RunningBot,
+    running_bot: RunningBot,
 ) -> None:
+    slack_bot = running_bot  # no scheduler or outbox worker reading on their own meanwhile
+    slack_bot.bot.backorders.import_catalog(catalog(("CHAIN", 0)))
     mine = place(slack_bot, "J-1", ("CHAIN", 1))
     token = slack_bot.bot.journey.token(mine)
     altered = token[:-1] + ("A" if token[-1] != "A" else "Q")
