@@ -50,6 +50,9 @@ class Catalog:
 
     suppliers: tuple[Supplier, ...]
     products: tuple[Product, ...]
+    # Whether the file had a promise_days column; without one, the days kept before stay.
+    supplier_promises: bool = False
+    product_promises: bool = False
 
 
 class OrderSource(enum.StrEnum):

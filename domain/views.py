@@ -51,6 +51,7 @@ class OrderLineStatus:
     cancelled_at: datetime | None = None  # when a person cancelled it (not the store)
     position: int | None = None  # 1, 2, 3... as the store lists the lines
     not_stock: NotStock | None = None  # recorded only: never stock, demand or a flag
+    promised_by: datetime | None = None  # the ship-by promised when it first waited
 
     @property
     def cancelled(self) -> bool:

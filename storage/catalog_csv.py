@@ -20,7 +20,7 @@ from domain.errors import CatalogError, CatalogProblem
 from domain.model import Catalog, Product, Supplier
 from storage import workbook_limits as limits
 from storage.catalog_shopify import SHOPIFY_SKU, shopify_table
-from storage.catalog_workbook import PRODUCT_COLUMNS, read_catalog, read_products
+from storage.catalog_workbook import PRODUCT_COLUMNS, has_promises, read_catalog, read_products
 from storage.db import Database
 from storage.models import SupplierRow
 from storage.workbook_cells import kept
@@ -57,7 +57,8 @@ def read_catalog_file(
             f"New suppliers, with app.yaml's terms (no email, {lead_time_days}-day lead time): "
             + ", ".join(new),
         )
-    return CatalogFile(Catalog(tuple(suppliers), products), notes)
+    catalog = Catalog(tuple(suppliers), products, product_promises=has_promises(table))
+    return CatalogFile(catalog, notes)
 
 
 def _records(path: str | os.PathLike[str], sheet: str) -> tuple[list[str], list[list[str]]]:
@@ -141,6 +142,8 @@ def known_suppliers(database: Database) -> dict[str, Supplier]:
     with database.sessions() as session:
         rows = session.execute(select(SupplierRow)).scalars().all()
         return {
-            row.name.lower(): Supplier(row.name, row.email, row.lead_time_days, row.min_order_qty)
+            row.name.lower(): Supplier(
+                row.name, row.email, row.lead_time_days, row.min_order_qty, row.promise_days
+            )
             for row in rows
         }

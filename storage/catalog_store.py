@@ -28,6 +28,8 @@ class SqlCatalogStore:
                 "case_pack": product.case_pack,
                 "unit_cost": product.unit_cost,
             }
+            if catalog.product_promises:
+                values["promise_days"] = product.promise_days
             if product.sku in existing:
                 changed.append(values | {"id": existing[product.sku]})
             else:
@@ -50,6 +52,8 @@ class SqlCatalogStore:
             row.email = supplier.email
             row.lead_time_days = supplier.lead_time_days
             row.min_order_qty = supplier.min_order_qty
+            if catalog.supplier_promises:
+                row.promise_days = supplier.promise_days
         self.tx.session.flush()
         return {key: row.id for key, row in by_name.items()}
 

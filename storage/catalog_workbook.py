@@ -33,6 +33,13 @@ def _case_pack(value: object) -> int:
     return cells.whole_number(value, minimum=1, maximum=limits.MAX_CASE_PACK)
 
 
+def promise_days(value: object) -> int | None:
+    """Days from an order to its promised ship-by; an empty cell leaves it to the default."""
+    if cells.is_blank(value):
+        return None
+    return cells.whole_number(value, maximum=limits.MAX_PROMISE_DAYS)
+
+
 # Each text is bounded by the database column it is stored in, so PostgreSQL never refuses it;
 # each number by what a small retailer could mean (see workbook_limits).
 SUPPLIER_COLUMNS: dict[str, Converter] = {
@@ -40,6 +47,7 @@ SUPPLIER_COLUMNS: dict[str, Converter] = {
     "email": partial(cells.optional_email, longest=limits.EMAIL_LENGTH),
     "lead_time_days": partial(cells.whole_number, maximum=limits.MAX_LEAD_TIME_DAYS),
     "min_order_qty": partial(cells.whole_number, maximum=limits.MAX_MIN_ORDER_QTY),
+    "promise_days": promise_days,
 }
 PRODUCT_COLUMNS: dict[str, Converter] = {
     "sku": partial(cells.text, longest=limits.SKU_LENGTH),
@@ -48,7 +56,9 @@ PRODUCT_COLUMNS: dict[str, Converter] = {
     "on_hand": partial(cells.whole_number, maximum=limits.MAX_ON_HAND),
     "case_pack": _case_pack,
     "unit_cost": partial(cells.money, largest=limits.MAX_UNIT_COST),
+    "promise_days": promise_days,
 }
+OPTIONAL = frozenset({"promise_days"})  # a sheet may leave these columns out
 
 
 @dataclass(frozen=True)
@@ -83,7 +93,17 @@ def read_catalog(path: str | os.PathLike[str]) -> Catalog:
     products = _products(product_rows, known, problems)
     if problems:
         raise CatalogError(problems.reported())
-    return Catalog(suppliers=tuple(suppliers), products=tuple(products))
+    return Catalog(
+        suppliers=tuple(suppliers),
+        products=tuple(products),
+        supplier_promises=has_promises(sheets[SUPPLIERS]),
+        product_promises=has_promises(sheets[PRODUCTS]),
+    )
+
+
+def has_promises(table: Table | None) -> bool:
+    """Whether the table has a promise_days column."""
+    return table is not None and "promise_days" in table.columns
 
 
 def read_products(
@@ -108,7 +128,7 @@ def _parse_sheet(
         problems.append(CatalogProblem(name, None, None, f"there is no sheet named {name}"))
         return None
     for column in columns:
-        if column not in table.columns:
+        if column not in table.columns and column not in OPTIONAL:
             message = f"is missing; add a column headed {column}"
             problems.append(CatalogProblem(name, 1, column, message))
     labels = {
@@ -145,7 +165,8 @@ def _parse_row(
             values[column] = columns[column](value)
         except cells.CellError as error:
             problems.append(sheet.problem(number, column, str(error)))
-    return _Row(number, values, complete=len(values) == len(columns))
+    wanted = [column for column in columns if column in positions or column not in OPTIONAL]
+    return _Row(number, values, complete=all(column in values for column in wanted))
 
 
 def _suppliers(
@@ -178,6 +199,7 @@ def _supplier(values: dict[str, object]) -> Supplier:
         email=values["email"],  # type: ignore[arg-type]
         lead_time_days=values["lead_time_days"],  # type: ignore[arg-type]
         min_order_qty=values["min_order_qty"],  # type: ignore[arg-type]
+        promise_days=values.get("promise_days"),  # type: ignore[arg-type]
     )
 
 

@@ -239,6 +239,7 @@ _LINE_COLUMNS = (
     OrderLineRow.cancelled_at,
     OrderLineRow.position,
     OrderLineRow.not_stock,
+    OrderLineRow.promised_by,
 )
 
 
@@ -255,6 +256,7 @@ def _line_status(line: Any, supplier: str | None) -> OrderLineStatus:
         cancelled_at=line.cancelled_at,
         position=line.position,
         not_stock=NotStock(line.not_stock) if line.not_stock else None,
+        promised_by=line.promised_by,
     )
 
 

@@ -61,6 +61,7 @@ MAX_TEXT = 1_000  # characters in any catalog text cell that no database column 
 # bounded by what a small retailer could mean rather than by what the database holds: a lead
 # time of 3,000,000 days is past the year 9999 and broke approving and the digest for everyone.
 MAX_LEAD_TIME_DAYS = 365
+MAX_PROMISE_DAYS = 365  # a promised ship-by more than a year out is no promise
 MAX_MIN_ORDER_QTY = 1_000_000  # ten order lines at the largest a store may send
 MAX_CASE_PACK = MAX_LINE_QUANTITY  # a case holds at most one of the largest order lines
 MAX_ON_HAND = 10_000_000

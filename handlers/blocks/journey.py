@@ -7,6 +7,7 @@ from datetime import datetime, tzinfo
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
 from domain.lead_times import Coverage, EtaSlip, LeadTimes
+from domain.promises import is_late
 from domain.views import OrderLineStatus
 from domain.wording import noun, plural
 from handlers.blocks.formatting import code, escape, order_ref
@@ -15,13 +16,23 @@ from handlers.blocks.purchasing import weekday
 
 
 def journey_line(line: OrderLineStatus, eta: Coverage, placed_at: datetime, tz: tzinfo) -> str:
-    """`CHAIN` 2 waiting: ordered Mon 2 Nov → backordered → on PO-0001 → expected Sat 7 Nov."""
+    """`CHAIN` 2 waiting: ordered Mon 2 Nov → backordered → on PO-0001 → expected Sat 7 Nov
+    · promised by Tue 1 Dec (with ⚠️ when expected after the promise)."""
     steps = [f"ordered {weekday(placed_at, tz)}", "backordered"]
     if eta.po_number:
         steps += [f"on {escape(eta.po_number)}", f"expected {weekday(eta.expected_at, tz)}"]
     else:
         steps += ["next PO", f"expected about {weekday(eta.expected_at, tz)}"]
-    return f"{code(line.sku or line.name)} {line.waiting} waiting: " + " → ".join(steps)
+    journey = f"{code(line.sku or line.name)} {line.waiting} waiting: " + " → ".join(steps)
+    return journey + promise_text(line.promised_by, eta.expected_at, tz)
+
+
+def promise_text(promised_by: datetime | None, expected_at: datetime, tz: tzinfo) -> str:
+    """` · promised by Tue 1 Dec`, flagged when the expected date is past it."""
+    if promised_by is None:
+        return ""
+    late = " ⚠️ expected after its promise" if is_late(expected_at, promised_by) else ""
+    return f" · promised by {weekday(promised_by, tz)}{late}"
 
 
 def lead_time_text(lead: LeadTimes) -> str:
