@@ -31,7 +31,10 @@ class Backorders(PurchaseOrders, Reports, CustomerNoticesDesk):
 
     def ingest(self, delivery: Delivery) -> services.IngestResult:
         at = self.clock()
-        result = services.ingest_order(self._writer(), delivery, at, self.config.test_orders)
+        promise_days = self.config.customers.promise_days
+        result = services.ingest_order(
+            self._writer(), delivery, at, self.config.test_orders, promise_days
+        )
         if self.summarise_at_once and (result.newly_waiting or result.unplaced):
             try:
                 self.flush_summaries()

@@ -11,11 +11,16 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from bot.app import build_bot
+from bot.config import parse_config
 from bot.console.local_slack import LocalSlack
+from bot.settings import settings_from_env
+from bot.web.server import HttpServer
 from storage.db import Database
-from tests.e2e.conftest import RunningBot
+from tests.e2e.conftest import CONFIG, SECRETS, RunningBot
 from tests.e2e.test_cli import bot_command
 from tests.e2e.test_order_by_store import ask
+from tests.support.builders import T0, catalog, minutes
 from tests.support.http import generic_order, request, signed_generic
 
 
@@ -86,3 +91,23 @@ def test_the_catalogs_promise_days_come_before_the_default_product_first(
     shown = journeys(slack_bot, local_slack, "P-4")
     assert shown["CHAIN"].endswith("promised by Mon 16 Nov")  # the supplier's 14 days
     assert shown["LIGHT"].endswith("promised by Thu 5 Nov ⚠️ expected after its promise")
+
+
+def test_the_shops_own_promise_days_replace_the_30_days(database: Database) -> None:
+    config = parse_config(CONFIG | {"customers": {"promise_days": 10}})
+    bot = build_bot(settings_from_env(SECRETS), config, lambda: T0 + minutes(1), database)
+    bot.backorders.import_catalog(catalog(("CHAIN", 0)))
+    server = HttpServer(bot.http, "127.0.0.1", 0, threads=2)
+    server.start_in_thread()
+    try:
+        post_order(
+            RunningBot(bot, f"http://127.0.0.1:{server.port}"),
+            "P-5",
+            {"sku": "CHAIN", "quantity": 1},
+        )
+    finally:
+        server.close()
+
+    [order] = bot.backorders.order("P-5")
+    assert order.lines[0].promised_by is not None
+    assert f"{order.lines[0].promised_by:%a %d %b}" == "Thu 12 Nov"
