@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.delivery.notices import Notices
 from bot.delivery.outbox_worker import RetryQuietly
-from bot.delivery.rendered import Letter
+from bot.delivery.rendered import Letter, Rendered
 from bot.delivery.slack_delivery import NotReady, SlackDelivery
 from domain import po_sending
 from domain.purchase_orders import PurchasingSetup
@@ -30,6 +30,14 @@ class EmailNotConfigured(Exception):
 class GoodsCameFirst(NotReady):
     """The PO's goods arrived (or it was closed) before its email could go: the supplier has
     it, and a late email would have them ship it again. Set aside, never sent."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, never=True)
+
+
+class Unworded(NotReady):
+    """A notice whose facts its kind cannot word (a bug, or a row edited by hand): set aside,
+    so the messages queued behind it in its channel still go."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message, never=True)
@@ -94,7 +102,7 @@ class Deliveries:
 
     def __call__(self, message: QueuedMessage) -> dict[str, Any]:
         if not self.notices.is_letter(message):
-            rendered = self.notices.render(message)
+            rendered = self._render(message)
             assert not isinstance(rendered, Letter)
             return self.slack(message.channel, rendered)
         if message.handed_at is not None:  # the bot died, or a write failed, after handing it
@@ -103,13 +111,22 @@ class Deliveries:
             raise EmailNotConfigured("SMTP_URL is not set")
         return self._email(message, self.email)
 
+    def _render(self, message: QueuedMessage) -> Rendered:
+        """The notice as it reads now. A database error is retried like any other; facts
+        that cannot be worded never will be, so the row is set aside with its traceback."""
+        try:
+            return self.notices.render(message)
+        except (KeyError, TypeError, ValueError) as error:
+            log.exception("outbox message %s (%s) cannot be worded", message.id, message.kind)
+            raise Unworded(f"{message.kind} cannot be worded: {error!r}") from error
+
     def _email(
         self, message: QueuedMessage, send: Callable[[Letter], dict[str, Any]]
     ) -> dict[str, Any]:
         po = self.notices.po(_po_id(message))
         if po.state is not PoState.APPROVED:
             raise GoodsCameFirst(f"{po.number} is {po.state}: its email is not sent")
-        letter = self.notices.render(message)
+        letter = self._render(message)
         assert isinstance(letter, Letter)
         self.records.handing_over(message)
         try:

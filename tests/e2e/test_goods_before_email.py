@@ -25,7 +25,9 @@ CLOSE_REST = {BlockId.CLOSE_REST: {Action.CLOSE_REST: {"selected_options": [{"va
 
 def mail_server_down(bot: RunningBot) -> list[bool]:
     """The mail server refuses connections until the returned flag is cleared."""
-    deliveries = bot.bot.worker.deliver  # type: ignore[union-attr]
+    worker = bot.bot.worker
+    assert worker is not None
+    deliveries: Any = getattr(worker.deliver, "rest", worker.deliver)  # past customer notices
     send, down = deliveries.email, [True]
 
     def email(letter: Letter) -> dict[str, Any]:
