@@ -73,21 +73,20 @@ class ShopifyOrders:
             "query": f"updated_at:>='{since:%Y-%m-%dT%H:%M:%SZ}'",
         }
         while True:
-            page = self._query(ORDERS_QUERY, variables)["orders"]
-            for node in page["nodes"]:
+            page = _part(self._query(ORDERS_QUERY, variables), "orders")
+            for node in _nodes(page, "orders"):
                 yield self._order(node, now)
-            if not page["pageInfo"]["hasNextPage"]:
+            if not _part(page, "pageInfo", "orders").get("hasNextPage"):
                 return
-            variables["after"] = page["pageInfo"]["endCursor"]
+            variables["after"] = page["pageInfo"].get("endCursor")
 
     def _order(self, node: dict[str, Any], now: datetime) -> IncomingOrder | Refused:
-        lines = list(node["lineItems"]["nodes"])
-        more = node["lineItems"]["pageInfo"]
-        while more["hasNextPage"]:
-            variables = {"id": node["id"], "after": more["endCursor"]}
-            items = self._query(LINES_QUERY, variables)["order"]["lineItems"]
-            lines += items["nodes"]
-            more = items["pageInfo"]
+        items = _part(node, "lineItems", "an order")
+        lines = _nodes(items, "lineItems")
+        while _part(items, "pageInfo", "lineItems").get("hasNextPage"):
+            variables = {"id": node.get("id"), "after": items["pageInfo"].get("endCursor")}
+            items = _part(_part(self._query(LINES_QUERY, variables), "order"), "lineItems", "order")
+            lines += _nodes(items, "lineItems")
         return read_or_refuse(webhook.read_order, rest_order(node, lines), now)
 
     def _query(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
@@ -98,15 +97,18 @@ class ShopifyOrders:
             "Accept": "application/json",
             "X-Shopify-Access-Token": self.access.token,
         }
+        endpoint = self.access.endpoint()  # a refused URL is no credentials' fault
         for _ in range(MAX_THROTTLED):
             try:
-                reply = self.http.send(self.access.endpoint(), headers, "Shopify", body)
+                reply = self.http.send(endpoint, headers, "Shopify", body)
             except StoreRefused as refused:
                 raise StoreRefused(
                     f"{refused}: check SHOPIFY_ADMIN_TOKEN for {self.access.shop} "
                     "(an Admin API token with the read_orders scope)"
                 ) from None
             answer = reply.json("Shopify")
+            if not isinstance(answer, dict):
+                raise StoreUnavailable("Shopify answered with something that is not an object")
             wait = throttled_for(answer)
             if wait is None:
                 return _data(answer)
@@ -117,7 +119,12 @@ class ShopifyOrders:
 def throttled_for(answer: dict[str, Any]) -> float | None:
     """Seconds until the query's cost is available again when Shopify said THROTTLED, else None."""
     errors = answer.get("errors") or []
-    if not any((e.get("extensions") or {}).get("code") == "THROTTLED" for e in errors):
+    codes = (
+        [e.get("extensions") for e in errors if isinstance(e, dict)]
+        if isinstance(errors, list)
+        else []
+    )
+    if not any(isinstance(c, dict) and c.get("code") == "THROTTLED" for c in codes):
         return None
     cost = (answer.get("extensions") or {}).get("cost") or {}
     status = cost.get("throttleStatus") or {}
@@ -129,18 +136,38 @@ def throttled_for(answer: dict[str, Any]) -> float | None:
 
 
 def _data(answer: dict[str, Any]) -> dict[str, Any]:
-    if answer.get("errors"):
-        messages = "; ".join(str(error.get("message")) for error in answer["errors"])
-        raise StoreUnavailable(f"Shopify answered with errors: {messages}")
+    errors = answer.get("errors")
+    if errors:
+        listed = errors if isinstance(errors, list) else [errors]
+        messages = "; ".join(
+            str(e.get("message")) if isinstance(e, dict) else str(e) for e in listed
+        )
+        raise StoreUnavailable(f"Shopify answered with errors: {messages[:300]}")
     if not isinstance(answer.get("data"), dict):
         raise StoreUnavailable("Shopify answered without data")
     return answer["data"]
 
 
+def _part(obj: dict[str, Any], key: str, within: str = "the answer") -> dict[str, Any]:
+    """`obj[key]`, an object; anything else is an answer the bot cannot read, not a traceback."""
+    value = obj.get(key)
+    if not isinstance(value, dict):
+        raise StoreUnavailable(f"Shopify answered without {key} in {within}")
+    return value
+
+
+def _nodes(connection: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """A connection's `nodes`, each an object."""
+    nodes = connection.get("nodes")
+    if not isinstance(nodes, list) or not all(isinstance(node, dict) for node in nodes):
+        raise StoreUnavailable(f"Shopify answered {key} without a list of nodes")
+    return nodes
+
+
 def rest_order(node: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, Any]:
     """A GraphQL Order as the REST Order its webhook carries."""
     return {
-        "id": _legacy_id(node.get("legacyResourceId") or node["id"]),
+        "id": _legacy_id(node.get("legacyResourceId") or node.get("id")),
         "name": node.get("name"),
         "created_at": node.get("createdAt"),
         "updated_at": node.get("updatedAt"),
@@ -153,7 +180,7 @@ def rest_order(node: dict[str, Any], lines: list[dict[str, Any]]) -> dict[str, A
 
 def _rest_line(line: dict[str, Any]) -> dict[str, Any]:
     return {
-        "id": _legacy_id(line["id"]),
+        "id": _legacy_id(line.get("id")),
         "sku": line.get("sku"),
         "name": line.get("name"),
         "title": line.get("title"),

@@ -66,8 +66,9 @@ class WooCommerceOrders:
             "order": "asc",
         }
         headers = {"Accept": "application/json", "Authorization": self.access.authorization()}
+        url = self.access.orders_url(query)  # a refused URL is no credentials' fault
         try:
-            reply = self.http.send(self.access.orders_url(query), headers, "WooCommerce")
+            reply = self.http.send(url, headers, "WooCommerce")
         except StoreRefused as refused:
             raise StoreRefused(
                 f"{refused}: check WOOCOMMERCE_KEY and WOOCOMMERCE_SECRET for "
