@@ -28,11 +28,12 @@ class BufferLine:
     case_pack: int
     unit_cost: Decimal
     on_order: int = 0  # outstanding on approved or sent POs: they cover the oldest waiting
+    on_proposal: int = 0  # on the open proposal: shown with it, not ordered twice
 
     @property
     def to_order(self) -> int:
-        """Waiting units no PO in flight covers yet."""
-        return max(self.waiting_units - self.on_order, 0)
+        """Waiting units neither a PO in flight nor the open proposal covers yet."""
+        return max(self.waiting_units - self.on_order - self.on_proposal, 0)
 
     @property
     def order_qty(self) -> int:

@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 
 from domain.errors import DomainError
 from domain.purchase_orders import Actor
+from domain.purchasing import PoStatus
 from handlers.blocks.formatting import units
 from handlers.blocks.journey import journey_line, lead_time_text, with_section
 from handlers.blocks.message import Message
@@ -37,6 +38,7 @@ from handlers.ids import COMMAND, Action
 from handlers.ports import Desk
 
 MAX_BLOCKS = 50
+PROPOSING = (PoStatus.PROPOSED, PoStatus.HELD)
 
 
 class UsageError(DomainError):
@@ -96,11 +98,13 @@ def _order(desk: Desk, ask: Ask) -> Message:
 def _supplier(desk: Desk, ask: Ask) -> Message:
     """The terms and buffer, then any open proposal and the POs in flight."""
     status = desk.supplier(_argument(ask, "supplier", "Velo Parts Ltd"))
+    pos = [po for po in desk.open_pos() if po.supplier == status.name]
+    proposal = next((po for po in pos if po.status in PROPOSING), None)
     message = with_section(
-        supplier_message(status, desk.now(), desk.deadline_text),
+        supplier_message(status, desk.now(), desk.deadline_text, proposal, desk.zone),
         lead_time_text(desk.lead_times(status.name)),
     )
-    pos = [po for po in desk.open_pos() if po.supplier == status.name]
+    pos = [po for po in pos if po is not proposal]  # shown above, as it stands
     if not pos:
         return message
     in_flight = po_list_message(pos, desk.now(), desk.zone)

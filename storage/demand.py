@@ -20,9 +20,10 @@ def terms_of(row: SupplierRow) -> SupplierTerms:
     return SupplierTerms(row.id, row.name, row.email, row.lead_time_days, row.min_order_qty)
 
 
-def on_order_units() -> Any:
+def on_order_units(statuses: tuple[str, ...] = ON_ORDER) -> Any:
     """Units per product on approved or sent POs, not yet received: the one "on order" query
-    that purchasing and "to order" readers subtract from what waits."""
+    that purchasing and "to order" readers subtract from what waits (with PROPOSING: what an
+    open proposal holds, which the supplier read shows apart)."""
     outstanding = case(
         (
             PoLineRow.quantity > PoLineRow.received_qty,
@@ -34,7 +35,7 @@ def on_order_units() -> Any:
         # SUM of a 64-bit column is NUMERIC on PostgreSQL: cast back to a whole number.
         select(PoLineRow.product_id, cast(func.sum(outstanding), BigInteger).label("units"))
         .join(PurchaseOrderRow, PurchaseOrderRow.id == PoLineRow.po_id)
-        .where(PurchaseOrderRow.status.in_(ON_ORDER))
+        .where(PurchaseOrderRow.status.in_(statuses))
         .group_by(PoLineRow.product_id)
         .subquery()
     )

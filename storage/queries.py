@@ -19,7 +19,7 @@ from domain.views import (
     SupplierStatus,
     WaitingLine,
 )
-from storage.demand import on_order_units
+from storage.demand import PROPOSING, on_order_units
 from storage.models import OrderLineRow, OrderRow, ProductRow, SupplierRow
 from storage.order_names import orders_named
 from storage.tx import SqlTx
@@ -124,8 +124,9 @@ class SqlBackorderQueries:
         ).scalar_one_or_none()
         if supplier is None:
             return None
-        # "To order" is waiting less what POs in flight bring: the same figure purchasing uses.
-        on_order = on_order_units()
+        # "To order" is waiting less what POs in flight bring: the same figure purchasing uses;
+        # what an open proposal holds is shown with it, so only the rest is "beyond" it.
+        on_order, proposed = on_order_units(), on_order_units(PROPOSING)
         rows = self.tx.session.execute(
             select(
                 ProductRow.sku,
@@ -136,14 +137,18 @@ class SqlBackorderQueries:
                 ProductRow.unit_cost,
                 func.coalesce(func.max(on_order.c.units), 0),
                 func.min(OrderLineRow.placed_at),
+                func.coalesce(func.max(proposed.c.units), 0),
             )
             .join(ProductRow, ProductRow.id == OrderLineRow.product_id)
             .outerjoin(on_order, on_order.c.product_id == ProductRow.id)
+            .outerjoin(proposed, proposed.c.product_id == ProductRow.id)
             .where(ProductRow.supplier_id == supplier.id, _WAITING)
             .group_by(ProductRow.id)
             .order_by(func.min(OrderLineRow.placed_at))
         ).all()
-        buffer = tuple(BufferLine(*row[:6], on_order=int(row[6])) for row in rows)
+        buffer = tuple(
+            BufferLine(*row[:6], on_order=int(row[6]), on_proposal=int(row[8])) for row in rows
+        )
         return SupplierStatus(
             name=supplier.name,
             email=supplier.email,

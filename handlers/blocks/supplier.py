@@ -1,15 +1,16 @@
-"""`/backorders supplier`: a supplier's terms and its draft PO (what no PO in flight covers)."""
+"""`/backorders supplier`: a supplier's terms and its draft PO (what no PO in flight covers),
+or its open proposal as it stands and the demand not on it."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 
 from slack_sdk.models.blocks import Block
 
-from domain.purchasing import BufferLine
+from domain.purchasing import BufferLine, PoState, PurchaseOrderView
 from domain.views import SupplierStatus
-from handlers.blocks.formatting import ago, escape, item, money, units
+from handlers.blocks.formatting import ago, code, escape, item, money, units
 from handlers.blocks.message import (
     Message,
     build,
@@ -19,6 +20,11 @@ from handlers.blocks.message import (
     header,
     section,
 )
+from handlers.blocks.po_history import decision_blocks
+from handlers.blocks.po_lines import line_blocks
+from handlers.blocks.po_times import stamp
+
+PROPOSAL_LINE_BLOCKS = 20
 
 
 def _buffer_line(line: BufferLine) -> str:
@@ -68,8 +74,44 @@ def _buffer_blocks(status: SupplierStatus, now: datetime, deadline_text: str) ->
     return [*blocks, section(_next_step(status, deadline_text))]
 
 
-def supplier_message(status: SupplierStatus, now: datetime, deadline_text: str) -> Message:
-    """`/backorders supplier`: terms, the buffer as a draft PO, and when it will be proposed."""
+def _proposal_state(po: PurchaseOrderView, tz: tzinfo) -> str:
+    """Where the open proposal stands: waiting for an approver, or held until when."""
+    if po.state is PoState.HELD:
+        until = stamp(po.hold_until, tz) if po.hold_until else "the deadline"
+        return f"held until {until}"
+    return f"waiting for an approver since {stamp(po.proposed_at, tz)}"
+
+
+def _beyond(status: SupplierStatus) -> str:
+    """The waiting units neither the proposal nor a PO in flight holds, per product."""
+    beyond = [line for line in status.buffer if line.to_order]
+    if not beyond:
+        return "Every waiting unit is on the proposal or on a PO in flight."
+    skus = ", ".join(f"{code(line.sku)} {line.to_order:,}" for line in beyond)
+    return f"{units(status.to_order)} waiting beyond the proposal: {skus}"
+
+
+def _proposal_blocks(status: SupplierStatus, po: PurchaseOrderView, tz: tzinfo) -> list[Block]:
+    """The open proposal as it stands (lines, version, who changed it) and what waits beyond."""
+    title = f"*Open proposal* · version {po.version:,} · {_proposal_state(po, tz)}"
+    return [
+        section(title),
+        *line_blocks(po, PROPOSAL_LINE_BLOCKS),
+        section(f"*Total:* {units(po.units)} · {money(po.total)}"),
+        *decision_blocks(po, tz),
+        section(_beyond(status)),
+    ]
+
+
+def supplier_message(
+    status: SupplierStatus,
+    now: datetime,
+    deadline_text: str,
+    proposal: PurchaseOrderView | None = None,
+    tz: tzinfo = UTC,
+) -> Message:
+    """`/backorders supplier`: terms, then the open proposal and what waits beyond it, or the
+    buffer as a draft PO and when it will be proposed."""
     email = escape(status.email) if status.email else "no email: POs will be posted for forwarding"
     minimum = units(status.min_order_qty) if status.min_order_qty else "none"
     fields = [
@@ -77,6 +119,9 @@ def supplier_message(status: SupplierStatus, now: datetime, deadline_text: str) 
         ("Minimum order", minimum),
     ]
     blocks: list[Block] = [header(status.name), *field_sections(fields)]
+    if proposal is not None:
+        blocks += _proposal_blocks(status, proposal, tz)
+        return build(f"{status.name}: {units(status.waiting_units)} waiting", blocks)
     if not status.buffer:
         blocks.append(section("Nothing is waiting for this supplier."))
         return build(f"{status.name}: nothing waiting", blocks)

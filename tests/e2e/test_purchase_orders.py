@@ -267,7 +267,7 @@ def test_supplier_and_pos_show_the_open_proposal_and_the_pos_in_flight(
     proposal(shop, local_slack)
     body = slash_command("supplier acme", local_slack.response_url("supplier"))
     post_to_slack_events(shop.url, body)
-    assert "Proposal" in json.dumps(answer(local_slack, "supplier")["blocks"])
+    assert "Open proposal" in json.dumps(answer(local_slack, "supplier")["blocks"])
     post_to_slack_events(shop.url, slash_command("pos", local_slack.response_url("pos")))
     assert "waiting for approval" in json.dumps(answer(local_slack, "pos")["blocks"])
 
