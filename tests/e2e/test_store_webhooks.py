@@ -33,7 +33,7 @@ def test_a_shopify_order_for_an_out_of_stock_item_becomes_a_backorder(
     assert reply.json() | {"unplaced_lines": []} == {
         "ok": True,
         "outcome": "applied",
-        "order": "1002",
+        "order": "#1002",  # the name as the shop shows it
         "backordered_units": 1,
         "unplaced_lines": [],
     }
