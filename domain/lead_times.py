@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.ports import UnitOfWork
+from domain.promises import is_late
 
 MIN_SAMPLES = 3
 
@@ -108,10 +109,35 @@ class EtaSlip:
     expected_at: datetime
 
 
+@dataclass(frozen=True)
+class LatePromise:
+    """A waiting line expected after the ship-by date it was promised."""
+
+    order_number: str
+    sku: str
+    promised_by: datetime
+    expected_at: datetime
+
+
+@dataclass(frozen=True)
+class EtaReport:
+    slips: list[EtaSlip]
+    late: list[LatePromise]
+
+
 def refresh_etas(
     uow: UnitOfWork, now: datetime, next_deadline: datetime, default_days: int
 ) -> list[EtaSlip]:
     """Every waiting line's expected date: remembered the first time, and compared after."""
+    return eta_report(uow, now, next_deadline, default_days).slips
+
+
+def eta_report(
+    uow: UnitOfWork, now: datetime, next_deadline: datetime, default_days: int
+) -> EtaReport:
+    """Refresh every waiting line's expected date; the slips, and the lines now past their
+    promise (longest-late first)."""
+    late: list[LatePromise] = []
     with uow:
         buffers = {b.terms.supplier_id: b for b in uow.purchasing.buffers()}
         leads: dict[int, LeadTimes] = {}
@@ -134,6 +160,10 @@ def refresh_etas(
                 firsts.append((line.line_id, eta))
             elif eta > line.first_expected_at + SLIP:
                 slips.append(EtaSlip(line.order_number, line.sku, line.first_expected_at, eta))
+            if line.promised_by is not None and is_late(eta, line.promised_by):
+                late.append(LatePromise(line.order_number, line.sku, line.promised_by, eta))
         uow.etas.remember_first(firsts)
         uow.commit()
-    return sorted(slips, key=lambda s: (s.first_expected_at, s.order_number))
+    slips.sort(key=lambda s: (s.first_expected_at, s.order_number))
+    late.sort(key=lambda s: (s.promised_by - s.expected_at, s.order_number))
+    return EtaReport(slips, late)

@@ -76,6 +76,7 @@ class QueuedLine:
     waiting: int
     ahead: int
     first_expected_at: datetime | None
+    promised_by: datetime | None = None
 
 
 class SqlEtaAll:
@@ -99,14 +100,16 @@ class SqlEtaAll:
                 OrderLineRow.waiting_qty,
                 running,
                 OrderLineRow.first_expected_at,
+                OrderLineRow.promised_by,
             )
             .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
             .join(ProductRow, ProductRow.id == OrderLineRow.product_id)
             .where(OrderLineRow.waiting_qty > 0)
         )
+        rows = self.tx.session.execute(stmt)
         return [
-            QueuedLine(lid, number, sku, pid, sid, waiting, int(total) - waiting, first)
-            for lid, number, sku, pid, sid, waiting, total, first in self.tx.session.execute(stmt)
+            QueuedLine(lid, number, sku, pid, sid, waiting, int(total) - waiting, first, promised)
+            for lid, number, sku, pid, sid, waiting, total, first, promised in rows
         ]
 
     def on_order(self, fallback: datetime) -> dict[int, list[tuple[str, datetime, int]]]:

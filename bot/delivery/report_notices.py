@@ -14,7 +14,7 @@ from domain.lead_times import EtaSlip
 from domain.model import LineIssue
 from domain.views import BackorderSummary, NewBackorder, UnplacedLine
 from handlers.blocks.digest import digest_message
-from handlers.blocks.journey import slips_text, with_section
+from handlers.blocks.journey import late_promises_text, slips_text, with_section
 from handlers.blocks.message import Message
 from handlers.blocks.reminders import reminder_message
 from handlers.blocks.summaries import summary_message
@@ -53,7 +53,11 @@ class ReportNotices:
             report = uow.digest.build(*_week(facts), now)
         message = digest_message(report, now, self.zone)
         slips = [_slip(slip) for slip in facts.get("slips", [])]
-        return _post(with_section(message, slips_text(slips, self.zone)) if slips else message)
+        message = with_section(message, slips_text(slips, self.zone)) if slips else message
+        late = facts.get("late", [])
+        return _post(
+            with_section(message, late_promises_text(late, self.zone)) if late else message
+        )
 
     def digest_workbook(self, start: datetime, end: datetime) -> bytes:
         now = self.clock()

@@ -45,10 +45,13 @@ class Reports(DeskBase):
 
     def refresh_etas(self) -> list[lead_times.EtaSlip]:
         """Every waiting line's expected date: the first is remembered, slips are reported."""
+        return self._eta_report().slips
+
+    def _eta_report(self) -> lead_times.EtaReport:
         now = self.clock()
         deadline_at = next_weekly(now, self.config.purchasing.deadline, self.zone)
         default = self.config.purchasing.default_lead_time_days
-        return lead_times.refresh_etas(self._writer(), now, deadline_at, default)
+        return lead_times.eta_report(self._writer(), now, deadline_at, default)
 
     def run_deadline(self) -> list[str]:
         """Release every buffer for the latest deadline, once per supplier and week."""
@@ -76,6 +79,8 @@ class Reports(DeskBase):
         calendar = digest_calendar(self.config)
         end = calendar.last_at_or_before(now) if scheduled else now
         key = f"digest:{calendar.period(end)}" if scheduled else f"digest:asked:{now:%s%f}"
-        slips = self.refresh_etas()  # found once: they travel with the digest
+        found = self._eta_report()  # found once: slips and late lines travel with the digest
         week = (end - timedelta(days=7), end)
-        return digest.post_digest(self._writer(), key, week, now, self.channel, slips, scheduled)
+        return digest.post_digest(
+            self._writer(), key, week, now, self.channel, found.slips, scheduled, found.late
+        )

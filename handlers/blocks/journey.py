@@ -56,6 +56,18 @@ def with_section(message: Message, text: str) -> Message:
     return Message(message.text, [*message.blocks, block])
 
 
+def late_promises_text(late: list[dict[str, str]], tz: tzinfo, shown: int = 15) -> str:
+    """Lines expected after their promise, the latest first (facts as the digest keeps them)."""
+    lines = [
+        f"{escape(order_ref(line['order_number']))} {code(line['sku'])}: promised by "
+        f"{weekday(datetime.fromisoformat(line['promised_by']), tz)}, expected "
+        f"{weekday(datetime.fromisoformat(line['expected_at']), tz)}"
+        for line in late[:shown]
+    ]
+    more = f"\n…and {len(late) - shown} more" if len(late) > shown else ""
+    return "*Expected after their promise*\n" + "\n".join(lines) + more
+
+
 def slips_text(slips: list[EtaSlip], tz: tzinfo, shown: int = 15) -> str:
     """Orders now expected later than first expected, the longest-waiting first."""
     lines = [

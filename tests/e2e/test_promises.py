@@ -20,6 +20,7 @@ from storage.db import Database
 from tests.e2e.conftest import CONFIG, SECRETS, RunningBot
 from tests.e2e.test_cli import bot_command
 from tests.e2e.test_order_by_store import ask
+from tests.e2e.test_reconciled_digest import posted_digest
 from tests.support.builders import T0, catalog, minutes
 from tests.support.http import generic_order, request, signed_generic
 
@@ -111,3 +112,16 @@ def test_the_shops_own_promise_days_replace_the_30_days(database: Database) -> N
     [order] = bot.backorders.order("P-5")
     assert order.lines[0].promised_by is not None
     assert f"{order.lines[0].promised_by:%a %d %b}" == "Thu 12 Nov"
+
+
+def test_the_digest_lists_the_lines_expected_after_their_promise(
+    slack_bot: RunningBot, local_slack: LocalSlack
+) -> None:
+    post_order(slack_bot, "P-6", {"sku": "CHAIN", "quantity": 1}, promised_by="2026-11-05")
+    post_order(slack_bot, "P-7", {"sku": "LIGHT", "quantity": 1})  # promised Wed 2 Dec: on time
+
+    blocks, _ = posted_digest(slack_bot, local_slack)
+
+    assert "Expected after their promise" in blocks
+    assert "#P-6 `CHAIN`: promised by Thu 5 Nov, expected Fri 13 Nov" in blocks
+    assert "P-7" not in blocks

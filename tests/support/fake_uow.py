@@ -89,6 +89,12 @@ class FakeOrders:
     def find_by_number(self, number: str) -> list[tuple[int, Any]]:
         raise NotImplementedError(_ELSEWHERE.format("cancelling orders"))
 
+    def unpromised(self, order_id: int) -> list[tuple[int, str, datetime, int | None, int | None]]:
+        raise NotImplementedError(_ELSEWHERE.format("ingesting orders"))
+
+    def save_promises(self, promised: Iterable[tuple[int, Any]]) -> None:
+        raise NotImplementedError(_ELSEWHERE.format("ingesting orders"))
+
 
 _ELSEWHERE = "The fake unit of work holds purchasing only; {} is tested against the databases."
 
