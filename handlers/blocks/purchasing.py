@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import (
 from domain.purchasing import PoState, PurchaseOrderView
 from handlers.blocks.formatting import days_between, money, plural, units
 from handlers.blocks.message import MAX_BLOCKS, Message, build, context, header, section
-from handlers.blocks.po_history import BOT, TRIGGERS, decision_blocks, last
+from handlers.blocks.po_history import BOT, DECISIONS, TRIGGERS, decision_blocks, kind, last
 from handlers.blocks.po_lines import line_blocks
 from handlers.blocks.po_list import po_list_message, po_thread_note
 from handlers.blocks.po_state import doubt_blocks, state_lines
@@ -165,10 +165,24 @@ def stale_click_message(
         notice = f"This proposal changed since you saw it (now version {po.version}). "
         notice += f"Here it is as it stands; nothing was {done}."
     else:
-        notice = f"This proposal changed since you saw it: it is {po.state.value} now. "
+        notice = f"{po.number or 'This proposal'} changed since you saw it: {_now(po)}. "
         notice += "Here it is as it stands; your click changed nothing."
     body, footer = _proposal(po, now, deadline_text, tz, [section(notice)])
     return build(notice, body, footer=footer)
+
+
+def _now(po: PurchaseOrderView) -> str:
+    """What the PO is now, in the words its card uses, and the person whose move made it so:
+    "it is sent now (marked sent by @x)"."""
+    if po.state is PoState.APPROVED and po.in_doubt is not None:
+        where = f"its email to {po.in_doubt.to} may have gone (version {po.version})"
+    else:
+        where = f"it is {po.state.value} now"
+    latest = po.decisions[-1] if po.decisions else None
+    if latest is None or latest.actor in (BOT, ""):
+        return where
+    done = DECISIONS.get(kind(latest.action), ("", latest.action.replace("_", " ")))[1]
+    return f"{where} ({done.lower()} by {who(latest.actor)})"
 
 
 def not_allowed_message(action: str) -> Message:

@@ -330,7 +330,7 @@ def test_a_stale_hold_says_nothing_was_held() -> None:
 
 def test_a_click_on_a_po_someone_already_approved_says_where_it_stands() -> None:
     message = stale_click_message(sent(), NOW, DEADLINE, LONDON)
-    assert message.text.startswith("This proposal changed since you saw it: it is sent now.")
+    assert message.text.startswith("PO-0042 changed since you saw it: it is sent now.")
     assert buttons(message) == []
     assert "PO-0042 — Velo Parts Ltd" in message_lines(message)
 
