@@ -37,7 +37,8 @@ PO_FORWARD_BY_HAND = "po.forward_by_hand"  # nobody can send it for us: {po_id, 
 PO_EMAIL_UNCERTAIN = "po.email_uncertain"  # it may have reached the supplier: {po_id, to, at}
 PO_EMAIL_DELAYED = "po.email_delayed"  # it could not go yet, it will be retried: {po_id, error}
 PO_MARKED_SENT = "po.marked_sent"  # a person says the supplier has it: {po_id, by}
-PO_SENT_AGAIN = "po.sent_again"  # a person has it go once more: {po_id, by, to}
+# a person has it go once more, to the address in doubt: {po_id, by, to[, catalog if other]}
+PO_SENT_AGAIN = "po.sent_again"
 ORDERS_READY = "orders.ready"  # orders that can ship: {orders, text}
 BACKORDERS_SUMMARY = "backorders.summary"  # what started waiting: {new_backorders, unplaced}
 DEADLINE_REMINDER = "deadline.reminder"  # before the deadline: {deadline_at}

@@ -144,16 +144,19 @@ def mark_sent_by_hand(
 def send_again(
     uow: UnitOfWork, po_id: int, version: int, actor: Actor, now: datetime, setup: PurchasingSetup
 ) -> PurchaseOrderView:
-    """A person checked: it did not arrive. It goes once more, under a key of its own."""
+    """A person checked: it did not arrive. It goes once more, under a key of its own, to the
+    address it may have reached (the audit's); the team hears if the catalog now says another."""
 
     def again(po: PurchaseOrder) -> list[PoEvent]:
+        to = po.in_doubt.to if po.in_doubt else None
         events = po.send_again(actor, version, now)
-        to = po.supplier.email
         if not (to and setup.email_enabled):
             raise DomainError("Email is not set up: forward the file by hand, then Mark sent.")
         key = f"{proposal_key(po_id)}:email:again:{po.sent_again}"
         uow.outbox.add(Notice(PO_TO_SUPPLIER, SUPPLIERS, {"po_id": po_id, "to": to}, key), now)
         facts = {"po_id": po_id, "by": actor.user, "to": to}
+        if po.supplier.email != to:
+            facts["catalog"] = po.supplier.email  # changed since: a person says which is right
         uow.outbox.add(Notice(PO_SENT_AGAIN, setup.channel, facts), now)
         return events
 

@@ -49,7 +49,7 @@ class Notices(ReportNotices):
             n.PO_EMAIL_UNCERTAIN: lambda f: self._note(f, self._uncertain_text(f)),
             n.PO_EMAIL_DELAYED: lambda f: self._note(f, _delayed_text(f)),
             n.PO_MARKED_SENT: lambda f: self._note(f, "📤 Marked sent", f["by"]),
-            n.PO_SENT_AGAIN: lambda f: self._note(f, f"📧 Sent again to {f['to']}", f["by"]),
+            n.PO_SENT_AGAIN: self._sent_again,
             n.PO_WORKBOOK: self._workbook,
             n.PO_TO_SUPPLIER: self._letter,
             n.ORDERS_READY: lambda f: _note(f["text"]),
@@ -96,6 +96,15 @@ class Notices(ReportNotices):
     def _note(self, facts: dict[str, Any], text: str, by: str | None = None) -> Post:
         return _note(text, n.proposal_key(int(facts["po_id"])), by)
 
+    def _sent_again(self, facts: dict[str, Any]) -> Post:
+        """Where it went again, and the catalog's other address when it changed since."""
+        key, to = n.proposal_key(int(facts["po_id"])), facts["to"]
+        then = ""
+        if "catalog" in facts:
+            now = f"says {facts['catalog']}" if facts["catalog"] else "has no address"
+            then = f"The catalog now {now}: check which is right."
+        return _note(f"📧 Sent again to {to}", key, facts["by"], then)
+
     def _uncertain_text(self, facts: dict[str, Any]) -> str:
         at = datetime.fromisoformat(facts["at"])
         return (
@@ -120,8 +129,8 @@ class Notices(ReportNotices):
         return po_letter(self.po(po_id), str(facts["to"]), self.po_workbook(po_id))
 
 
-def _note(text: str, reply_to: str | None = None, by: str | None = None) -> Post:
-    shown = po_thread_note(text, by)
+def _note(text: str, reply_to: str | None = None, by: str | None = None, then: str = "") -> Post:
+    shown = po_thread_note(text, by, then)
     return Post(shown.text, shown.blocks, reply_to)
 
 

@@ -80,8 +80,10 @@ def po_list_message(pos: list[PurchaseOrderView], now: datetime, tz: tzinfo) -> 
     return build(summary, [title, *rows], overflow=MORE_POS, footer=[context(summary)])
 
 
-def po_thread_note(text: str, by: str | None = None) -> Message:
+def po_thread_note(text: str, by: str | None = None, then: str = "") -> Message:
     """A line in the PO's thread: the workbook, the email, what to forward; `by`, the person
-    who did it, mentioned after it ("📤 Marked sent by @ann.")."""
-    shown = escape(text) + (f" by {who(by)}." if by else "")
-    return build(text + (f" by {by}." if by else ""), [section(shown)])
+    who did it, mentioned after it ("📤 Marked sent by @ann."), and `then` after that."""
+    shown = escape(text) + (f" by {who(by)}." if by else "") + (f" {escape(then)}" if then else "")
+    return build(
+        text + (f" by {by}." if by else "") + (f" {then}" if then else ""), [section(shown)]
+    )
