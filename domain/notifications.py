@@ -36,6 +36,8 @@ PO_TO_SUPPLIER = "po.to_supplier"  # the PO to its supplier's address: {po_id, t
 PO_FORWARD_BY_HAND = "po.forward_by_hand"  # nobody can send it for us: {po_id, supplier, to}
 PO_EMAIL_UNCERTAIN = "po.email_uncertain"  # it may have reached the supplier: {po_id, to, at}
 PO_EMAIL_DELAYED = "po.email_delayed"  # it could not go yet, it will be retried: {po_id, error}
+# the goods came (or it was closed) before its email could go: not sent {po_id, to, state}
+PO_EMAIL_NOT_SENT = "po.email_not_sent"
 PO_MARKED_SENT = "po.marked_sent"  # a person says the supplier has it: {po_id, by}
 # a person has it go once more, to the address in doubt: {po_id, by, to[, catalog if other]}
 PO_SENT_AGAIN = "po.sent_again"
@@ -58,6 +60,7 @@ KINDS = frozenset(
         PO_FORWARD_BY_HAND,
         PO_EMAIL_UNCERTAIN,
         PO_EMAIL_DELAYED,
+        PO_EMAIL_NOT_SENT,
         PO_MARKED_SENT,
         PO_SENT_AGAIN,
         ORDERS_READY,

@@ -7,6 +7,7 @@ from datetime import datetime
 from domain.errors import DomainError
 from domain.notifications import (
     PO_EMAIL_DELAYED,
+    PO_EMAIL_NOT_SENT,
     PO_EMAIL_UNCERTAIN,
     PO_FORWARD_BY_HAND,
     PO_MARKED_SENT,
@@ -171,4 +172,16 @@ def email_delayed(
         facts = {"po_id": po_id, "error": error}
         key = f"{proposal_key(po_id)}:email-delayed"
         uow.outbox.add(Notice(PO_EMAIL_DELAYED, setup.channel, facts, key), now)
+        uow.commit()
+
+
+def email_not_sent(
+    uow: UnitOfWork, po_id: int, to: str, state: str, now: datetime, setup: PurchasingSetup
+) -> None:
+    """The team hears, once per PO and address, that its email was dropped: the goods came (or
+    it was closed) before it could go, and a late email would have the supplier ship again."""
+    with uow:
+        facts = {"po_id": po_id, "to": to, "state": state}
+        key = f"{proposal_key(po_id)}:email-not-sent:{to}"
+        uow.outbox.add(Notice(PO_EMAIL_NOT_SENT, setup.channel, facts, key), now)
         uow.commit()

@@ -73,6 +73,17 @@ class EmailRecords:
             uow.outbox.settle(message.id, "sent", result, now)
             uow.commit()
 
+    def not_sent(self, message: QueuedMessage, state: str) -> None:
+        """The PO's thread hears that its email was dropped, and why."""
+        po_sending.email_not_sent(
+            SqlUnitOfWork(self.database),
+            _po_id(message),
+            _to(message),
+            state,
+            self.clock(),
+            self.setup,
+        )
+
     def uncertain(self, message: QueuedMessage) -> dict[str, Any]:
         """The thread asks a person to check with the supplier; the email is not sent again."""
         assert message.handed_at is not None
@@ -125,6 +136,7 @@ class Deliveries:
     ) -> dict[str, Any]:
         po = self.notices.po(_po_id(message))
         if po.state is not PoState.APPROVED:
+            self.records.not_sent(message, po.state.value)
             raise GoodsCameFirst(f"{po.number} is {po.state}: its email is not sent")
         letter = self._render(message)
         assert isinstance(letter, Letter)

@@ -48,6 +48,7 @@ class Notices(ReportNotices):
             n.PO_FORWARD_BY_HAND: lambda f: self._note(f, _forward_text(f)),
             n.PO_EMAIL_UNCERTAIN: lambda f: self._note(f, self._uncertain_text(f)),
             n.PO_EMAIL_DELAYED: lambda f: self._note(f, _delayed_text(f)),
+            n.PO_EMAIL_NOT_SENT: lambda f: self._note(f, self._not_sent_text(f)),
             n.PO_MARKED_SENT: lambda f: self._note(f, "📤 Marked sent", f["by"]),
             n.PO_SENT_AGAIN: self._sent_again,
             n.PO_WORKBOOK: self._workbook,
@@ -104,6 +105,13 @@ class Notices(ReportNotices):
             now = f"says {facts['catalog']}" if facts["catalog"] else "has no address"
             then = f"The catalog now {now}: check which is right."
         return _note(f"📧 Sent again to {to}", key, facts["by"], then)
+
+    def _not_sent_text(self, facts: dict[str, Any]) -> str:
+        number = self.po(int(facts["po_id"])).number
+        state = {"sent": "marked sent"}.get(facts["state"], facts["state"])
+        return (
+            f"📧 The email to {facts['to']} was not sent: {number} was {state} before it went out."
+        )
 
     def _uncertain_text(self, facts: dict[str, Any]) -> str:
         at = datetime.fromisoformat(facts["at"])

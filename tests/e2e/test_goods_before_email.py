@@ -9,7 +9,7 @@ from bot.console.local_slack import LocalSlack
 from bot.delivery.rendered import Letter
 from handlers.ids import Action, BlockId
 from tests.e2e.conftest import RunningBot
-from tests.e2e.test_po_states import acme, approved, card, receive, text  # noqa: F401
+from tests.e2e.test_po_states import acme, approved, card, receive, text, thread  # noqa: F401
 from tests.e2e.test_purchase_orders import (  # noqa: F401  # inbox, shop: the fixtures
     buttons,
     deliver,
@@ -53,3 +53,5 @@ def test_a_po_closed_before_its_email_went_is_not_emailed_when_the_server_is_bac
     deliver(bot)
     assert mail.messages == []  # the supplier would ship the 6 chains again
     assert "Closed: 3 units never came" in text(card(local_slack))
+    said = "📧 The email to orders@acme.test was not sent: PO-0001 was closed before it went out."
+    assert thread(local_slack).count(said) == 2  # once, in the text and in its block
