@@ -13,6 +13,7 @@ import yaml
 
 from bot.config_customers import KEYS as CUSTOMER_KEYS
 from bot.config_customers import CustomerSettings, parse_customers
+from bot.config_write_back import parse_write_back
 from domain.model import ForTestOrders
 
 TOP_KEYS = {
@@ -70,6 +71,7 @@ class AppConfig:
     reconcile_every_s: int = 3600  # read the stores' recently changed orders; 0: off
     test_orders: ForTestOrders = ForTestOrders.RECORD  # kept apart, never stock or a PO
     customers: CustomerSettings = field(default_factory=CustomerSettings)
+    write_back: frozenset[str] = frozenset()  # stores told what customers were told
 
 
 def load_config(path: str | Path) -> AppConfig:
@@ -98,7 +100,9 @@ def parse_config(raw: Any) -> AppConfig:
     fulfilment = _section(top.get("fulfilment", {}), "fulfilment", {"ship_policy"})
     summaries = _section(top.get("summaries", {}), "summaries", {"batch_every"})
     digest = _section(top.get("digest", {}), "digest", {"schedule"})
-    stores = _section(top.get("stores", {}), "stores", {"reconcile_every", "test_orders"})
+    stores = _section(
+        top.get("stores", {}), "stores", {"reconcile_every", "test_orders", "write_back"}
+    )
     customers = _section(top.get("customers", {}), "customers", CUSTOMER_KEYS)
     return AppConfig(
         slack=_slack(slack),
@@ -122,6 +126,7 @@ def parse_config(raw: Any) -> AppConfig:
             )
         ),
         customers=parse_customers(customers, ConfigError, _duration),
+        write_back=parse_write_back(stores.get("write_back"), ConfigError),
     )
 
 
