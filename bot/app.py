@@ -21,6 +21,7 @@ from bot.delivery.legacy import UnknownNotice
 from bot.delivery.notices import Notices
 from bot.delivery.outbox_worker import OutboxWorker
 from bot.delivery.slack_delivery import SlackDelivery
+from bot.delivery.store_writes import StoreWrites, with_store_writes
 from bot.facade import Backorders, Clock, utc_now
 from bot.journey_tokens import SECRET_NAME, JourneyLinks, new_secret
 from bot.metrics import Metrics
@@ -64,6 +65,7 @@ class Bot:
     worker: OutboxWorker | None = None
     scheduler: BackgroundScheduler | None = None
     slack_check: SlackCheck | None = None
+    store_writes: StoreWrites | None = None  # write-back to the stores, through the outbox
     journey: JourneyLinks = field(init=False)  # journey_url(order_id) for customers' emails
 
     def health(self) -> tuple[bool, dict[str, Any]]:
@@ -76,14 +78,17 @@ class Bot:
             return False, {"ok": False, "database": f"unreachable: {type(error).__name__}"}
         running = self.scheduler is not None and self.scheduler.running
         check = self.slack_check
+        stores = self.store_writes.health() if self.store_writes is not None else {}
+        degraded = (check is not None and check.degraded) or bool(stores)
         return True, {
             "ok": True,
-            "status": "degraded" if check is not None and check.degraded else "ok",
+            "status": "degraded" if degraded else "ok",
             "database": "ok",
             "scheduler": "running" if running else "stopped",
             "outbox_pending": pending,
             "outbox_oldest": oldest.isoformat() if oldest else None,
             **(check.health() if check is not None else {}),
+            **stores,
         }
 
     def start_background(self) -> None:
@@ -203,9 +208,11 @@ def _outbox_worker(bot: Bot, settings: Settings, clock: Clock, pace_s: float) ->
     deliveries = Deliveries(
         notices, slack, email, EmailRecords(desk.database, desk.purchasing, clock)
     )
+    customers = with_customers(deliveries, bot, slack, email, clock)
+    bot.store_writes = with_store_writes(customers, settings, desk.database, desk.journey_url)
     return OutboxWorker(
         bot.outbox,
-        with_customers(deliveries, bot, slack, email, clock),
+        bot.store_writes,
         clock,
         pace_s=pace_s,
         home_channel=bot.config.slack.channel,

@@ -15,6 +15,7 @@ from bot.delivery.customer_notices import (
     CustomerLetters,
     batch_key,
 )
+from bot.delivery.store_writes import queue_store_note
 from bot.desk.base import DeskBase
 from bot.scheduling.calendar import next_weekly
 from domain import lead_times
@@ -88,7 +89,7 @@ class CustomerNoticesDesk(DeskBase):
                 continue  # another run wrote it
             written += 1
             if auto:
-                _queue_email(uow, notice_id, now)
+                _queue_email(uow, notice_id, now, self.config.write_back)
             else:
                 batches.setdefault(intent.kind, []).append(notice_id)
         for kind, ids in batches.items():
@@ -138,7 +139,7 @@ class CustomerNoticesDesk(DeskBase):
                 return BatchOutcome(batch.kind, batch.size, batch.decided_by)
             if send:
                 for notice_id in decided:
-                    _queue_email(uow, notice_id, now)
+                    _queue_email(uow, notice_id, now, self.config.write_back)
             facts = {"batch_id": batch_id}
             uow.outbox.add(
                 Notice(BATCH_DECIDED, self.channel, facts, f"{batch_key(batch_id)}:decided"), now
@@ -165,6 +166,9 @@ def _with_dates(order: OrderFacts, expected: dict[int, tuple[date, bool]]) -> Or
     return replace(order, lines=lines)
 
 
-def _queue_email(uow: SqlUnitOfWork, notice_id: int, now: datetime) -> None:
+def _queue_email(
+    uow: SqlUnitOfWork, notice_id: int, now: datetime, write_back: frozenset[str]
+) -> None:
     facts = {"notice_id": notice_id}
     uow.outbox.add(Notice(CUSTOMER_EMAIL, AUDIENCE, facts, f"customer_notice:{notice_id}"), now)
+    queue_store_note(uow, notice_id, now, write_back)  # the store hears it too, if it asked

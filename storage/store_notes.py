@@ -1,0 +1,36 @@
+"""Which store order a customer notice is about: the store, its id there, the notice's kind
+and the date it states (what a write-back to the store is keyed by)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from storage.models import CustomerNoticeRow, OrderRow
+from storage.tx import SqlTx
+
+
+@dataclass(frozen=True)
+class NoticedOrder:
+    source: str
+    external_id: str
+    kind: str
+    about_date: date | None
+
+
+def noticed_order(tx: SqlTx, notice_id: int) -> NoticedOrder | None:
+    row = tx.conn.execute(
+        select(
+            OrderRow.source,
+            OrderRow.external_id,
+            CustomerNoticeRow.kind,
+            CustomerNoticeRow.about_date,
+        )
+        .join(OrderRow, OrderRow.id == CustomerNoticeRow.order_id)
+        .where(CustomerNoticeRow.id == notice_id)
+    ).first()
+    if row is None:
+        return None
+    return NoticedOrder(str(row.source), str(row.external_id), str(row.kind), row.about_date)
