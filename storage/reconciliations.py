@@ -10,15 +10,17 @@ from datetime import datetime
 
 from sqlalchemy import Select, func, select
 
-from domain.model import IncomingOrder
+from domain.allocation import is_stale
+from domain.model import IncomingOrder, LineState, OrderState
 from storage.db import Database
-from storage.models import DeliveryRow, OrderRow, StoreReconciliationRow
+from storage.models import DeliveryRow, OrderLineRow, OrderRow, StoreReconciliationRow
 from storage.outbox import dialect_insert
 
 RECONCILE_TOPIC = "reconcile"
 marks = StoreReconciliationRow.__table__
 deliveries = DeliveryRow.__table__
 orders = OrderRow.__table__
+lines = OrderLineRow.__table__
 
 
 class Reconciliations:
@@ -44,23 +46,66 @@ class Reconciliations:
             conn.execute(stmt)
 
     def seen(self, order: IncomingOrder) -> bool:
-        """Whether the bot already applied this version of the order, or a later one."""
-        stmt = select(orders.c.source_updated_at, orders.c.cancelled_at).where(
-            orders.c.source == order.source.value, orders.c.external_id == order.external_id
-        )
-        with self.database.reader.connect() as conn:
-            row = conn.execute(stmt).first()
-        if row is None:
+        """Whether ingesting this version would change nothing: the bot already applied it, or
+        one that ingestion ranks later (a later second, or a later stage of the same second)."""
+        applied = self._applied(order)
+        if applied is None:
             return False
-        applied, cancelled_at = row
-        if applied != order.updated_at:
-            return applied > order.updated_at
-        return (cancelled_at is not None) == order.cancelled
+        if applied.cancelled or is_stale(order, applied):
+            return True
+        return (
+            applied.updated_at == order.updated_at
+            and applied.stage == order.stage
+            and not order.cancelled
+            and same_lines(order, applied.lines)
+        )
+
+    def _applied(self, order: IncomingOrder) -> OrderState | None:
+        """The stored version of `order` with its lines, as ingestion compares them."""
+        row_stmt = select(
+            orders.c.id,
+            orders.c.number,
+            orders.c.placed_at,
+            orders.c.source_updated_at,
+            orders.c.cancelled_at,
+            orders.c.stage,
+        ).where(orders.c.source == order.source.value, orders.c.external_id == order.external_id)
+        with self.database.reader.connect() as conn:
+            row = conn.execute(row_stmt).first()
+            if row is None:
+                return None
+            line_stmt = select(lines.c.line_ref, lines.c.quantity, lines.c.cancelled_at).where(
+                lines.c.order_id == row.id
+            )
+            stored = conn.execute(line_stmt).all()
+        state = OrderState(
+            row.id, row.number, row.placed_at, row.source_updated_at, row.cancelled_at is not None
+        )
+        state.stage = row.stage
+        state.lines = {ref: _stored_line(ref, qty, cancelled) for ref, qty, cancelled in stored}
+        return state
 
     def orders_found(self, since: datetime) -> int:
         """Orders first seen through reconciliation (not a webhook) since `since`."""
         with self.database.reader.connect() as conn:
             return int(conn.execute(orders_found(since)).scalar() or 0)
+
+
+def same_lines(order: IncomingOrder, stored: dict[str, LineState]) -> bool:
+    """Whether the store's lines say what the stored ones do: each line's quantity (a line a
+    person cancelled keeps none of the store's), and no stored line the store dropped."""
+    for incoming in order.lines:
+        line = stored.get(incoming.line_ref)
+        if line is None:
+            return False
+        if line.cancelled_at is None and line.quantity != incoming.quantity:
+            return False
+    listed = {incoming.line_ref for incoming in order.lines}
+    return all(ref in listed or line.quantity == 0 for ref, line in stored.items())
+
+
+def _stored_line(ref: str, quantity: int, cancelled_at: datetime | None) -> LineState:
+    return LineState(ref, None, quantity, 0, 0, cancelled_at=cancelled_at)
 
 
 def orders_found(since: datetime, until: datetime | None = None) -> Select[tuple[int]]:

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.facade import Backorders
-from domain.model import Delivery, IncomingLine, IncomingOrder, OrderSource
+from domain.model import Delivery
+from handlers.stores.shopify import rest_order
+from handlers.webhooks import shopify, woocommerce
+from storage.catalog_csv import read_catalog_file
 from storage.db import Database
 from storage.reconciliations import Reconciliations
 from tests.e2e.test_cli import bot_command, write_catalog
@@ -27,17 +31,21 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 
 def stocked(database: Database, tmp_path: Path) -> dict[str, str]:
     """A catalog with one inner tube in stock; the environment the commands run in."""
-    env = {"DATABASE_URL": database.url}
     book = write_catalog(tmp_path / "catalog.xlsx", [["TUBE", "Inner tube", "Acme", 1, 1, 3.2]])
-    assert bot_command("import", str(book), env=env).returncode == 0
-    return env
+    Backorders(database).import_catalog(read_catalog_file(book, {}, 7).catalog)
+    return {"DATABASE_URL": database.url}
 
 
-def webhook_delivered(database: Database, source: OrderSource, order_id: int, at: datetime) -> None:
-    """The order as its webhook brought it: the same version reconciliation will read."""
-    line = IncomingLine(str(order_id * 100), "TUBE", "Product TUBE", 1)
-    order = IncomingOrder(source, str(order_id), str(order_id), at, at, False, (line,))
-    Backorders(database).ingest(Delivery(source, f"webhook-{order_id}", "order", order))
+def woocommerce_webhook(database: Database, data: dict[str, Any], key: str) -> None:
+    """The version a WooCommerce webhook brought, read by the webhook's own parser."""
+    order = woocommerce.read_order(data, NOW)
+    Backorders(database).ingest(Delivery(order.source, key, "order.updated", order))
+
+
+def shopify_webhook(database: Database, node: dict[str, Any], key: str) -> None:
+    """The version a Shopify webhook brought (its REST shape), read by the webhook's parser."""
+    order = shopify.read_order(rest_order(node, node["lineItems"]["nodes"]), NOW)
+    Backorders(database).ingest(Delivery(order.source, key, "orders/updated", order))
 
 
 def waiting(database: Database, number: str) -> int:
@@ -53,7 +61,7 @@ def test_shopify_an_order_webhooks_missed_is_found_and_a_second_run_changes_noth
             shopify_order(1002, [("TUBE", 1)], NOW - timedelta(hours=3)),
             shopify_order(1001, [("TUBE", 3)], NOW - timedelta(hours=1)),
         ]
-        webhook_delivered(database, OrderSource.SHOPIFY, 1002, NOW - timedelta(hours=3))
+        shopify_webhook(database, shop.orders[0], "webhook-1002")
         env |= shopify_env(shop)
         first = bot_command("reconcile", "--since", "2d", env=env)
         assert first.returncode == 0, first.stderr
@@ -78,7 +86,7 @@ def test_woocommerce_an_order_webhooks_missed_is_found_and_a_second_run_changes_
             woocommerce_order(501, [("TUBE", 1)], NOW - timedelta(hours=3)),
             woocommerce_order(502, [("TUBE", 2)], NOW - timedelta(hours=1)),
         ]
-        webhook_delivered(database, OrderSource.WOOCOMMERCE, 501, NOW - timedelta(hours=3))
+        woocommerce_webhook(database, store.orders[0], "webhook-501")
         env |= woocommerce_env(store)
         first = bot_command("reconcile", "--since", "2d", env=env)
         assert first.returncode == 0, first.stderr
