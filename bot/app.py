@@ -209,7 +209,10 @@ def _outbox_worker(bot: Bot, settings: Settings, clock: Clock, pace_s: float) ->
         notices, slack, email, EmailRecords(desk.database, desk.purchasing, clock)
     )
     customers = with_customers(deliveries, bot, slack, email, clock)
-    bot.store_writes = with_store_writes(customers, settings, desk.database, desk.journey_url)
+    def journey_url(order_id: int) -> str:
+        return desk.journey_url(order_id)  # looked up when sent: signed once the bot has its secret
+
+    bot.store_writes = with_store_writes(customers, settings, desk.database, journey_url)
     return OutboxWorker(
         bot.outbox,
         bot.store_writes,
