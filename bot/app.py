@@ -209,6 +209,7 @@ def _outbox_worker(bot: Bot, settings: Settings, clock: Clock, pace_s: float) ->
         notices, slack, email, EmailRecords(desk.database, desk.purchasing, clock)
     )
     customers = with_customers(deliveries, bot, slack, email, clock)
+
     def journey_url(order_id: int) -> str:
         return desk.journey_url(order_id)  # looked up when sent: signed once the bot has its secret
 
