@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -23,6 +24,7 @@ from domain.model import Delivery, IncomingOrder, OrderSource
 from domain.services import Outcome
 from handlers.blocks.formatting import source_name
 from handlers.stores import ShopifyOrders, StoreRefused, StoreUnavailable, WooCommerceOrders
+from handlers.stores.http import MAX_WAIT_S, StoreHttp
 from handlers.stores.orders import Fetched, Refused
 from storage.reconciliations import RECONCILE_TOPIC, Reconciliations
 
@@ -33,6 +35,7 @@ NO_STORES = (
 )
 OVERLAP = timedelta(minutes=5)  # the stores' clocks and `updated_at` lag ours a little
 FIRST_WINDOW = timedelta(days=2)  # a store never read before: its last two days
+MAX_WAIT_VARIABLE = "STORE_RETRY_MAX_WAIT"  # seconds: the longest wait before trying again
 
 
 class StoreOrders(Protocol):
@@ -58,12 +61,28 @@ class StoreTally:
 
 def stores_from(settings: Settings) -> list[StoreOrders]:
     """The stores whose API credentials are set, in a fixed order."""
+    http = StoreHttp(max_wait_s=max_wait_from(os.environ))
     stores: list[StoreOrders] = []
     if settings.shopify is not None:
-        stores.append(ShopifyOrders(settings.shopify))
+        stores.append(ShopifyOrders(settings.shopify, http))
     if settings.woocommerce is not None:
-        stores.append(WooCommerceOrders(settings.woocommerce))
+        stores.append(WooCommerceOrders(settings.woocommerce, http))
     return stores
+
+
+def max_wait_from(env: Mapping[str, str]) -> float:
+    """`STORE_RETRY_MAX_WAIT`: the most seconds a run waits on a store's Retry-After, THROTTLED
+    or back-off before trying again (a longer one is cut to it); 60 when unset."""
+    text = env.get(MAX_WAIT_VARIABLE, "").strip()
+    if not text:
+        return MAX_WAIT_S
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise ConfigError(f"{MAX_WAIT_VARIABLE} must be seconds from 0 to 3600, not {text!r}")
+    return seconds
 
 
 def stores_from_env() -> list[StoreOrders]:

@@ -1,8 +1,9 @@
 """Calls to a store's API: a timeout on every call, retries that honour `Retry-After` (clamped),
-and failures that say which setting to look at, never a traceback."""
+answers of at most 16 MB, and failures that say which setting to look at, never a traceback."""
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import json
 import time
@@ -18,6 +19,7 @@ TIMEOUT_S = 30.0
 ATTEMPTS = 5
 MAX_WAIT_S = 60.0  # a Retry-After longer than this is waited this long, then tried again
 RETRIED = frozenset({429, 500, 502, 503, 504})
+MAX_ANSWER_BYTES = 16 * 1024 * 1024  # a page of orders is a few hundred KB; more is no answer
 
 
 class StoreRefused(Exception):
@@ -26,6 +28,10 @@ class StoreRefused(Exception):
 
 class StoreUnavailable(Exception):
     """The store did not answer usefully, even after retries: the message says what it said."""
+
+
+class _TooLarge(Exception):
+    """An answer past the cap: not retried, since the store would send it again."""
 
 
 @dataclass(frozen=True)
@@ -72,11 +78,13 @@ class StoreHttp:
         attempts: int = ATTEMPTS,
         sleep: Callable[[float], None] = time.sleep,
         max_wait_s: float = MAX_WAIT_S,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
     ) -> None:
         self.timeout_s = timeout_s
         self.attempts = attempts
         self.sleep = sleep
         self.max_wait_s = max_wait_s
+        self.max_answer_bytes = max_answer_bytes
 
     def wait(self, seconds: float) -> None:
         self.sleep(min(max(seconds, 0.0), self.max_wait_s))
@@ -87,7 +95,13 @@ class StoreHttp:
         """The store's 2xx reply; 401/403 raise StoreRefused, anything else StoreUnavailable."""
         failure = ""
         for attempt in range(self.attempts):
-            reply, failure = self._once(url, headers, body)
+            try:
+                reply, failure = self._once(url, headers, body)
+            except _TooLarge:
+                raise StoreUnavailable(
+                    f"{what} sent an answer larger than {_size(self.max_answer_bytes)}, the most "
+                    f"the bot reads from a store at once ({urlsplit(url).hostname})"
+                ) from None
             if reply is not None and reply.status < 300:
                 return reply
             if reply is not None and reply.status in (401, 403):
@@ -105,12 +119,32 @@ class StoreHttp:
         request = urllib.request.Request(url, data=body, headers=dict(headers))
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                return _reply(response.status, response.headers, response.read()), ""
+                return _reply(response.status, response.headers, self._read(response)), ""
         except urllib.error.HTTPError as error:
-            reply = _reply(error.code, error.headers, error.read())
+            reply = _reply(error.code, error.headers, self._read(error))
             return reply, f"HTTP {error.code}"
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as error:
+        except (
+            urllib.error.URLError,
+            TimeoutError,
+            ConnectionError,
+            http.client.HTTPException,
+        ) as error:
             return None, str(getattr(error, "reason", error))
+
+    def _read(self, response: Any) -> bytes:
+        """The body, read no further than one byte past the cap (so an endless one ends)."""
+        declared = str(response.headers.get("Content-Length") or "")
+        if declared.isdigit() and int(declared) > self.max_answer_bytes:
+            raise _TooLarge  # refused unread, by its stated size
+        body: bytes = response.read(self.max_answer_bytes + 1)
+        if len(body) > self.max_answer_bytes:
+            raise _TooLarge
+        return body
+
+
+def _size(limit: int) -> str:
+    mb = limit / (1024 * 1024)
+    return f"{mb:g} MB" if mb >= 1 else f"{limit:,} bytes"
 
 
 def _reply(status: int, headers: Message, body: bytes) -> Reply:

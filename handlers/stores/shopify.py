@@ -22,6 +22,7 @@ API_VERSION = "2025-01"
 ORDERS_PER_PAGE = 10
 LINES_PER_PAGE = 90  # 10 orders of 90 lines stay under the 1,000-point query cost limit
 MAX_THROTTLED = 10
+MAX_PAGES = 1000  # pages of orders (and of one order's lines) per run: 10,000 orders
 _LINE = "id sku name title quantity currentQuantity requiresShipping isGiftCard unfulfilledQuantity"
 _ORDER = "id legacyResourceId name createdAt updatedAt cancelledAt email test"
 ORDERS_QUERY = f"""
@@ -61,9 +62,12 @@ class ShopifyAccess:
 class ShopifyOrders:
     source = OrderSource.SHOPIFY
 
-    def __init__(self, access: ShopifyAccess, http: StoreHttp | None = None) -> None:
+    def __init__(
+        self, access: ShopifyAccess, http: StoreHttp | None = None, max_pages: int = MAX_PAGES
+    ) -> None:
         self.access = access
         self.http = http or StoreHttp()
+        self.max_pages = max_pages
 
     def changed(self, since: datetime, now: datetime) -> Iterator[Fetched]:
         """Every order updated at or after `since`, oldest change first."""
@@ -72,19 +76,21 @@ class ShopifyOrders:
             "after": None,
             "query": f"updated_at:>='{since:%Y-%m-%dT%H:%M:%SZ}'",
         }
+        pages = Pages("orders", self.max_pages)
         while True:
             page = _part(self._query(ORDERS_QUERY, variables), "orders")
             for node in _nodes(page, "orders"):
                 yield self._order(node, now)
-            if not _part(page, "pageInfo", "orders").get("hasNextPage"):
+            variables["after"] = pages.next_cursor(page)
+            if variables["after"] is None:
                 return
-            variables["after"] = page["pageInfo"].get("endCursor")
 
     def _order(self, node: dict[str, Any], now: datetime) -> IncomingOrder | Refused:
         items = _part(node, "lineItems", "an order")
         lines = _nodes(items, "lineItems")
-        while _part(items, "pageInfo", "lineItems").get("hasNextPage"):
-            variables = {"id": node.get("id"), "after": items["pageInfo"].get("endCursor")}
+        pages = Pages(f"the lines of order {node.get('name') or node.get('id')}", self.max_pages)
+        while (after := pages.next_cursor(items)) is not None:
+            variables = {"id": node.get("id"), "after": after}
             items = _part(_part(self._query(LINES_QUERY, variables), "order"), "lineItems", "order")
             lines += _nodes(items, "lineItems")
         return read_or_refuse(webhook.read_order, rest_order(node, lines), now)
@@ -114,6 +120,36 @@ class ShopifyOrders:
                 return _data(answer)
             self.http.wait(wait)
         raise StoreUnavailable(f"Shopify kept answering THROTTLED ({MAX_THROTTLED} tries)")
+
+
+class Pages:
+    """Cursor paging that always moves on: a next page without a new cursor, or more pages
+    than a run reads, stops with a message rather than asking for the same page for ever."""
+
+    def __init__(self, what: str, limit: int) -> None:
+        self.what = what
+        self.limit = limit
+        self.cursors: set[str] = set()
+
+    def next_cursor(self, connection: dict[str, Any]) -> str | None:
+        """The cursor of the page after `connection`, None when it was the last."""
+        info = _part(connection, "pageInfo", self.what)
+        if not info.get("hasNextPage"):
+            return None
+        cursor = info.get("endCursor")
+        if not isinstance(cursor, str) or not cursor or cursor in self.cursors:
+            said = "no endCursor" if not cursor else f"the endCursor {str(cursor)[:60]!r} again"
+            raise StoreUnavailable(
+                f"Shopify said there are more {self.what} but gave {said}: stopped reading, "
+                "as the next page would be one already read"
+            )
+        if len(self.cursors) + 1 >= self.limit:
+            raise StoreUnavailable(
+                f"Shopify had more than {self.limit:,} pages of {self.what}, the most one run "
+                "reads: run `python -m bot reconcile --since` with a shorter window"
+            )
+        self.cursors.add(cursor)
+        return cursor
 
 
 def throttled_for(answer: dict[str, Any]) -> float | None:

@@ -19,6 +19,7 @@ from handlers.stores.orders import Fetched, read_or_refuse
 from handlers.webhooks import woocommerce as webhook
 
 PER_PAGE = 100  # the most WooCommerce serves in one page
+MAX_PAGES = 1000  # per run: 100,000 orders
 
 
 @dataclass(frozen=True)
@@ -41,14 +42,22 @@ class WooCommerceAccess:
 class WooCommerceOrders:
     source = OrderSource.WOOCOMMERCE
 
-    def __init__(self, access: WooCommerceAccess, http: StoreHttp | None = None) -> None:
+    def __init__(
+        self, access: WooCommerceAccess, http: StoreHttp | None = None, max_pages: int = MAX_PAGES
+    ) -> None:
         self.access = access
         self.http = http or StoreHttp()
+        self.max_pages = max_pages
 
     def changed(self, since: datetime, now: datetime) -> Iterator[Fetched]:
         """Every order modified after `since`, page by page in the order they were created."""
         page, pages = 1, 1
         while page <= pages:
+            if page > self.max_pages:
+                raise StoreUnavailable(
+                    f"WooCommerce had more than {self.max_pages:,} pages of orders, the most one "
+                    "run reads: run `python -m bot reconcile --since` with a shorter window"
+                )
             orders, pages = self._page(since, page)
             for data in orders:
                 yield read_or_refuse(webhook.read_order, data, now)

@@ -27,6 +27,8 @@ class FakeStore:
         self.orders: list[dict[str, Any]] = []
         self.faults: list[str] = []  # "429", "throttled", "500": served before the next answer
         self.requests: list[dict[str, Any]] = []
+        self.paging = ""  # Shopify: "repeat" its endCursor, or give it "missing", on every page
+        self.padding = 0  # bytes of filler in each answer, to make it as large as a test needs
         self.lock = threading.Lock()
         self.url = ""
 
@@ -100,6 +102,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def answer(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
+        if self.store.padding:  # JSON allows whitespace after the value
+            data += b" " * self.store.padding
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -143,6 +147,10 @@ class _ShopifyHandler(_Handler):
         page = matching[offset : offset + variables["first"]]
         end = offset + len(page)
         info = {"hasNextPage": end < len(matching), "endCursor": str(end) if page else None}
+        if self.store.paging == "repeat":  # a store stuck on one page: always the first cursor
+            info["endCursor"] = str(variables["first"])
+        elif self.store.paging == "missing":
+            info["endCursor"] = None
         return {"pageInfo": info, "nodes": page}
 
 
