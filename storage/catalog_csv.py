@@ -24,7 +24,7 @@ from storage.catalog_workbook import PRODUCT_COLUMNS, has_promises, read_catalog
 from storage.db import Database
 from storage.models import SupplierRow
 from storage.workbook_cells import kept
-from storage.workbook_rows import Row, Table, header_key, unreadable
+from storage.workbook_rows import Row, Table, header_key
 
 CSV_ENDINGS = (".csv", ".tsv", ".txt")
 
@@ -67,14 +67,15 @@ def _records(path: str | os.PathLike[str], sheet: str) -> tuple[list[str], list[
         with open(path, "rb") as file:
             data = file.read(limits.MAX_FILE_BYTES + 1)
     except OSError as error:
-        raise unreadable(f"could not be opened ({error.strerror or error})") from error
+        raise _unreadable(sheet, f"could not be opened ({error.strerror or error})") from error
     if len(data) > limits.MAX_FILE_BYTES:
-        raise unreadable(f"is larger than {limits.MAX_FILE_BYTES // (1024 * 1024)} MB")
-    text = _decoded(data)
+        raise _unreadable(sheet, f"is larger than {limits.MAX_FILE_BYTES // (1024 * 1024)} MB")
+    text = _decoded(data, sheet)
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), _dialect(text)))
     except csv.Error as error:
-        raise unreadable(f"is not a CSV file a spreadsheet program could read ({error})") from error
+        message = f"has a line no spreadsheet program could read ({error})"
+        raise _unreadable(sheet, message) from error
     if not records:
         raise CatalogError([CatalogProblem(sheet, 1, None, "is empty; a header row is needed")])
     if len(records) > limits.MAX_PRODUCTS + 1:
@@ -83,17 +84,23 @@ def _records(path: str | os.PathLike[str], sheet: str) -> tuple[list[str], list[
     return records[0], records[1:]
 
 
-def _decoded(data: bytes) -> str:
+def _decoded(data: bytes, sheet: str) -> str:
     """UTF-8 (with or without Excel's byte order mark), else Windows' own (Excel's "CSV")."""
     if b"\0" in data:
-        raise unreadable("is not text; save it as CSV UTF-8 (Comma delimited) and try again")
+        message = "is not text; save it as CSV UTF-8 (Comma delimited) and try again"
+        raise _unreadable(sheet, message)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         try:
             return data.decode("cp1252")
         except UnicodeDecodeError as error:
-            raise unreadable("is not text; save it as CSV UTF-8 and try again") from error
+            raise _unreadable(sheet, "is not text; save it as CSV UTF-8 and try again") from error
+
+
+def _unreadable(sheet: str, message: str) -> CatalogError:
+    """A CSV that cannot be read at all, named as the CSV file it is, not as a workbook."""
+    return CatalogError([CatalogProblem(sheet, None, None, f"the CSV file {message}")])
 
 
 def _dialect(text: str) -> type[csv.Dialect]:
