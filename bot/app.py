@@ -156,6 +156,8 @@ def build_bot(
         bot.worker = _outbox_worker(bot, settings, clock, outbox_pace_s)
     bot.scheduler = build_scheduler(database, config)
     bot.journey = journey_links(settings, config, database, clock)
+    # Every link the desk words (Preview, the worker's emails) is the signed one, console or not.
+    backorders.journey_url = bot.journey.journey_url  # type: ignore[method-assign]
     door = JourneyDoor(bot.journey, CustomerDesk(backorders))
     bot.http = HttpApp(
         webhooks,
@@ -257,10 +259,8 @@ def with_customers(
     desk = bot.backorders
 
     def journey_url(order_id: int) -> str:
-        links = getattr(bot, "journey", None)  # set once the HTTP front is built
-        return links.journey_url(order_id) if links else f"/o/{order_id}"
+        return desk.journey_url(order_id)  # signed, once build_bot has the journey's secret
 
-    desk.journey_url = journey_url  # type: ignore[method-assign]
     letters = CustomerLetters(desk.database, desk.config, journey_url)
     mail = CustomerMail(email, desk.config) if email else None
     return CustomerDeliveries(deliveries, letters, mail, slack, clock)

@@ -81,13 +81,13 @@ def order_etas(
                 lead = supplier_lead_times(
                     uow, line.supplier_id, buffer.terms.lead_time_days or default_days
                 )
-                release = _next_release(buffer, now, next_deadline)
+                release = next_release(buffer, now, next_deadline)
                 pos = uow.eta.on_order(line.product_id, now + timedelta(days=lead.p50_days))
                 etas[line.line_ref] = expected_date(line.ahead, line.waiting, pos, release, lead)
         return etas
 
 
-def _next_release(buffer: Any, now: datetime, next_deadline: datetime) -> datetime:
+def next_release(buffer: Any, now: datetime, next_deadline: datetime) -> datetime:
     """When the buffer will next go out: now if proposed, when the hold ends, or the deadline."""
     if buffer.open_status == "proposed":
         return now
@@ -148,7 +148,7 @@ def eta_report(
             if line.supplier_id not in leads:
                 days = buffer.terms.lead_time_days or default_days
                 leads[line.supplier_id] = supplier_lead_times(uow, line.supplier_id, days)
-            release = _next_release(buffer, now, next_deadline)
+            release = next_release(buffer, now, next_deadline)
             eta = expected_date(
                 line.ahead,
                 line.waiting,

@@ -160,6 +160,10 @@ class EmailDelivery:
         message.add_attachment(content, *XLSX_TYPE, filename=filename)
         return message
 
+    def send(self, message: EmailMessage) -> None:
+        """Hand a message built elsewhere (a customer's letter) to the SMTP server."""
+        self._send(message)
+
     def _send(self, message: EmailMessage) -> None:
         with self._connect() as smtp:
             if self.settings.starttls:

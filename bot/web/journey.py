@@ -19,8 +19,9 @@ from bot.web.journey_pages import Pages
 from bot.web.refusals import REFUSALS
 from domain.customer_choices import Choice
 
-PATH = re.compile(r"/o/(?P<token>[A-Za-z0-9_-]{54})(?P<choice>/choice)?")
-MAX_CHOICE_BODY = 1024  # `choice=keep_waiting` is 19 bytes
+PATH = re.compile(r"/o/(?P<token>[A-Za-z0-9_-]{54})(?P<action>/choice|/opt-out)?")
+MAX_CHOICE_BODY = 1024  # `choice=keep_waiting` is 19 bytes; RFC 8058's one-click body, 26
+ONE_CLICK = re.compile(rb'List-Unsubscribe(=|"\r\n\r\n)One-Click')  # form or multipart
 FEED_PATHS = ("/feeds/backorder-products.json", "/feeds/backorder-products.html")
 SEE_OTHER = "303 See Other"
 HTML = "text/html; charset=utf-8"
@@ -45,7 +46,9 @@ class JourneyDoor:
             if found is not None:
                 REFUSALS.refused(environ, 404, "journey token not signed by this bot")
             return self._not_found(start)
-        if found["choice"]:
+        if found["action"] == "/opt-out":
+            return self._opt_out(environ, start, method, found["token"], order_id)
+        if found["action"]:
             if method != "POST":
                 return self._html(start, 405, b"", [("Allow", "POST")])
             return self._choose(environ, start, found["token"], order_id)
@@ -63,13 +66,44 @@ class JourneyDoor:
         body = self.pages.journey(page, f"/o/{token}/choice", answered)
         return self._html(start, 200, body)
 
+    def _opt_out(
+        self, environ: dict[str, Any], start: StartResponse, method: str, token: str, order_id: int
+    ) -> list[bytes]:
+        """The emails' List-Unsubscribe link: GET shows one button, POST (the button, or a mail
+        client's RFC 8058 one-click `List-Unsubscribe=One-Click`) records the opt-out once."""
+        if method not in ("GET", "HEAD", "POST"):
+            return self._html(start, 405, b"", [("Allow", "GET, POST")])
+        if method != "POST":
+            page = self.desk.page(order_id)
+            if page is None:
+                return self._not_found(start)
+            body = self.pages.opt_out(page.order.number, f"/o/{token}/opt-out", False)
+            return self._html(start, 200, body)
+        body = self._bounded_body(environ, start)
+        if isinstance(body, list):
+            return body
+        if not ONE_CLICK.search(body):
+            REFUSALS.refused(environ, 400, "opt-out body is not List-Unsubscribe=One-Click")
+            return self._html(start, 400, b"Send List-Unsubscribe=One-Click.")
+        result = self.desk.choose(order_id, Choice.OPT_OUT, fingerprint(token))
+        page = self.desk.page(order_id) if result is not None else None
+        if page is None:
+            return self._not_found(start)
+        return self._html(start, 200, self.pages.opt_out(page.order.number, "", True))
+
+    def _bounded_body(self, environ: dict[str, Any], start: StartResponse) -> bytes | list[bytes]:
+        """The request's body, or the 413 answer when it is over the bound."""
+        if int(environ.get("CONTENT_LENGTH") or 0) > MAX_CHOICE_BODY:
+            REFUSALS.refused(environ, 413, f"customer's form over {MAX_CHOICE_BODY} bytes")
+            return self._html(start, 413, b"")
+        return read_body(environ) or b""
+
     def _choose(
         self, environ: dict[str, Any], start: StartResponse, token: str, order_id: int
     ) -> list[bytes]:
-        if int(environ.get("CONTENT_LENGTH") or 0) > MAX_CHOICE_BODY:
-            REFUSALS.refused(environ, 413, f"choice body over {MAX_CHOICE_BODY} bytes")
-            return self._html(start, 413, b"")
-        body = read_body(environ) or b""
+        body = self._bounded_body(environ, start)
+        if isinstance(body, list):
+            return body
         given = parse_qs(body.decode("utf-8", "replace")).get("choice", [""])[0]
         try:
             choice = Choice(given)

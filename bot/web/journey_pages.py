@@ -75,6 +75,10 @@ class Pages:
             answered=ANSWERS.get(answered or "") if answered in page.choices else None,
         )
 
+    def opt_out(self, number: str, action: str, done: bool) -> bytes:
+        """The opt-out link's page: one button, or the confirmation once it is pressed."""
+        return self._render("journey/opt_out.html", number=shown(number), action=action, done=done)
+
     def not_found(self) -> bytes:
         return self._render("journey/not_found.html")
 
