@@ -233,3 +233,26 @@ def _written(intent: NoticeIntent, history: list[PastNotice]) -> bool:
         and notice.about_date == intent.about_date
         for notice in history
     )
+
+
+def still_holds(
+    kind: NoticeKind, line_ids: Iterable[int], about: date | None, order: OrderFacts
+) -> bool:
+    """Whether a notice written earlier still tells the truth now (checked when the team sends
+    it): its lines still wait, and a delay still stands (not moved back within the promise)."""
+    if not may_hear(order):
+        return False
+    if kind is NoticeKind.ON_ITS_WAY:
+        return True
+    wanted = set(line_ids)
+    waiting = [line for line in _waiting(order) if line.line_id in wanted]
+    if kind is NoticeKind.BACKORDERED:
+        return bool(waiting)
+    return any(_still_late(line, about) for line in waiting)
+
+
+def _still_late(line: LineFacts, about: date | None) -> bool:
+    """Past its promise, or expected no sooner than the date the notice states."""
+    if line.expected_on is None:
+        return True  # nothing says it came back: the notice stands
+    return _past_promise(line) or (about is not None and line.expected_on >= about)

@@ -22,7 +22,12 @@ from domain.errors import DomainError
 from domain.purchase_orders import Actor
 from domain.purchasing import PoStatus
 from handlers.blocks.formatting import units
-from handlers.blocks.journey import journey_line, lead_time_text, with_section
+from handlers.blocks.journey import (
+    customer_story_text,
+    journey_line,
+    lead_time_text,
+    with_section,
+)
 from handlers.blocks.message import Message
 from handlers.blocks.purchasing import po_list_message
 from handlers.blocks.queries import (
@@ -84,15 +89,16 @@ def _order(desk: Desk, ask: Ask) -> Message:
     statuses = desk.order(number)
     message = order_message(statuses, desk.now(), number)
     etas = desk.order_etas(number)
-    if not etas:
-        return message
     lines = [
         journey_line(line, etas[line.line_ref], status.placed_at, desk.zone)
         for status in statuses
         for line in status.lines
         if line.line_ref in etas
     ]
-    return with_section(message, "*When*\n" + "\n".join(lines))
+    if lines:
+        message = with_section(message, "*When*\n" + "\n".join(lines))
+    told = customer_story_text(desk.customer_story(number), desk.zone)
+    return with_section(message, told) if told else message
 
 
 def _supplier(desk: Desk, ask: Ask) -> Message:

@@ -38,7 +38,8 @@ def _decide(
         return
     outcome = context["desk"].decide_notice_batch(batch_id, send, user)
     verb = "sent" if send else "skipped"
-    _tell(respond, decided_reply(outcome.kind, outcome.size, verb, outcome.already_by))
+    reply = decided_reply(outcome.kind, outcome.size, verb, outcome.already_by, outcome.withdrawn)
+    _tell(respond, reply)
 
 
 @politely

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from domain.customer_story import CustomerStory
 from domain.lead_times import Coverage, LeadTimes
 from domain.purchase_orders import Actor
 from domain.purchasing import PurchaseOrderView
@@ -44,6 +45,8 @@ class Desk(Protocol):
     def po_by_number(self, number: str) -> PurchaseOrderView | None: ...
 
     def order_etas(self, number: str) -> dict[str, Coverage]: ...
+
+    def customer_story(self, number: str) -> list[CustomerStory]: ...
 
     def lead_times(self, supplier: str) -> LeadTimes: ...
 

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, insert, or_, select, update
 
 from domain.customer_notices import LineFacts, NoticeIntent, NoticeKind, OrderFacts, PastNotice
+from domain.customer_story import AUTO
 from storage.models import CustomerNoticeRow, NoticeBatchRow, OrderLineRow, OrderRow
 from storage.outbox import dialect_insert
 from storage.tx import SqlTx
 
 HEARD = ("queued", "sent")  # the customer was (or is about to be) told
 OPEN = "awaiting_approval"
+WITHDRAWN = "withdrawn"  # its facts no longer held when the team sent the batch
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class Batch:
     size: int
     decided_by: str | None
     decided_at: datetime | None
+    withdrawn: int = 0  # notices that no longer applied when the batch was sent
 
 
 class SqlCustomerNotices:
@@ -55,12 +59,19 @@ class SqlCustomerNotices:
         the caller adds them)."""
         told = select(CustomerNoticeRow.order_id).where(CustomerNoticeRow.status.in_(HEARD))
         waiting = select(OrderLineRow.order_id).where(OrderLineRow.waiting_qty > 0)
-        orders = self.tx.conn.execute(
-            select(OrderRow).where(
-                OrderRow.customer_email.is_not(None),
-                or_(OrderRow.id.in_(waiting), OrderRow.id.in_(told)),
-            )
-        ).all()
+        return self._facts(
+            OrderRow.customer_email.is_not(None),
+            or_(OrderRow.id.in_(waiting), OrderRow.id.in_(told)),
+        )
+
+    def orders(self, order_ids: list[int]) -> dict[int, OrderFacts]:
+        """These orders as the notices see them now (lines without expected dates)."""
+        if not order_ids:
+            return {}
+        return {order.order_id: order for order in self._facts(OrderRow.id.in_(order_ids))}
+
+    def _facts(self, *where: Any) -> list[OrderFacts]:
+        orders = self.tx.conn.execute(select(OrderRow).where(*where)).all()
         lines = self._lines([row.id for row in orders])
         return [
             OrderFacts(
@@ -119,6 +130,8 @@ class SqlCustomerNotices:
             "created_at": now,
             "due_at": now,
         }
+        if status != OPEN:  # sent without asking: the policy decided, now
+            values |= {"decided_by": AUTO, "decided_at": now}
         stmt = dialect_insert(self.tx.conn.dialect.name)(CustomerNoticeRow).values(values)
         stmt = stmt.on_conflict_do_nothing().returning(CustomerNoticeRow.id)
         return self.tx.conn.execute(stmt).scalar()
@@ -136,9 +149,16 @@ class SqlCustomerNotices:
         )
         return batch_id
 
-    def decide(self, batch_id: int, status: str, by: str, now: datetime) -> list[int] | None:
-        """Decide an open batch (its notices `queued` or `skipped`); None when it was decided
-        already: the database lets one click win."""
+    def decide(
+        self,
+        batch_id: int,
+        status: str,
+        by: str,
+        now: datetime,
+        withdrawn: frozenset[int] = frozenset(),
+    ) -> list[int] | None:
+        """Decide an open batch (its notices `queued` or `skipped`, those `withdrawn` that no
+        longer apply); None when it was decided already: the database lets one click win."""
         won = self.tx.conn.execute(
             update(NoticeBatchRow)
             .where(NoticeBatchRow.id == batch_id, NoticeBatchRow.status == OPEN)
@@ -148,6 +168,16 @@ class SqlCustomerNotices:
         if won is None:
             return None
         notice_status = "queued" if status == "sent" else "skipped"
+        if withdrawn:
+            self.tx.conn.execute(
+                update(CustomerNoticeRow)
+                .where(
+                    CustomerNoticeRow.batch_id == batch_id,
+                    CustomerNoticeRow.status == OPEN,
+                    CustomerNoticeRow.id.in_(withdrawn),
+                )
+                .values(status=WITHDRAWN, decided_by=by, decided_at=now)
+            )
         ids = self.tx.conn.execute(
             update(CustomerNoticeRow)
             .where(CustomerNoticeRow.batch_id == batch_id, CustomerNoticeRow.status == OPEN)
@@ -170,10 +200,15 @@ class SqlCustomerNotices:
         ).first()
         if row is None:
             return None
-        size = self.tx.conn.execute(
-            select(func.count()).where(CustomerNoticeRow.batch_id == batch_id)
-        ).scalar_one()
-        return Batch(row.id, row.kind, row.status, size, row.decided_by, row.decided_at)
+        counts = dict(
+            self.tx.conn.execute(
+                select(CustomerNoticeRow.status, func.count())
+                .where(CustomerNoticeRow.batch_id == batch_id)
+                .group_by(CustomerNoticeRow.status)
+            ).all()
+        )
+        size, withdrawn = sum(counts.values()), counts.get(WITHDRAWN, 0)
+        return Batch(row.id, row.kind, row.status, size, row.decided_by, row.decided_at, withdrawn)
 
     def first_of_batch(self, batch_id: int) -> int | None:
         return self.tx.conn.execute(
@@ -222,17 +257,3 @@ class SqlCustomerNotices:
             row.reason,
             tuple((sku or "", name, int(units)) for sku, name, units in lines),
         )
-
-    def told(self, order_id: int) -> list[tuple[str, str, date | None, datetime | None]]:
-        """What the customer was told, oldest first: (kind, status, date stated, sent at)."""
-        rows = self.tx.conn.execute(
-            select(
-                CustomerNoticeRow.kind,
-                CustomerNoticeRow.status,
-                CustomerNoticeRow.about_date,
-                CustomerNoticeRow.sent_at,
-            )
-            .where(CustomerNoticeRow.order_id == order_id)
-            .order_by(CustomerNoticeRow.id)
-        ).all()
-        return [tuple(row) for row in rows]  # type: ignore[misc]

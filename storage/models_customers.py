@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.models_base import Base, UtcDateTime
 
 NOTICE_KINDS = ("backordered", "delayed", "on_its_way")
-NOTICE_STATUSES = ("awaiting_approval", "queued", "sent", "skipped", "cancelled")
+NOTICE_STATUSES = ("awaiting_approval", "queued", "sent", "skipped", "withdrawn", "cancelled")
 PROMISE_SOURCES = ("order", "product", "supplier", "default")
 CHOICES = ("keep_waiting", "cancel", "opt_out")
 

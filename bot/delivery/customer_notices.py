@@ -29,6 +29,7 @@ from storage.unit_of_work import SqlUnitOfWork
 CUSTOMER_EMAIL = "customer.email"  # {notice_id}: one notice to its customer
 NOTICE_BATCH = "customers.batch"  # {batch_id}: the channel message that approves a batch
 BATCH_DECIDED = "customers.batch_decided"  # {batch_id}: that message, saying who decided
+BATCH_GREW = "customers.batch_grew"  # {batch_id}: that message, counting notices that joined
 AUDIENCE = "customers"  # paced apart from the team's channel: mail never delays Slack
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
 SUBJECTS = {
@@ -108,8 +109,8 @@ class CustomerLetters:
 
 
 def opt_out_url(journey: str) -> str:
-    """The journey page's choices, where "no more emails" is one button (its form POSTs)."""
-    return f"{journey}#choice"
+    """The opt-out page: one button, and RFC 8058's one-click POST for mail clients."""
+    return f"{journey}/opt-out"
 
 
 def _day(day: date | None) -> str | None:
@@ -135,6 +136,7 @@ class CustomerMail:
         domain = parseaddr(sender)[1].rpartition("@")[2] or "localhost"
         message["Message-ID"] = f"<{letter.message_key}@{domain}>"
         message["List-Unsubscribe"] = f"<{letter.unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
         message.set_content(letter.text)
         message.add_alternative(letter.html, subtype="html")
         return message
@@ -142,7 +144,7 @@ class CustomerMail:
     def __call__(self, letter: CustomerLetter) -> dict[str, Any]:
         message = self.message(letter)
         try:
-            self.smtp._send(message)
+            self.smtp.send(message)
         except smtplib.SMTPRecipientsRefused as error:
             if all(code >= 500 for code, _ in error.recipients.values()):
                 raise EmailRejected(f"{letter.to} refused") from error
@@ -170,7 +172,7 @@ class CustomerDeliveries:
     def __call__(self, message: QueuedMessage) -> dict[str, Any]:
         if message.kind == CUSTOMER_EMAIL:
             return self._email(message)
-        if message.kind in (NOTICE_BATCH, BATCH_DECIDED):
+        if message.kind in (NOTICE_BATCH, BATCH_DECIDED, BATCH_GREW):
             return self.slack(message.channel, self._batch(message))
         return self.rest(message)
 
@@ -181,7 +183,7 @@ class CustomerDeliveries:
         if batch is None:
             raise NotReady(f"notice batch {batch_id} does not exist", never=True)
         text, blocks = batch_message(batch)
-        if message.kind == BATCH_DECIDED:
+        if message.kind in (BATCH_DECIDED, BATCH_GREW):
             return Update(batch_key(batch_id), text, blocks)
         return Post(text, blocks)
 

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from bot.delivery.customer_notices import (
     AUDIENCE,
     BATCH_DECIDED,
+    BATCH_GREW,
     CUSTOMER_EMAIL,
     NOTICE_BATCH,
     CustomerLetters,
@@ -26,11 +27,18 @@ from domain.customer_notices import (
     NoticePolicy,
     OrderFacts,
     due_notices,
+    still_holds,
 )
+from domain.customer_story import CustomerStory
 from domain.errors import NotFound
 from domain.notifications import Notice
+from domain.order_refs import OrderRef
 from storage.customer_notices import SqlCustomerNotices
+from storage.customer_notices_audit import SqlCustomerAudit
+from storage.customer_notices_batches import SqlNoticeBatches
 from storage.unit_of_work import SqlUnitOfWork
+
+JOIN_WITHIN = timedelta(hours=1)  # later notices join a batch posted this recently
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,7 @@ class BatchOutcome:
     kind: str
     size: int
     already_by: str | None  # someone decided it before this click
+    withdrawn: int = 0  # no longer applied when sent: skipped
 
 
 class CustomerNoticesDesk(DeskBase):
@@ -60,6 +69,7 @@ class CustomerNoticesDesk(DeskBase):
         now, policy = self.clock(), self.notice_policy()
         expected = self._expected_dates(now)
         with self._writer() as uow:
+            SqlNoticeBatches(uow.tx).one_writer_at_a_time()  # before reading what was written
             store = SqlCustomerNotices(uow.tx)
             orders = [_with_dates(order, expected) for order in store.orders_to_consider()]
             past = store.past([order.order_id for order in orders])
@@ -93,10 +103,30 @@ class CustomerNoticesDesk(DeskBase):
             else:
                 batches.setdefault(intent.kind, []).append(notice_id)
         for kind, ids in batches.items():
+            self._put_to_channel(uow, store, kind, ids, now)
+        return written
+
+    def _put_to_channel(
+        self,
+        uow: SqlUnitOfWork,
+        store: SqlCustomerNotices,
+        kind: NoticeKind,
+        ids: list[int],
+        now: datetime,
+    ) -> None:
+        """Join the open batch of this kind posted within the hour (its message updated), else
+        post a new one: the channel gets one message, not one a minute."""
+        batches = SqlNoticeBatches(uow.tx)
+        batch = batches.open_batch(kind.value, now - JOIN_WITHIN)
+        if batch is None:
             batch_id = store.new_batch(kind.value, ids, now)
             facts = {"batch_id": batch_id}
             uow.outbox.add(Notice(NOTICE_BATCH, self.channel, facts, batch_key(batch_id)), now)
-        return written
+            return
+        version = batches.join(batch, ids)
+        facts = {"batch_id": batch.batch_id}
+        key = f"{batch_key(batch.batch_id)}:v{version}"
+        uow.outbox.add(Notice(BATCH_GREW, self.channel, facts, key), now)
 
     def _expected_dates(self, now: datetime) -> dict[int, tuple[date, bool]]:
         """Every waiting line's expected date, and whether a PO covers it."""
@@ -114,7 +144,7 @@ class CustomerNoticesDesk(DeskBase):
                     leads[line.supplier_id] = lead_times.supplier_lead_times(
                         uow, line.supplier_id, days
                     )
-                release = lead_times._next_release(buffer, now, deadline_at)
+                release = lead_times.next_release(buffer, now, deadline_at)
                 eta = lead_times.expected_date(
                     line.ahead,
                     line.waiting,
@@ -129,9 +159,11 @@ class CustomerNoticesDesk(DeskBase):
     def decide_notice_batch(self, batch_id: int, send: bool, by: str) -> BatchOutcome:
         """Send all (the notices queued for email) or Skip (none sent): once, whoever clicks."""
         now = self.clock()
+        expected = self._expected_dates(now) if send else {}
         with self._writer() as uow:
             store = SqlCustomerNotices(uow.tx)
-            decided = store.decide(batch_id, "sent" if send else "skipped", by, now)
+            moot = _no_longer_apply(uow, batch_id, expected) if send else frozenset()
+            decided = store.decide(batch_id, "sent" if send else "skipped", by, now, moot)
             batch = store.batch(batch_id)
             if batch is None:
                 raise NotFound(f"No notice batch {batch_id}.")
@@ -145,7 +177,13 @@ class CustomerNoticesDesk(DeskBase):
                 Notice(BATCH_DECIDED, self.channel, facts, f"{batch_key(batch_id)}:decided"), now
             )
             uow.commit()
-        return BatchOutcome(batch.kind, batch.size, None)
+        return BatchOutcome(batch.kind, batch.size - len(moot), None, len(moot))
+
+    def customer_story(self, number: str) -> list[CustomerStory]:
+        """What each customer of the orders called `number` was told, and what they chose."""
+        ref = OrderRef.parse(number)
+        with self._reader() as uow:
+            return SqlCustomerAudit(uow.tx).stories(ref.number, ref.source)
 
     def preview_notice_batch(self, batch_id: int) -> str:
         """One email of the batch, as its customer would read it."""
@@ -164,6 +202,26 @@ def _with_dates(order: OrderFacts, expected: dict[int, tuple[date, bool]]) -> Or
         for line in order.lines
     )
     return replace(order, lines=lines)
+
+
+def _no_longer_apply(
+    uow: SqlUnitOfWork, batch_id: int, expected: dict[int, tuple[date, bool]]
+) -> frozenset[int]:
+    """The batch's notices whose facts no longer hold: lines filled or cancelled since, the
+    order cancelled, the customer opted out, a delay moved back within the promise."""
+    pending = SqlNoticeBatches(uow.tx).pending(batch_id)
+    orders = SqlCustomerNotices(uow.tx).orders(sorted({n.order_id for n in pending}))
+    return frozenset(
+        notice.notice_id
+        for notice in pending
+        if notice.order_id not in orders
+        or not still_holds(
+            notice.kind,
+            notice.line_ids,
+            notice.about_date,
+            _with_dates(orders[notice.order_id], expected),
+        )
+    )
 
 
 def _queue_email(

@@ -21,6 +21,7 @@ class BatchFacts(Protocol):
     size: int
     decided_by: str | None
     decided_at: datetime | None
+    withdrawn: int
 
 
 def batch_title(kind: str, size: int) -> str:
@@ -36,8 +37,16 @@ def batch_message(batch: BatchFacts) -> tuple[str, list[dict[str, Any]]]:
         blocks = [section(f"*{text}*").to_dict(), _buttons(batch.batch_id)]
         return text, blocks
     verb = "sent" if batch.status == "sent" else "skipped"
-    text = f"✉️ {title} {verb} by <@{batch.decided_by}>"
+    title = batch_title(batch.kind, batch.size - batch.withdrawn)
+    text = f"✉️ {title} {verb} by <@{batch.decided_by}>" + moot_text(batch.withdrawn)
     return text, [section(text).to_dict(), context("Customers hear nothing twice.").to_dict()]
+
+
+def moot_text(withdrawn: int) -> str:
+    """` · 2 no longer apply: skipped` (their lines filled or cancelled, a delay gone)."""
+    if not withdrawn:
+        return ""
+    return f" · {withdrawn} no longer {'applies' if withdrawn == 1 else 'apply'}: skipped"
 
 
 def _buttons(batch_id: int) -> dict[str, Any]:
@@ -65,11 +74,13 @@ def _button(label: str, action: str, value: str, style: str | None = None) -> di
     return button
 
 
-def decided_reply(kind: str, size: int, verb: str, already_by: str | None) -> Message:
+def decided_reply(
+    kind: str, size: int, verb: str, already_by: str | None, withdrawn: int = 0
+) -> Message:
     """What the person who clicked reads (only them)."""
     if already_by is not None:
         return Message(f"Already decided by <@{already_by}>: nothing more is sent.", [])
-    return Message(f"{verb.capitalize()}: {batch_title(kind, size)}.", [])
+    return Message(f"{verb.capitalize()}: {batch_title(kind, size)}{moot_text(withdrawn)}.", [])
 
 
 def preview_reply(text: str) -> Message:

@@ -6,12 +6,14 @@ from datetime import datetime, tzinfo
 
 from slack_sdk.models.blocks import MarkdownTextObject, SectionBlock
 
+from domain.customer_story import AUTO, CustomerAnswer, CustomerStory, ToldNotice
 from domain.lead_times import Coverage, EtaSlip, LeadTimes
 from domain.promises import is_late
 from domain.views import OrderLineStatus
 from domain.wording import noun, plural
 from handlers.blocks.formatting import code, escape, order_ref
 from handlers.blocks.message import MAX_BLOCKS, Message, clip
+from handlers.blocks.po_times import stamp
 from handlers.blocks.purchasing import weekday
 
 
@@ -77,3 +79,61 @@ def slips_text(slips: list[EtaSlip], tz: tzinfo, shown: int = 15) -> str:
     ]
     more = f"\n…and {len(slips) - shown} more" if len(slips) > shown else ""
     return "*Expected dates that slipped*\n" + "\n".join(lines) + more
+
+
+KIND_TOLD = {"backordered": "backordered", "delayed": "delayed", "on_its_way": "on its way"}
+ANSWERS = {
+    "keep_waiting": "keep waiting",
+    "cancel": "cancel what waits",
+    "opt_out": "no more emails",
+}
+
+
+def customer_story_text(stories: list[CustomerStory], tz: tzinfo) -> str | None:
+    """What each customer was told, when and on whose word, and what they chose; None when
+    nothing was ever written for them."""
+    lines = [
+        text
+        for story in stories
+        for text in (
+            *(told_text(notice, tz) for notice in story.told),
+            *(answer_text(answer, tz) for answer in story.answers),
+        )
+    ]
+    return "*Customer*\n" + "\n".join(lines) if lines else None
+
+
+def told_text(notice: ToldNotice, tz: tzinfo) -> str:
+    """`📧 Told the customer: backordered (expected Fri 11 Dec) · Tue 1 Dec 10:12 · approved by
+    @x`, or why they were not (yet) told."""
+    what = KIND_TOLD.get(notice.kind, notice.kind)
+    if notice.about_date is not None and notice.kind != "on_its_way":
+        what += f" (expected {notice.about_date:%a} {notice.about_date.day} {notice.about_date:%b})"
+    by = _decided_by(notice.decided_by)
+    decided = stamp(notice.decided_at, tz) if notice.decided_at else ""
+    if notice.status == "sent":
+        sent = stamp(notice.sent_at or notice.created_at, tz)
+        return f"📧 Told the customer: {what} · {sent} · {by}"
+    if notice.status == "queued":
+        return f"📧 Telling the customer: {what} · {by} {decided}".rstrip()
+    if notice.status == "awaiting_approval":
+        return f"⏳ Awaiting approval in the channel: {what} · since {stamp(notice.created_at, tz)}"
+    if notice.status == "skipped":
+        return f"🚫 Not told: {what} · skipped by {_person(notice.decided_by)} {decided}".rstrip()
+    if notice.status == "withdrawn":
+        return f"🚫 Not told: {what} · no longer applied when the batch was sent {decided}".rstrip()
+    return f"🚫 Not told: {what} · the order was cancelled or the customer opted out first"
+
+
+def answer_text(answer: CustomerAnswer, tz: tzinfo) -> str:
+    """`🙋 The customer chose: keep waiting · Wed 2 Dec 08:00`."""
+    chose = ANSWERS.get(answer.choice, answer.choice)
+    return f"🙋 The customer chose: {chose} · {stamp(answer.at, tz)}"
+
+
+def _decided_by(who: str | None) -> str:
+    return "sent automatically" if who in (None, AUTO) else f"approved by {_person(who)}"
+
+
+def _person(who: str | None) -> str:
+    return f"<@{who}>" if who and who != AUTO else "the bot"

@@ -116,7 +116,8 @@ def _reads_like_a_backorder_notice(email: EmailMessage) -> None:
     assert email["To"] == "ann@example.com"
     assert email["From"] == "Velo Shop <shop@velo.example>"
     assert email["Reply-To"] == "help@velo.example"
-    assert email["List-Unsubscribe"] == f"<{_link(email)}#choice>"
+    assert email["List-Unsubscribe"] == f"<{_link(email)}/opt-out>"
+    assert email["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     text = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     html = email.get_body(("html",)).get_content()  # type: ignore[union-attr]
     assert "Hello Ann" in text and "expected by" in text and "Ann, Velo Shop" in text
