@@ -66,6 +66,7 @@ class Bot:
     scheduler: BackgroundScheduler | None = None
     slack_check: SlackCheck | None = None
     store_writes: StoreWrites | None = None  # write-back to the stores, through the outbox
+    email_records: EmailRecords | None = None  # what the worker records of suppliers' emails
     journey: JourneyLinks = field(init=False)  # journey_url(order_id) for customers' emails
 
     def health(self) -> tuple[bool, dict[str, Any]]:
@@ -207,9 +208,8 @@ def _outbox_worker(bot: Bot, settings: Settings, clock: Clock, pace_s: float) ->
     email = EmailDelivery(_smtp(settings)) if settings.smtp_url else None
     client = delivery_client(bot.slack.client.token, settings.slack_api_url)
     slack = SlackDelivery(client, bot.outbox, check.channel_for)
-    deliveries = Deliveries(
-        notices, slack, email, EmailRecords(desk.database, desk.purchasing, clock)
-    )
+    bot.email_records = EmailRecords(desk.database, desk.purchasing, clock)
+    deliveries = Deliveries(notices, slack, email, bot.email_records)
     customers = with_customers(deliveries, bot, slack, email, clock)
 
     def journey_url(order_id: int) -> str:

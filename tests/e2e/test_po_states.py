@@ -66,8 +66,8 @@ def approved(bot: RunningBot, slack: LocalSlack) -> None:
 def email_in_doubt(bot: RunningBot, slack: LocalSlack, mail: Inbox) -> dict[str, Any]:
     """The mail server takes the email, then recording that fails once: the next try cannot
     tell whether it went, so it asks a person instead of emailing the supplier twice."""
-    worker_deliver = bot.bot.worker.deliver  # type: ignore[union-attr]
-    records = getattr(worker_deliver, "rest", worker_deliver).records  # past the customer notices
+    records = bot.bot.email_records
+    assert records is not None
     recorded, failures = records.emailed, ["the database went away"]
 
     def emailed(message: Any, result: dict[str, Any]) -> None:
