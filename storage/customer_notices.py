@@ -99,7 +99,8 @@ class SqlCustomerNotices:
                 line.id,
                 line.waiting_qty,
                 line.backordered_qty,
-                line.cancelled_at is not None,
+                # Cut to 0 in the store: gone from the order as if cancelled, never "on its way".
+                line.cancelled_at is not None or line.quantity == 0,
                 None,
                 promised,
             )
