@@ -12,7 +12,9 @@ from handlers.blocks.customer_notices import (
     SEND_ALL,
     SKIP,
     decided_reply,
+    parse_batch_ref,
     preview_reply,
+    stale_batch_reply,
 )
 from handlers.blocks.message import Message
 from handlers.commands import ack_at_once, reply_kwargs
@@ -21,8 +23,10 @@ from handlers.errors import politely
 REFUSAL = "Only approvers can send or skip customer notices."
 
 
-def _click(body: dict[str, Any]) -> tuple[int, str]:
-    return int(body["actions"][0]["value"]), body["user"]["id"]
+def _click(body: dict[str, Any]) -> tuple[int, int, str]:
+    """The batch and the version its message showed, and who clicked."""
+    batch_id, version = parse_batch_ref(body["actions"][0]["value"])
+    return batch_id, version, body["user"]["id"]
 
 
 def _tell(respond: Respond, message: Message) -> None:
@@ -32,11 +36,14 @@ def _tell(respond: Respond, message: Message) -> None:
 def _decide(
     body: dict[str, Any], respond: Respond, context: dict[str, Any], client: WebClient, send: bool
 ) -> None:
-    batch_id, user = _click(body)
+    batch_id, version, user = _click(body)
     if not context["approvers"].allows(user, client):
         _tell(respond, Message(REFUSAL, []))
         return
-    outcome = context["desk"].decide_notice_batch(batch_id, send, user)
+    outcome = context["desk"].decide_notice_batch(batch_id, send, user, version)
+    if outcome.changed is not None:
+        _tell(respond, stale_batch_reply(outcome.changed))
+        return
     verb = "sent" if send else "skipped"
     reply = decided_reply(outcome.kind, outcome.size, verb, outcome.already_by, outcome.withdrawn)
     _tell(respond, reply)
@@ -60,7 +67,7 @@ def skip(
 def preview(
     body: dict[str, Any], respond: Respond, context: dict[str, Any], client: WebClient
 ) -> None:
-    batch_id, user = _click(body)
+    batch_id, _, user = _click(body)
     if not context["approvers"].allows(user, client):
         _tell(respond, Message(REFUSAL, []))
         return

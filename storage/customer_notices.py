@@ -48,6 +48,7 @@ class Batch:
     decided_by: str | None
     decided_at: datetime | None
     withdrawn: int = 0  # notices that no longer applied when the batch was sent
+    version: int = 1  # one more each time notices join it: its buttons carry the one shown
 
 
 class SqlCustomerNotices:
@@ -157,12 +158,15 @@ class SqlCustomerNotices:
         by: str,
         now: datetime,
         withdrawn: frozenset[int] = frozenset(),
+        version: int | None = None,
     ) -> list[int] | None:
         """Decide an open batch (its notices `queued` or `skipped`, those `withdrawn` that no
-        longer apply); None when it was decided already: the database lets one click win."""
+        longer apply), at the version the person saw when given; None when it was decided
+        already or has grown since: the database lets one click win, on what it showed."""
+        seen = () if version is None else (NoticeBatchRow.version == version,)
         won = self.tx.conn.execute(
             update(NoticeBatchRow)
-            .where(NoticeBatchRow.id == batch_id, NoticeBatchRow.status == OPEN)
+            .where(NoticeBatchRow.id == batch_id, NoticeBatchRow.status == OPEN, *seen)
             .values(status=status, decided_by=by, decided_at=now)
             .returning(NoticeBatchRow.id)
         ).first()
@@ -209,7 +213,16 @@ class SqlCustomerNotices:
             ).all()
         )
         size, withdrawn = sum(counts.values()), counts.get(WITHDRAWN, 0)
-        return Batch(row.id, row.kind, row.status, size, row.decided_by, row.decided_at, withdrawn)
+        return Batch(
+            row.id,
+            row.kind,
+            row.status,
+            size,
+            row.decided_by,
+            row.decided_at,
+            withdrawn,
+            row.version,
+        )
 
     def first_of_batch(self, batch_id: int) -> int | None:
         return self.tx.conn.execute(

@@ -33,7 +33,7 @@ from domain.customer_story import CustomerStory
 from domain.errors import NotFound
 from domain.notifications import Notice
 from domain.order_refs import OrderRef
-from storage.customer_notices import SqlCustomerNotices
+from storage.customer_notices import OPEN, Batch, SqlCustomerNotices
 from storage.customer_notices_audit import SqlCustomerAudit
 from storage.customer_notices_batches import SqlNoticeBatches
 from storage.unit_of_work import SqlUnitOfWork
@@ -47,6 +47,7 @@ class BatchOutcome:
     size: int
     already_by: str | None  # someone decided it before this click
     withdrawn: int = 0  # no longer applied when sent: skipped
+    changed: Batch | None = None  # grown since the clicked message: as it stands, undecided
 
 
 class CustomerNoticesDesk(DeskBase):
@@ -156,17 +157,22 @@ class CustomerNoticesDesk(DeskBase):
                 found[line.line_id] = (local, eta.po_number is not None)
         return found
 
-    def decide_notice_batch(self, batch_id: int, send: bool, by: str) -> BatchOutcome:
-        """Send all (the notices queued for email) or Skip (none sent): once, whoever clicks."""
+    def decide_notice_batch(
+        self, batch_id: int, send: bool, by: str, version: int | None = None
+    ) -> BatchOutcome:
+        """Send all (the notices queued for email) or Skip (none sent): once, whoever clicks,
+        on the version of the batch they saw (`changed` if notices joined it since)."""
         now = self.clock()
         expected = self._expected_dates(now) if send else {}
         with self._writer() as uow:
             store = SqlCustomerNotices(uow.tx)
             moot = _no_longer_apply(uow, batch_id, expected) if send else frozenset()
-            decided = store.decide(batch_id, "sent" if send else "skipped", by, now, moot)
+            decided = store.decide(batch_id, "sent" if send else "skipped", by, now, moot, version)
             batch = store.batch(batch_id)
             if batch is None:
                 raise NotFound(f"No notice batch {batch_id}.")
+            if decided is None and batch.status == OPEN:  # grown since, still undecided
+                return BatchOutcome(batch.kind, batch.size, None, changed=batch)
             if decided is None:
                 return BatchOutcome(batch.kind, batch.size, batch.decided_by)
             if send:

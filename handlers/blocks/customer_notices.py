@@ -22,6 +22,7 @@ class BatchFacts(Protocol):
     decided_by: str | None
     decided_at: datetime | None
     withdrawn: int
+    version: int
 
 
 def batch_title(kind: str, size: int) -> str:
@@ -34,7 +35,7 @@ def batch_message(batch: BatchFacts) -> tuple[str, list[dict[str, Any]]]:
     title = batch_title(batch.kind, batch.size)
     if batch.status == "awaiting_approval":
         text = f"✉️ {title} ready for customers"
-        blocks = [section(f"*{text}*").to_dict(), _buttons(batch.batch_id)]
+        blocks = [section(f"*{text}*").to_dict(), _buttons(batch.batch_id, batch.version)]
         return text, blocks
     verb = "sent" if batch.status == "sent" else "skipped"
     title = batch_title(batch.kind, batch.size - batch.withdrawn)
@@ -49,8 +50,26 @@ def moot_text(withdrawn: int) -> str:
     return f" · {withdrawn} no longer {'applies' if withdrawn == 1 else 'apply'}: skipped"
 
 
-def _buttons(batch_id: int) -> dict[str, Any]:
-    value = str(batch_id)
+def parse_batch_ref(value: str) -> tuple[int, int]:
+    """(batch_id, version) from a button's value; a bare id (a message posted before buttons
+    carried the version) is the batch as first posted, version 1."""
+    batch_id, _, version = value.partition(":")
+    return int(batch_id), int(version or 1)
+
+
+def stale_batch_reply(batch: BatchFacts) -> Message:
+    """A click on an older message of a batch that grew since (only the clicker reads it): the
+    batch as it stands, with buttons for what it holds now."""
+    notice = (
+        f"This batch changed since you saw it: it now holds {batch.size} "
+        f"{noun(batch.size, 'notice')}. Here it is as it stands; nothing was sent or skipped."
+    )
+    _, blocks = batch_message(batch)
+    return Message(notice, [section(notice).to_dict(), *blocks])
+
+
+def _buttons(batch_id: int, version: int) -> dict[str, Any]:
+    value = f"{batch_id}:{version}"
     return {
         "type": "actions",
         "block_id": ACTIONS_BLOCK,

@@ -145,3 +145,31 @@ def test_customer_mail_hands_its_message_to_the_smtp_sender_by_its_public_send()
 
 def _journey(desk: Backorders) -> str:
     return customer_story_text(desk.customer_story("1001"), desk.zone) or ""
+
+
+def test_send_all_on_the_message_before_notices_joined_sends_nothing_and_shows_the_batch_now(
+    database: Database, mail: tuple[Inbox, str]
+) -> None:
+    inbox, url = mail
+    clock, slack = Clock(), RecordingSlack()
+    desk = shop(database, clock)
+    clock.now = T + timedelta(minutes=11)
+    desk.send_customer_notices()
+    deliver(desk, url, slack)
+    seen = batch_value(slack)  # the message as first posted: 1 notice
+    order_from(desk, "1002", "bob@example.com", ("CHAIN", 1))
+    clock.now = T + timedelta(minutes=25)
+    desk.send_customer_notices()
+    deliver(desk, url, slack)
+    batch_id, version = (int(part) for part in seen.split(":"))
+    stale = desk.decide_notice_batch(batch_id, True, "U1", version)
+    assert stale.changed is not None and stale.changed.size == 2
+    again = desk.decide_notice_batch(batch_id, True, "U1", stale.changed.version)
+    assert (again.changed, again.size) == (None, 2)
+    deliver(desk, url, slack)
+    assert sorted(m["To"] for m in inbox.wait_for(2)) == ["ann@example.com", "bob@example.com"]
+
+
+def batch_value(slack: RecordingSlack) -> str:
+    [actions] = [b for b in slack.made("post")[-1]["blocks"] if b["type"] == "actions"]
+    return str(actions["elements"][1]["value"])

@@ -85,7 +85,7 @@ def deliver(desk: Backorders, smtp_url: str, slack: RecordingSlack) -> None:
 def batch_of(slack: RecordingSlack) -> int:
     [post] = slack.made("post")
     [actions] = [b for b in post["blocks"] if b["type"] == "actions"]
-    return int(actions["elements"][1]["value"])
+    return int(actions["elements"][1]["value"].split(":")[0])
 
 
 def test_a_waiting_order_gets_its_backordered_email_after_the_delay_approved_with_one_click(
