@@ -5,7 +5,16 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from bench import deadline, digest, ingest, po_workbook, slack_ack, slow_clients
+from bench import (
+    customer_notices,
+    deadline,
+    digest,
+    ingest,
+    po_workbook,
+    receiving,
+    slack_ack,
+    slow_clients,
+)
 
 BENCHES: dict[str, Callable[[list[str] | None], int | None]] = {
     "ingest": ingest.main,
@@ -13,10 +22,14 @@ BENCHES: dict[str, Callable[[list[str] | None], int | None]] = {
     "po_workbook": po_workbook.main,
     "deadline": deadline.main,
     "digest": digest.main,
+    "receiving": receiving.main,
+    "customer_notices": customer_notices.main,
     "slow_clients": slow_clients.main,
 }
 # the others are quick already
-QUICK = frozenset({"ingest", "slack_ack", "deadline", "slow_clients"})
+QUICK = frozenset(
+    {"ingest", "slack_ack", "deadline", "slow_clients", "receiving", "customer_notices"}
+)
 
 
 def main(argv: list[str] | None = None) -> int:
