@@ -14,10 +14,9 @@ from bot.console.local_slack import LocalSlack
 from bot.facade import Backorders
 from bot.reconciling import reconcile
 from bot.settings import settings_from_env
-from domain.model import OrderSource
 from handlers.stores import ShopifyOrders
 from tests.e2e.conftest import SECRETS, RunningBot
-from tests.e2e.test_reconcile import webhook_delivered
+from tests.e2e.test_reconcile import shopify_webhook
 from tests.e2e.test_slack import ask
 from tests.support.builders import T0
 from tests.support.store_apis import fake_shopify, shopify_env, shopify_order
@@ -47,7 +46,7 @@ def test_the_digest_counts_the_orders_reconciliation_found_that_webhooks_missed(
             shopify_order(1001, [("TUBE", 1)], T0 - timedelta(hours=3)),
             shopify_order(1002, [("CHAIN", 2)], T0 - timedelta(hours=2)),
         ]
-        webhook_delivered(desk.database, OrderSource.SHOPIFY, 1001, T0 - timedelta(hours=3))
+        shopify_webhook(desk.database, shop.orders[0], "webhook-1001")
         store = ShopifyOrders(settings_from_env(SECRETS | shopify_env(shop)).shopify)
         [tally] = reconcile(desk, [store], since=timedelta(days=2))
     assert (tally.read, tally.new) == (2, 1)
