@@ -239,12 +239,14 @@ def still_holds(
     kind: NoticeKind, line_ids: Iterable[int], about: date | None, order: OrderFacts
 ) -> bool:
     """Whether a notice written earlier still tells the truth now (checked when the team sends
-    it): its lines still wait, and a delay still stands (not moved back within the promise)."""
+    it): its lines still wait, a delay still stands (not moved back within the promise), and
+    what is on its way is still filled (not cancelled or cut since)."""
     if not may_hear(order):
         return False
-    if kind is NoticeKind.ON_ITS_WAY:
-        return True
     wanted = set(line_ids)
+    if kind is NoticeKind.ON_ITS_WAY:
+        named = [line for line in order.lines if line.line_id in wanted]
+        return bool(named) and all(line.waiting == 0 and not line.cancelled for line in named)
     waiting = [line for line in _waiting(order) if line.line_id in wanted]
     if kind is NoticeKind.BACKORDERED:
         return bool(waiting)

@@ -16,6 +16,7 @@ from domain.customer_notices import (
     Reason,
     due_notices,
     lines_key,
+    still_holds,
 )
 
 ORDERED = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -114,3 +115,10 @@ def test_no_on_its_way_for_lines_the_customer_never_heard_were_waiting() -> None
 def test_a_kind_set_off_is_never_due() -> None:
     off = replace(POLICY, modes={BACKORDERED: Mode.OFF})
     assert due_notices(order(waiting()), [], LATER, off) == []
+
+
+def test_on_its_way_no_longer_holds_once_a_line_it_names_is_cancelled_or_waits_again() -> None:
+    filled = waiting(1, waiting=0)
+    assert still_holds(ON_ITS_WAY, [1], ORDERED.date(), order(filled))
+    assert not still_holds(ON_ITS_WAY, [1], ORDERED.date(), order(replace(filled, cancelled=True)))
+    assert not still_holds(ON_ITS_WAY, [1], ORDERED.date(), order(waiting(1)))
