@@ -7,11 +7,14 @@ message older than the batch; every customer gets one email over real SMTP."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +28,7 @@ from bot.web.server import HttpServer
 from handlers.blocks.customer_notices import PREVIEW, SEND_ALL, SKIP
 from storage.db import Database
 from tests.e2e.conftest import SECRETS, RunningBot
+from tests.e2e.test_console_repl import ROOT, console, env, send_order  # noqa: F401 (env)
 from tests.e2e.test_purchase_orders import answer, buttons, click, deliver
 from tests.support.builders import T0, catalog, minutes
 from tests.support.http import generic_order, request, signed_generic
@@ -203,3 +207,36 @@ def test_a_skipped_batch_emails_nobody(
     assert message["text"] == f"✉️ 1 backorder notice skipped by <@{APPROVER}>"
     assert inbox.messages == []
     assert json.loads(request(f"{bot.url}/healthz").body)["ok"] is True
+
+
+def test_in_the_console_press_send_all_sends_the_batch(
+    env: dict[str, str],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """`python -m bot console` with notice_delay "0": an order with an email, the job run from
+    another process, and `press Send all` on the batch it prints."""
+    config = (ROOT / "app.yaml").read_text(encoding="utf-8")
+    assert 'notice_delay: "10m"' in config
+    (tmp_path / "app.yaml").write_text(config.replace('"10m"', '"0"', 1), encoding="utf-8")
+    order = json.loads((ROOT / "examples" / "order.json").read_bytes())
+    order |= {"placed_at": utc_now().isoformat(), "customer_email": "alex@example.com"}
+    with smtp_server() as (inbox, smtp_url):
+        values = env | {"SMTP_URL": smtp_url, "BOT_CONFIG": str(tmp_path / "app.yaml")}
+        with console(values) as terminal:
+            send_order(values, json.dumps(order).encode())
+            ran = subprocess.run(
+                [sys.executable, "-m", "bot", "jobs", "run", "customer_notices"],
+                cwd=ROOT,
+                env=values,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            assert ran.returncode == 0, ran.stderr
+            terminal.expect(
+                r"✉️ 1 backorder notice ready for customers\n\[Preview\] \[Send all\] \[Skip\]"
+            )
+            terminal.line("press Send all")
+            terminal.expect(r"Sent: 1 backorder notice\.")
+            [mail] = inbox.wait_for(1)
+    assert mail["To"] == "alex@example.com" and "1005" in str(mail.get_body())
