@@ -40,9 +40,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def smtp_server() -> Iterator[tuple[Inbox, str]]:
-    """An SMTP server and the SMTP_URL that reaches it."""
-    inbox = Inbox()
+def smtp_server(inbox: Inbox | None = None) -> Iterator[tuple[Inbox, str]]:
+    """An SMTP server (keeping mail in `inbox`, a new one by default) and its SMTP_URL."""
+    inbox = inbox or Inbox()
     port = _free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port, ready_timeout=5)
     controller.start()
