@@ -51,6 +51,26 @@ class Batch:
     version: int = 1  # one more each time notices join it: its buttons carry the one shown
 
 
+# What makes a notice the same one: its kind, order, lines and date (the unique key).
+IDENTITY = ("order_id", "kind", "lines_key", "about_date")
+
+
+def _values(intent: NoticeIntent, status: str, now: datetime) -> dict[str, Any]:
+    auto = status != OPEN  # sent without asking: the policy decided, now
+    return {
+        "order_id": intent.order_id,
+        "kind": intent.kind.value,
+        "lines_key": intent.lines_key,
+        "about_date": intent.about_date,
+        "status": status,
+        "reason": intent.reason.value if intent.reason else None,
+        "created_at": now,
+        "due_at": now,
+        "decided_by": AUTO if auto else None,
+        "decided_at": now if auto else None,
+    }
+
+
 class SqlCustomerNotices:
     def __init__(self, tx: SqlTx) -> None:
         self.tx = tx
@@ -120,23 +140,17 @@ class SqlCustomerNotices:
             found.setdefault(row.order_id, []).append(notice)
         return found
 
-    def write(self, intent: NoticeIntent, status: str, now: datetime) -> int | None:
-        """The notice's id, or None when the same one was written already (another run)."""
-        values = {
-            "order_id": intent.order_id,
-            "kind": intent.kind.value,
-            "lines_key": intent.lines_key,
-            "about_date": intent.about_date,
-            "status": status,
-            "reason": intent.reason.value if intent.reason else None,
-            "created_at": now,
-            "due_at": now,
-        }
-        if status != OPEN:  # sent without asking: the policy decided, now
-            values |= {"decided_by": AUTO, "decided_at": now}
-        stmt = dialect_insert(self.tx.conn.dialect.name)(CustomerNoticeRow).values(values)
-        stmt = stmt.on_conflict_do_nothing().returning(CustomerNoticeRow.id)
-        return self.tx.conn.execute(stmt).scalar()
+    def write_all(self, due: list[tuple[NoticeIntent, str]], now: datetime) -> list[int | None]:
+        """Each notice's id (with its status), or None where the same one was written already
+        (another run): one statement for all, not one per notice."""
+        if not due:
+            return []
+        notices = CustomerNoticeRow.__table__
+        stmt = dialect_insert(self.tx.conn.dialect.name)(notices).on_conflict_do_nothing()
+        stmt = stmt.returning(notices.c.id, *(notices.c[name] for name in IDENTITY))
+        rows = [_values(intent, status, now) for intent, status in due]
+        found = {tuple(row[1:]): row[0] for row in self.tx.conn.execute(stmt, rows)}
+        return [found.get(tuple(row[name] for name in IDENTITY)) for row in rows]
 
     def new_batch(self, kind: str, notice_ids: list[int], now: datetime) -> int:
         batch_id = self.tx.conn.execute(

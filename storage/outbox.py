@@ -35,21 +35,20 @@ class SqlOutbox:
         self.tx = tx
 
     def add(self, notice: Notice, now: datetime) -> bool:
-        values = {
-            "channel": notice.audience,
-            "kind": notice.kind,
-            "payload": json.dumps(notice.facts),
-            "dedupe_key": notice.key,
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-        }
-        stmt = dialect_insert(self.tx.conn.dialect.name)(outbox).values(values)
+        stmt = dialect_insert(self.tx.conn.dialect.name)(outbox).values(_row(notice, now))
         if notice.key is not None:
             stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"])
         # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT.
         return self.tx.conn.execute(stmt.returning(outbox.c.id)).first() is not None
+
+    def add_all(self, notices: list[Notice], now: datetime) -> None:
+        """Queue many keyed notices in one statement (a key queued before is skipped)."""
+        if not notices:
+            return
+        stmt = dialect_insert(self.tx.conn.dialect.name)(outbox).on_conflict_do_nothing(
+            index_elements=["dedupe_key"]
+        )
+        self.tx.conn.execute(stmt, [_row(notice, now) for notice in notices])
 
     def settle(self, message_id: int, status: str, result: dict[str, Any], now: datetime) -> None:
         """Close a pending message in this transaction, with what it caused ("sent" and the PO
@@ -65,6 +64,19 @@ class SqlOutbox:
                 last_error=None,
             )
         )
+
+
+def _row(notice: Notice, now: datetime) -> dict[str, Any]:
+    return {
+        "channel": notice.audience,
+        "kind": notice.kind,
+        "payload": json.dumps(notice.facts),
+        "dedupe_key": notice.key,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
 
 
 def dialect_insert(dialect: str) -> Any:

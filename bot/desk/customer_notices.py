@@ -91,21 +91,22 @@ class CustomerNoticesDesk(DeskBase):
         policy: NoticePolicy,
         now: datetime,
     ) -> int:
+        modes = [policy.mode(intent.kind) is Mode.AUTO for intent in due]
+        statuses = ["queued" if auto else "awaiting_approval" for auto in modes]
+        written = store.write_all(list(zip(due, statuses, strict=True)), now)
         batches: dict[NoticeKind, list[int]] = {}
-        written = 0
-        for intent in due:
-            auto = policy.mode(intent.kind) is Mode.AUTO
-            notice_id = store.write(intent, "queued" if auto else "awaiting_approval", now)
+        emails: list[int] = []
+        for intent, auto, notice_id in zip(due, modes, written, strict=True):
             if notice_id is None:
                 continue  # another run wrote it
-            written += 1
             if auto:
-                _queue_email(uow, notice_id, now, self.config.write_back)
+                emails.append(notice_id)
             else:
                 batches.setdefault(intent.kind, []).append(notice_id)
+        _queue_emails(uow, emails, now, self.config.write_back)
         for kind, ids in batches.items():
             self._put_to_channel(uow, store, kind, ids, now)
-        return written
+        return sum(notice_id is not None for notice_id in written)
 
     def _put_to_channel(
         self,
@@ -228,6 +229,19 @@ def _no_longer_apply(
             _with_dates(orders[notice.order_id], expected),
         )
     )
+
+
+def _queue_emails(
+    uow: SqlUnitOfWork, notice_ids: list[int], now: datetime, write_back: frozenset[str]
+) -> None:
+    """Each notice's email, queued in one statement (and the store's notes, if it asked)."""
+    emails = [
+        Notice(CUSTOMER_EMAIL, AUDIENCE, {"notice_id": i}, f"customer_notice:{i}")
+        for i in notice_ids
+    ]
+    uow.outbox.add_all(emails, now)
+    for notice_id in notice_ids:
+        queue_store_note(uow, notice_id, now, write_back)
 
 
 def _queue_email(
