@@ -10,6 +10,7 @@ from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
+from slack_sdk import WebClient
 from sqlalchemy import text
 
 from bot import jobs
@@ -67,6 +68,7 @@ class Bot:
     slack_check: SlackCheck | None = None
     store_writes: StoreWrites | None = None  # write-back to the stores, through the outbox
     email_records: EmailRecords | None = None  # what the worker records of suppliers' emails
+    delivery_client: WebClient | None = None  # the outbox's own Slack client (no retries)
     journey: JourneyLinks = field(init=False)  # journey_url(order_id) for customers' emails
 
     def health(self) -> tuple[bool, dict[str, Any]]:
@@ -207,6 +209,7 @@ def _outbox_worker(bot: Bot, settings: Settings, clock: Clock, pace_s: float) ->
 
     email = EmailDelivery(_smtp(settings)) if settings.smtp_url else None
     client = delivery_client(bot.slack.client.token, settings.slack_api_url)
+    bot.delivery_client = client
     slack = SlackDelivery(client, bot.outbox, check.channel_for)
     bot.email_records = EmailRecords(desk.database, desk.purchasing, clock)
     deliveries = Deliveries(notices, slack, email, bot.email_records)

@@ -45,7 +45,8 @@ def test_429_then_500_then_a_timeout_delay_messages_but_lose_and_repeat_none(
     slack_bot: RunningBot, local_slack: LocalSlack, database: Database
 ) -> None:
     assert slack_bot.bot.slack is not None and slack_bot.bot.worker is not None
-    slack_bot.bot.worker.deliver.slack.client.timeout = 0.5  # type: ignore[attr-defined]
+    assert slack_bot.bot.delivery_client is not None
+    slack_bot.bot.delivery_client.timeout = 0.5
     slack_bot.bot.worker.backoff_base_s = 0.1
     local_slack.fail_next(
         "chat.postMessage", Fault.rate_limited(1), Fault.server_error(), Fault.timeout(1.0)

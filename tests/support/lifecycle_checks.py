@@ -95,9 +95,10 @@ class LifecycleInvariants:
 
     def _to_order_subtracts_pos_in_flight(self, demand: dict[str, tuple[int, int, int]]) -> None:
         in_flight: Counter[str] = Counter()
+        # POs in flight and the open proposal alike: `/backorders supplier` shows the proposal
+        # as it stands and only what waits beyond it as still to order
         for view in self.desk.open_pos():
-            if view.number:
-                in_flight.update({line.sku: line.outstanding for line in view.lines})
+            in_flight.update({line.sku: line.outstanding for line in view.lines})
         for supplier in SUPPLIERS:
             shown = {b.sku: b.to_order for b in self.desk.supplier(supplier.name).buffer}
             for sku, (owner, _) in SKUS.items():
