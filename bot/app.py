@@ -92,6 +92,7 @@ class Bot:
             "outbox_oldest": oldest.isoformat() if oldest else None,
             **(check.health() if check is not None else {}),
             **stores,
+            **self.backorders.customer_reach().health(),  # customers nobody can tell
         }
 
     def start_background(self) -> None:
@@ -141,6 +142,7 @@ def build_bot(
     database = database or connect(settings.database_url)
     prepare_database(database)
     backorders = Backorders(database, clock, config, email_enabled=settings.smtp_url is not None)
+    backorders.customer_reach().say_at_start()  # customers.from without SMTP_URL: logged
     outbox = OutboxStore(database)
     metrics = Metrics(overview=backorders.overview, outbox=outbox.backlog)
     bot = Bot(settings, config, database, backorders, metrics, outbox)

@@ -21,6 +21,7 @@ KEYS = {
     "journey_base_url",
     "shop_name",
     "signature",
+    "tell_by",
 }
 DEFAULT_MODES: Mapping[NoticeKind, Mode] = MappingProxyType(
     {
@@ -30,6 +31,10 @@ DEFAULT_MODES: Mapping[NoticeKind, Mode] = MappingProxyType(
     }
 )
 MAX_PROMISE_DAYS = 365
+# How a store's customers may be told: by our email, or (WooCommerce) by the order's customer
+# note, which WooCommerce emails itself.
+EMAIL, CUSTOMER_NOTE = "email", "customer_note"
+TELL_BY = {"shopify": (EMAIL,), "woocommerce": (EMAIL, CUSTOMER_NOTE)}
 _URL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 
 
@@ -44,6 +49,11 @@ class CustomerSettings:
     journey_base_url: str | None = None  # where customers' links point; unset: the bot's own
     shop_name: str | None = None  # unset: the display name in `from`
     signature: str | None = None  # closes every notice
+    by_customer_note: frozenset[str] = frozenset()  # stores whose customers hear by its note
+
+    def by_email(self, source: str) -> bool:
+        """Whether this store's customers are told by our email (not the store's note)."""
+        return source not in self.by_customer_note
 
     @property
     def shop(self) -> str:
@@ -70,6 +80,7 @@ def parse_customers(
         journey_base_url=_url(raw.get("journey_base_url"), error),
         shop_name=_text(raw.get("shop_name"), "customers.shop_name", 100, error),
         signature=_text(raw.get("signature"), "customers.signature", 1000, error),
+        by_customer_note=_tell_by(raw.get("tell_by"), error),
     )
 
 
@@ -102,6 +113,24 @@ def _modes(raw: Any, error: Callable[[str], Exception]) -> Mapping[NoticeKind, M
             )
         modes[NoticeKind(kind)] = Mode(value)
     return MappingProxyType(modes)
+
+
+def _tell_by(raw: Any, error: Callable[[str], Exception]) -> frozenset[str]:
+    """The stores whose customers hear through the store's customer note, from
+    `{woocommerce: customer_note, shopify: email}` (unnamed stores: email)."""
+    if raw is None:
+        return frozenset()
+    if not isinstance(raw, dict):
+        raise error("`customers.tell_by` must map a store (shopify, woocommerce) to how it tells")
+    unknown = sorted(str(name) for name in raw if name not in TELL_BY)
+    if unknown:
+        raise error(f"unknown key `customers.tell_by.{unknown[0]}` (allowed: {', '.join(TELL_BY)})")
+    for store, value in raw.items():
+        if value not in TELL_BY[store]:
+            raise error(
+                f"`customers.tell_by.{store}` must be {' or '.join(TELL_BY[store])}, not {value!r}"
+            )
+    return frozenset(store for store, value in raw.items() if value == CUSTOMER_NOTE)
 
 
 def _address(value: Any, key: str, error: Callable[[str], Exception]) -> str | None:

@@ -34,3 +34,32 @@ def noticed_order(tx: SqlTx, notice_id: int) -> NoticedOrder | None:
     if row is None:
         return None
     return NoticedOrder(str(row.source), str(row.external_id), str(row.kind), row.about_date)
+
+
+def noticed_orders(tx: SqlTx, notice_ids: list[int]) -> dict[int, NoticedOrder]:
+    """`noticed_order` for many notices, in one statement."""
+    if not notice_ids:
+        return {}
+    rows = tx.conn.execute(
+        select(
+            CustomerNoticeRow.id,
+            OrderRow.source,
+            OrderRow.external_id,
+            CustomerNoticeRow.kind,
+            CustomerNoticeRow.about_date,
+        )
+        .join(OrderRow, OrderRow.id == CustomerNoticeRow.order_id)
+        .where(CustomerNoticeRow.id.in_(notice_ids))
+    )
+    return {
+        row.id: NoticedOrder(str(row.source), str(row.external_id), str(row.kind), row.about_date)
+        for row in rows
+    }
+
+
+def order_sources(tx: SqlTx, order_ids: list[int]) -> dict[int, str]:
+    """Which store each order came from."""
+    if not order_ids:
+        return {}
+    rows = tx.conn.execute(select(OrderRow.id, OrderRow.source).where(OrderRow.id.in_(order_ids)))
+    return {row.id: str(row.source) for row in rows}

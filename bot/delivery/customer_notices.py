@@ -209,10 +209,22 @@ class CustomerDeliveries:
     def _settle(
         self, message: QueuedMessage, notice_id: int, status: str, result: dict[str, Any]
     ) -> dict[str, Any]:
-        """The notice's fate and the outbox row: both written or neither."""
-        now = self.clock()
-        with SqlUnitOfWork(self.letters.database) as uow:
-            SqlCustomerNotices(uow.tx).settle(notice_id, status, now)
-            uow.outbox.settle(message.id, "sent", result, now)
-            uow.commit()
-        return result
+        return settle_notice(
+            self.letters.database, message, notice_id, status, result, self.clock()
+        )
+
+
+def settle_notice(
+    database: Database,
+    message: QueuedMessage,
+    notice_id: int,
+    status: str,
+    result: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any]:
+    """The notice's fate and its outbox row: both written or neither."""
+    with SqlUnitOfWork(database) as uow:
+        SqlCustomerNotices(uow.tx).settle(notice_id, status, now)
+        uow.outbox.settle(message.id, "sent", result, now)
+        uow.commit()
+    return result

@@ -17,7 +17,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from bot.delivery.customer_notices import settle_notice
 from bot.delivery.slack_delivery import NotReady
+from bot.desk.base import Clock, utc_now
 from bot.settings import Settings
 from domain.notifications import Notice
 from handlers.stores.http import StoreRefused
@@ -32,6 +34,7 @@ from storage.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 STORE_NOTE = "store.order_note"  # {notice_id, order_id (the store's), kind}
+CUSTOMER_NOTE = "customer.store_note"  # {notice_id, order_id}: the notice itself, as the note
 UNTOLD = ("skipped", "withdrawn", "cancelled")  # the customer was not told after all
 
 
@@ -65,8 +68,10 @@ class StoreWrites:
         journey_url: Callable[[int], str],
         shopify: ShopifyOrderMarks | None,
         woocommerce: WooCommerceNotes | None,
+        clock: Clock = utc_now,
     ) -> None:
         self.rest = rest
+        self.clock = clock
         self.database = database
         self.journey_url = journey_url
         self.shopify = shopify
@@ -75,12 +80,29 @@ class StoreWrites:
         self._lock = threading.Lock()
 
     def __call__(self, message: QueuedMessage) -> dict[str, Any]:
+        if message.kind == CUSTOMER_NOTE:
+            return self._tell(message)
         if message.kind != STORE_NOTE:
             return self.rest(message)
-        source = message.channel.removeprefix("store:")
         notice = self._notice(int(message.payload["notice_id"]))
         if notice.status in UNTOLD or notice.cancelled:
             return {"not_written": "the customer was not told"}
+        return self._write_to_store(message, notice)
+
+    def _tell(self, message: QueuedMessage) -> dict[str, Any]:
+        """The notice told as the store's customer note (no email from us), and marked sent in
+        the transaction that settles its outbox row. The note is read back before it is
+        written, so a retry after a lost answer does not write it twice."""
+        notice_id = int(message.payload["notice_id"])
+        notice = self._notice(notice_id)
+        if notice.status != "queued" or notice.opted_out or notice.cancelled or not notice.email:
+            moot = {"not_written": "moot"}
+            return settle_notice(self.database, message, notice_id, "cancelled", moot, self.clock())
+        result = self._write_to_store(message, notice)
+        return settle_notice(self.database, message, notice_id, "sent", result, self.clock())
+
+    def _write_to_store(self, message: QueuedMessage, notice: NoticeToSend) -> dict[str, Any]:
+        source = message.channel.removeprefix("store:")
         try:
             result = self._write(source, str(message.payload["order_id"]), notice)
         except StoreRefused as error:

@@ -8,15 +8,13 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from bot.delivery.customer_notices import (
-    AUDIENCE,
     BATCH_DECIDED,
     BATCH_GREW,
-    CUSTOMER_EMAIL,
     NOTICE_BATCH,
     CustomerLetters,
     batch_key,
 )
-from bot.delivery.store_writes import queue_store_note
+from bot.delivery.customer_reach import CustomerReach
 from bot.desk.base import DeskBase
 from bot.scheduling.calendar import next_weekly
 from domain import lead_times
@@ -36,6 +34,7 @@ from domain.order_refs import OrderRef
 from storage.customer_notices import OPEN, Batch, SqlCustomerNotices
 from storage.customer_notices_audit import SqlCustomerAudit
 from storage.customer_notices_batches import SqlNoticeBatches
+from storage.store_notes import order_sources
 from storage.unit_of_work import SqlUnitOfWork
 
 JOIN_WITHIN = timedelta(hours=1)  # later notices join a batch posted this recently
@@ -62,17 +61,27 @@ class CustomerNoticesDesk(DeskBase):
             partial=self.config.ship_policy == "partial",
         )
 
+    def customer_reach(self) -> CustomerReach:
+        """How customers hear (email, or their store's customer note) and who cannot."""
+        return CustomerReach(
+            self.config.customers, self.purchasing.email_enabled, self.config.write_back
+        )
+
     def send_customer_notices(self) -> int:
         """Write every notice due now, once (the database refuses a second of the same kind,
-        lines and date); auto kinds are queued, the others put to the channel in a batch."""
-        if not self.config.customers.from_address:
-            return 0  # customers.from unset: the shop does not email customers
+        lines and date); auto kinds are queued, the others put to the channel in a batch.
+        Customers nobody can reach (no `customers.from` or no SMTP_URL, and no customer note
+        for their store) get no notice."""
+        reach = self.customer_reach()
+        if not reach.anyone:
+            return 0  # the shop tells no customers
         now, policy = self.clock(), self.notice_policy()
         expected = self._expected_dates(now)
         with self._writer() as uow:
             SqlNoticeBatches(uow.tx).one_writer_at_a_time()  # before reading what was written
             store = SqlCustomerNotices(uow.tx)
-            orders = [_with_dates(order, expected) for order in store.orders_to_consider()]
+            orders = _reachable(uow, store.orders_to_consider(), reach)
+            orders = [_with_dates(order, expected) for order in orders]
             past = store.past([order.order_id for order in orders])
             due = [
                 intent
@@ -95,15 +104,15 @@ class CustomerNoticesDesk(DeskBase):
         statuses = ["queued" if auto else "awaiting_approval" for auto in modes]
         written = store.write_all(list(zip(due, statuses, strict=True)), now)
         batches: dict[NoticeKind, list[int]] = {}
-        emails: list[int] = []
+        queued: list[int] = []
         for intent, auto, notice_id in zip(due, modes, written, strict=True):
             if notice_id is None:
                 continue  # another run wrote it
             if auto:
-                emails.append(notice_id)
+                queued.append(notice_id)
             else:
                 batches.setdefault(intent.kind, []).append(notice_id)
-        _queue_emails(uow, emails, now, self.config.write_back)
+        self.customer_reach().queue(uow, queued, now)
         for kind, ids in batches.items():
             self._put_to_channel(uow, store, kind, ids, now)
         return sum(notice_id is not None for notice_id in written)
@@ -177,8 +186,7 @@ class CustomerNoticesDesk(DeskBase):
             if decided is None:
                 return BatchOutcome(batch.kind, batch.size, batch.decided_by)
             if send:
-                for notice_id in decided:
-                    _queue_email(uow, notice_id, now, self.config.write_back)
+                self.customer_reach().queue(uow, list(decided), now)
             facts = {"batch_id": batch_id}
             uow.outbox.add(
                 Notice(BATCH_DECIDED, self.channel, facts, f"{batch_key(batch_id)}:decided"), now
@@ -199,6 +207,16 @@ class CustomerNoticesDesk(DeskBase):
         if first is None:
             raise NotFound(f"No notice batch {batch_id}.")
         return CustomerLetters(self.database, self.config, self.journey_url).preview(first)
+
+
+def _reachable(
+    uow: SqlUnitOfWork, orders: list[OrderFacts], reach: CustomerReach
+) -> list[OrderFacts]:
+    """The orders whose customers the bot can tell, one way or the other."""
+    if reach.emails:
+        return orders
+    sources = order_sources(uow.tx, [order.order_id for order in orders])
+    return [order for order in orders if reach.reaches(sources.get(order.order_id, ""))]
 
 
 def _with_dates(order: OrderFacts, expected: dict[int, tuple[date, bool]]) -> OrderFacts:
@@ -229,24 +247,3 @@ def _no_longer_apply(
             _with_dates(orders[notice.order_id], expected),
         )
     )
-
-
-def _queue_emails(
-    uow: SqlUnitOfWork, notice_ids: list[int], now: datetime, write_back: frozenset[str]
-) -> None:
-    """Each notice's email, queued in one statement (and the store's notes, if it asked)."""
-    emails = [
-        Notice(CUSTOMER_EMAIL, AUDIENCE, {"notice_id": i}, f"customer_notice:{i}")
-        for i in notice_ids
-    ]
-    uow.outbox.add_all(emails, now)
-    for notice_id in notice_ids:
-        queue_store_note(uow, notice_id, now, write_back)
-
-
-def _queue_email(
-    uow: SqlUnitOfWork, notice_id: int, now: datetime, write_back: frozenset[str]
-) -> None:
-    facts = {"notice_id": notice_id}
-    uow.outbox.add(Notice(CUSTOMER_EMAIL, AUDIENCE, facts, f"customer_notice:{notice_id}"), now)
-    queue_store_note(uow, notice_id, now, write_back)  # the store hears it too, if it asked

@@ -63,7 +63,7 @@ def mail() -> Iterator[tuple[Inbox, str]]:
 def shop(
     database: Database, clock: Clock, email: str | None = "ann@example.com", **cfg: str
 ) -> Backorders:
-    desk = Backorders(database, clock, config(**cfg))
+    desk = Backorders(database, clock, config(**cfg), email_enabled=True)
     desk.import_catalog(catalog(("CHAIN", 0)))
     desk.ingest(delivery(order("1001", ("CHAIN", 3), placed=T)))
     with database.engine.begin() as conn:
