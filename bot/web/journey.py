@@ -24,6 +24,7 @@ MAX_CHOICE_BODY = 1024  # `choice=keep_waiting` is 19 bytes; RFC 8058's one-clic
 ONE_CLICK = re.compile(rb'List-Unsubscribe(=|"\r\n\r\n)One-Click')  # form or multipart
 FEED_PATHS = ("/feeds/backorder-products.json", "/feeds/backorder-products.html")
 SEE_OTHER = "303 See Other"
+NOTHING_TO_CANCEL = "nothing_waiting"
 HTML = "text/html; charset=utf-8"
 
 
@@ -44,7 +45,7 @@ class JourneyDoor:
         order_id = self.links.order_of(found["token"]) if found else None
         if found is None or order_id is None:
             if found is not None:
-                REFUSALS.refused(environ, 404, "journey token not signed by this bot")
+                _refused(environ, 404, "journey token not signed by this bot")
             return self._not_found(start)
         if found["action"] == "/opt-out":
             return self._opt_out(environ, start, method, found["token"], order_id)
@@ -83,7 +84,7 @@ class JourneyDoor:
         if isinstance(body, list):
             return body
         if not ONE_CLICK.search(body):
-            REFUSALS.refused(environ, 400, "opt-out body is not List-Unsubscribe=One-Click")
+            _refused(environ, 400, "opt-out body is not List-Unsubscribe=One-Click")
             return self._html(start, 400, b"Send List-Unsubscribe=One-Click.")
         result = self.desk.choose(order_id, Choice.OPT_OUT, fingerprint(token))
         page = self.desk.page(order_id) if result is not None else None
@@ -94,7 +95,7 @@ class JourneyDoor:
     def _bounded_body(self, environ: dict[str, Any], start: StartResponse) -> bytes | list[bytes]:
         """The request's body, or the 413 answer when it is over the bound."""
         if int(environ.get("CONTENT_LENGTH") or 0) > MAX_CHOICE_BODY:
-            REFUSALS.refused(environ, 413, f"customer's form over {MAX_CHOICE_BODY} bytes")
+            _refused(environ, 413, f"customer's form over {MAX_CHOICE_BODY} bytes")
             return self._html(start, 413, b"")
         return read_body(environ) or b""
 
@@ -108,12 +109,16 @@ class JourneyDoor:
         try:
             choice = Choice(given)
         except ValueError:
-            REFUSALS.refused(environ, 400, "choice is not keep_waiting, cancel or opt_out")
+            _refused(environ, 400, "choice is not keep_waiting, cancel or opt_out")
             return self._html(start, 400, b"Choose keep_waiting, cancel or opt_out.")
-        if self.desk.choose(order_id, choice, fingerprint(token)) is None:
+        result = self.desk.choose(order_id, choice, fingerprint(token))
+        if result is None:
             return self._not_found(start)
+        answered = choice.value
+        if choice is Choice.CANCEL and result.first_time and not result.cancelled:
+            answered = NOTHING_TO_CANCEL  # filled since the page was shown: nothing to refund
         # POST, redirect, GET: reloading the confirmation sends nothing again.
-        where = f"/o/{token}?answered={choice.value}#choice"
+        where = f"/o/{token}?answered={answered}#choice"
         start(SEE_OTHER, [("Location", where), ("Content-Length", "0"), *self._guards()])
         return [b""]
 
@@ -136,3 +141,14 @@ class JourneyDoor:
             ("Content-Security-Policy", self.pages.policy()),
             ("X-Frame-Options", "DENY"),
         ]
+
+
+def _refused(environ: dict[str, Any], status: int, reason: str) -> None:
+    """Log the refusal with the token's digest in place of the token: a signed token is the
+    key to a customer's page, and a log is read by more people than the page is for."""
+    path = PATH.sub(_digest_of_token, str(environ.get("PATH_INFO", "")))
+    REFUSALS.refused({**environ, "PATH_INFO": path}, status, reason)
+
+
+def _digest_of_token(found: re.Match[str]) -> str:
+    return f"/o/<token {fingerprint(found['token'])[:12]}>{found['action'] or ''}"

@@ -24,11 +24,21 @@ ANSWERS = {
     "keep_waiting": "Thank you: your items keep their place in line.",
     "cancel": "Done: what was still waiting is cancelled, and the shop will refund it.",
     "opt_out": "Done: you will get no more emails about this order.",
+    "nothing_waiting": "Nothing was waiting for our supplier any more, so nothing is cancelled:"
+    " your items ship as they are.",
 }
+ANSWERED_BY = {"nothing_waiting": "cancel"}  # the confirmation and the choice recorded
 
 
 def _day(value: date) -> str:
     return f"{value:%a} {value.day} {value:%b %Y}"
+
+
+def _answer(answered: str | None, choices: frozenset[str]) -> str | None:
+    """The confirmation of a choice the order's customer made, never of one only in the URL."""
+    if answered is None or ANSWERED_BY.get(answered, answered) not in choices:
+        return None
+    return ANSWERS.get(answered)
 
 
 class Pages:
@@ -72,7 +82,7 @@ class Pages:
             set_aside=page.set_aside,
             opted_out=order.opted_out,
             choice_action=choice_action,
-            answered=ANSWERS.get(answered or "") if answered in page.choices else None,
+            answered=_answer(answered, page.choices),
         )
 
     def opt_out(self, number: str, action: str, done: bool) -> bytes:
