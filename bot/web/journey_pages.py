@@ -24,8 +24,8 @@ ANSWERS = {
     "keep_waiting": "Thank you: your items keep their place in line.",
     "cancel": "Done: what was still waiting is cancelled, and the shop will refund it.",
     "opt_out": "Done: you will get no more emails about this order.",
-    "nothing_waiting": "Nothing was waiting for our supplier any more, so nothing is cancelled:"
-    " your items ship as they are.",
+    "nothing_waiting": "Nothing was waiting for our supplier any more, so nothing is cancelled"
+    " by this answer: the items below show where each one is.",
 }
 ANSWERED_BY = {"nothing_waiting": "cancel"}  # the confirmation and the choice recorded
 
