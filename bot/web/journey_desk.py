@@ -83,9 +83,10 @@ class CustomerDesk:
         zone = self.desk.config.timezone
         with self.desk._reader() as uow:
             products = backordered_products(uow.tx)
+            typical = {p.supplier_id: p.lead_time_days for p in products}  # once per supplier
             leads = {
-                p.supplier_id: learn(uow.purchasing.lead_times(p.supplier_id), p.lead_time_days)
-                for p in products
+                supplier: learn(uow.purchasing.lead_times(supplier), days)
+                for supplier, days in typical.items()
             }
         return [_window(product, leads[product.supplier_id], release, zone) for product in products]
 

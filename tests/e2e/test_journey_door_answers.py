@@ -13,6 +13,7 @@ import pytest
 from bot.journey_tokens import fingerprint
 from tests.e2e.conftest import RunningBot
 from tests.e2e.test_journey_page import page_of, place, post_choice
+from tests.e2e.test_metrics import counting_statements
 from tests.support.builders import catalog
 from tests.support.http import request
 
@@ -61,3 +62,15 @@ def test_a_refused_form_on_a_real_link_never_writes_the_link_to_the_log(
     assert len(refusals) == 3
     assert all(token not in line for line in refusals)
     assert all(fingerprint(token)[:12] in line for line in refusals)  # still traceable
+
+
+def test_the_feed_reads_each_suppliers_lead_times_once_however_many_products_wait(
+    running_bot: RunningBot,
+) -> None:
+    skus = [f"SKU-{n}" for n in range(8)]
+    running_bot.bot.backorders.import_catalog(catalog(*((sku, 0) for sku in skus)))
+    place(running_bot, "J-1", *((sku, 1) for sku in skus))
+    with counting_statements(running_bot.bot.database) as statements:
+        reply = request(running_bot.url + "/feeds/backorder-products.json")
+    assert reply.status == 200 and reply.body.count(b'"sku"') == 8
+    assert len(statements) <= 3  # the products, one supplier's lead times, nothing per product
