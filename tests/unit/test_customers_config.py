@@ -61,6 +61,14 @@ def test_a_shop_sets_each_kind_and_a_bare_off_in_yaml_means_off() -> None:
     assert customers.journey_base_url == "https://shop.example.com/track"
 
 
+def test_woocommerce_customers_may_hear_by_its_customer_note_and_everyone_else_by_email() -> None:
+    default = parse_config(config_with({})).customers
+    assert default.by_email("woocommerce") and default.by_email("shopify")
+    tell_by = {"woocommerce": "customer_note", "shopify": "email"}
+    customers = parse_config(config_with({"tell_by": tell_by})).customers
+    assert not customers.by_email("woocommerce") and customers.by_email("shopify")
+
+
 @pytest.mark.parametrize(
     ("customers", "named"),
     [
@@ -76,6 +84,10 @@ def test_a_shop_sets_each_kind_and_a_bare_off_in_yaml_means_off() -> None:
         ({"reply_to": "nobody"}, "`customers.reply_to` must be an email address"),
         ({"journey_base_url": "backorders.example.com"}, "`customers.journey_base_url`"),
         ({"signature": ""}, "`customers.signature`"),
+        ({"tell_by": "customer_note"}, "`customers.tell_by` must map a store"),
+        ({"tell_by": {"etsy": "email"}}, "unknown key `customers.tell_by.etsy`"),
+        ({"tell_by": {"shopify": "customer_note"}}, "`customers.tell_by.shopify` must be email"),
+        ({"tell_by": {"woocommerce": "note"}}, "must be email or customer_note, not 'note'"),
         ("yes", "`customers` must be a mapping"),
     ],
 )
