@@ -53,7 +53,7 @@ def job_specs(config: AppConfig) -> list[JobSpec]:
             BUFFER_CHECK_S,
         ),
     ]
-    if config.customers.from_address:
+    if config.customers.from_address or config.customers.by_customer_note:  # someone hears
         every = IntervalTrigger(seconds=CUSTOMER_NOTICES_S, timezone=config.timezone)
         specs.append(JobSpec("customer_notices", "notices customers are owed", every, 60))
     if before.total_seconds() > 0:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.config import ConfigError, load_config, parse_config
+from bot.scheduling.scheduler import job_specs
 from domain.customer_notices import Mode, NoticeKind
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,3 +96,10 @@ def test_a_bad_customers_key_or_value_is_named(customers: Any, named: str) -> No
     with pytest.raises(ConfigError) as refused:
         parse_config(config_with(customers))
     assert named in str(refused.value)
+
+
+def test_the_notices_job_runs_for_a_shop_that_tells_woocommerce_customers_by_note_alone() -> None:
+    by_note = parse_config(config_with({"tell_by": {"woocommerce": "customer_note"}}))
+    nobody = parse_config(config_with({}))
+    assert "customer_notices" in [spec.id for spec in job_specs(by_note)]
+    assert "customer_notices" not in [spec.id for spec in job_specs(nobody)]
