@@ -59,7 +59,8 @@ def queue_store_note(
 
 
 class StoreWrites:
-    """The outbox's way for `store.order_note`; every other kind goes to `rest`."""
+    """The outbox's way for `store.order_note` and `customer.store_note` (the notice told as
+    the store's customer note); every other kind goes to `rest`."""
 
     def __init__(
         self,
