@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from bot.config import AppConfig
 from bot.delivery.customer_notices import CustomerDeliveries, CustomerLetters, CustomerMail
 from bot.delivery.deliveries import Deliveries, EmailNotConfigured, EmailRecords
 from bot.delivery.email_delivery import EmailDelivery, EmailRejected, SmtpSettings
+from bot.delivery.lanes import MAIL, MAIL_AND_STORES, SLACK, STORE_PACE_SHARE
 from bot.delivery.legacy import UnknownNotice
 from bot.delivery.notices import Notices
 from bot.delivery.outbox_worker import OutboxWorker
@@ -63,7 +65,8 @@ class Bot:
     outbox: OutboxStore
     http: HttpApp = field(init=False)
     slack: App | None = None
-    worker: OutboxWorker | None = None
+    worker: OutboxWorker | None = None  # the outbox's Slack channels
+    mail_worker: OutboxWorker | None = None  # its emails and store notes, on a thread of their own
     scheduler: BackgroundScheduler | None = None
     slack_check: SlackCheck | None = None
     store_writes: StoreWrites | None = None  # write-back to the stores, through the outbox
@@ -95,12 +98,17 @@ class Bot:
             **self.backorders.customer_reach().health(),  # customers nobody can tell
         }
 
+    @property
+    def workers(self) -> list[OutboxWorker]:
+        """The outbox's workers: Slack's first, then the mail server's and the stores'."""
+        return [w for w in (self.worker, self.mail_worker) if w is not None]
+
     def start_background(self) -> None:
-        """Slack's check, the outbox worker and the scheduler: what runs besides requests."""
+        """Slack's check, the outbox workers and the scheduler: what runs besides requests."""
         if self.slack_check is not None:
             self.slack_check.start()
-        if self.worker is not None:
-            self.worker.start()
+        for worker in self.workers:
+            worker.start()
         if self.scheduler is not None:
             jobs.install(self.backorders)
             start_scheduler(self.scheduler, self.config)
@@ -110,8 +118,8 @@ class Bot:
             self.slack_check.stop()
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        if self.worker is not None:
-            self.worker.stop()
+        for worker in self.workers:
+            worker.stop()
 
 
 def prepare_database(database: Database) -> None:
@@ -158,7 +166,7 @@ def build_bot(
             routes["/slack/events"] = door
         bot.slack_check = SlackCheck(bot.slack.client, config.slack.channel)
         backorders.channel_id = lambda: bot.slack_check.channel_id if bot.slack_check else None
-        bot.worker = _outbox_worker(bot, settings, clock, outbox_pace_s)
+        bot.worker, bot.mail_worker = _outbox_workers(bot, settings, clock, outbox_pace_s)
     bot.scheduler = build_scheduler(database, config)
     bot.journey = journey_links(settings, config, database, clock)
     # Every link the desk words (Preview, the worker's emails) is the signed one, console or not.
@@ -197,12 +205,41 @@ def _slack_app(bot: Bot, token: str, listener_executor: Executor | None) -> App:
     )
 
 
-def _outbox_worker(bot: Bot, settings: Settings, clock: Clock, pace_s: float) -> OutboxWorker:
-    """The worker: notices rendered by the registry when they are sent, to Slack, and by
-    email when SMTP_URL is set."""
+def _outbox_workers(
+    bot: Bot, settings: Settings, clock: Clock, pace_s: float
+) -> tuple[OutboxWorker, OutboxWorker]:
+    """Two workers sending one way: Slack's channels, paced at `pace_s`; and emails (unpaced:
+    the SMTP server sets the pace) with the stores' notes, on a thread of their own."""
+    deliver, first_failure = _outbox_way(bot, settings, clock)
+    check = bot.slack_check
+    assert check is not None
+
+    def worker(pace: float, **lane: Any) -> OutboxWorker:
+        return OutboxWorker(
+            bot.outbox,
+            deliver,
+            clock,
+            pace_s=pace,
+            home_channel=bot.config.slack.channel,
+            permanent=(EmailRejected, EmailNotConfigured, UnknownNotice),
+            on_first_failure=first_failure,
+            ready=check.ready,
+            **lane,
+        )
+
+    mail = worker(
+        pace_s * STORE_PACE_SHARE, served=MAIL_AND_STORES, unpaced=MAIL, name="outbox-mail"
+    )
+    return worker(pace_s, served=SLACK), mail
+
+
+def _outbox_way(
+    bot: Bot, settings: Settings, clock: Clock
+) -> tuple[StoreWrites, Callable[[QueuedMessage, str], None]]:
+    """Notices rendered by the registry when they are sent, to Slack, by email when SMTP_URL
+    is set, and to the stores; and what a supplier's first failed email tells the team."""
     desk = bot.backorders
     assert bot.slack is not None and bot.slack_check is not None
-    check = bot.slack_check
     notices = Notices(desk.database, clock, bot.config)
 
     def first_failure(message: QueuedMessage, error: str) -> None:
@@ -212,7 +249,7 @@ def _outbox_worker(bot: Bot, settings: Settings, clock: Clock, pace_s: float) ->
     email = EmailDelivery(_smtp(settings)) if settings.smtp_url else None
     client = delivery_client(bot.slack.client.token, settings.slack_api_url)
     bot.delivery_client = client
-    slack = SlackDelivery(client, bot.outbox, check.channel_for)
+    slack = SlackDelivery(client, bot.outbox, bot.slack_check.channel_for)
     bot.email_records = EmailRecords(desk.database, desk.purchasing, clock)
     deliveries = Deliveries(notices, slack, email, bot.email_records)
     customers = with_customers(deliveries, bot, slack, email, clock)
@@ -221,16 +258,7 @@ def _outbox_worker(bot: Bot, settings: Settings, clock: Clock, pace_s: float) ->
         return desk.journey_url(order_id)  # looked up when sent: signed once the bot has its secret
 
     bot.store_writes = with_store_writes(customers, settings, desk.database, journey_url)
-    return OutboxWorker(
-        bot.outbox,
-        bot.store_writes,
-        clock,
-        pace_s=pace_s,
-        home_channel=bot.config.slack.channel,
-        permanent=(EmailRejected, EmailNotConfigured, UnknownNotice),
-        on_first_failure=first_failure,
-        ready=check.ready,
-    )
+    return bot.store_writes, first_failure
 
 
 def _smtp(settings: Settings) -> SmtpSettings:

@@ -5,7 +5,8 @@ only a crash in between can repeat one. An email is at most once by itself: it i
 handed to the mail server (committed) before it goes, and a try that finds that mark without
 "sent" asks a person rather than sending again. Order is kept per channel (only a channel's
 oldest pending message is ever sent), and pacing is shared by every replica through
-`outbox_channels`.
+`outbox_channels`. A worker serves a set of channels (`Channels`): Slack's apart from the mail
+server's and the stores', so a slow one never holds up the others.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, false, func, not_, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.notifications import Notice
@@ -85,6 +86,35 @@ def dialect_insert(dialect: str) -> Any:
 
 
 @dataclass(frozen=True)
+class Channels:
+    """The outbox channels a worker serves: these names and those starting with these prefixes,
+    or (`others`) every channel but those."""
+
+    names: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+    others: bool = False
+
+    def but(self) -> Channels:
+        """Every channel this set does not hold."""
+        return Channels(self.names, self.prefixes, not self.others)
+
+    def __contains__(self, channel: object) -> bool:
+        named = channel in self.names or str(channel).startswith(self.prefixes)
+        return named != self.others
+
+    def where(self, column: Any) -> ColumnElement[bool]:
+        """The SQL condition on `column` (a channel) for this set."""
+        named = [column.in_(sorted(self.names))] if self.names else []
+        named += [column.startswith(prefix, autoescape=True) for prefix in self.prefixes]
+        held = or_(false(), *named)
+        return not_(held) if self.others else held
+
+
+EVERY = Channels(others=True)  # every channel: one worker serves the whole outbox
+NONE = Channels()
+
+
+@dataclass(frozen=True)
 class QueuedMessage:
     id: int
     channel: str
@@ -101,11 +131,11 @@ class OutboxStore:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    def due(self, now: datetime) -> list[QueuedMessage]:
-        """Each channel's oldest pending message, if it may be sent now."""
+    def due(self, now: datetime, served: Channels = EVERY) -> list[QueuedMessage]:
+        """Each served channel's oldest pending message, if it may be sent now."""
         head = (
             select(func.min(outbox.c.id))
-            .where(outbox.c.status == "pending")
+            .where(outbox.c.status == "pending", _served(served, outbox.c.channel))
             .group_by(outbox.c.channel)
             .scalar_subquery()
         )
@@ -121,7 +151,8 @@ class OutboxStore:
             return [_queued(row) for row in conn.execute(stmt).mappings()]
 
     def claim(self, message: QueuedMessage, now: datetime, lease: float, pace: float) -> bool:
-        """Take the message for `lease` seconds and the channel's next slot; False if taken."""
+        """Take the message for `lease` seconds and the channel's next slot (none when `pace`
+        is 0: the other end sets the pace); False if taken."""
         with self.database.writer_turn(), self.database.engine.begin() as conn:
             claimed = conn.execute(
                 update(outbox)
@@ -130,7 +161,8 @@ class OutboxStore:
                 .values(claimed_until=now + timedelta(seconds=lease))
                 .returning(outbox.c.id)
             ).first()
-            if claimed is None or not self._take_slot(conn, message.channel, now, pace):
+            paced = pace > 0
+            if claimed is None or (paced and not self._take_slot(conn, message.channel, now, pace)):
                 conn.rollback()
                 return False
         return True
@@ -220,6 +252,10 @@ class OutboxStore:
         stmt = update(outbox).where(outbox.c.id == message_id, outbox.c.status == "pending")
         with self.database.writer_turn(), self.database.engine.begin() as conn:
             conn.execute(stmt.values(**values))
+
+
+def _served(served: Channels, column: Any) -> ColumnElement[bool]:
+    return true() if served == EVERY else served.where(column)
 
 
 def _queued(row: Any) -> QueuedMessage:

@@ -202,8 +202,8 @@ class Console:
 
     def deliver(self) -> None:
         """Send what the outbox holds now, so channel posts show before the next prompt."""
-        if self.bot.worker is not None:
-            self.bot.worker.run_once()
+        for worker in self.bot.workers:
+            worker.run_once()
         self.print_new()
 
     def print_new(self) -> None:

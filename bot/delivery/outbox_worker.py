@@ -1,6 +1,10 @@
 """Delivers the outbox: in order per channel, about one message a second per channel,
 waiting as long as Slack asks on 429, retrying errors and timeouts with backoff.
 
+A worker serves a set of channels (`served`): the bot runs one for Slack and one for the mail
+server and the stores, so a slow mail server never holds a Slack message. Channels in
+`unpaced` take no pacing slot: the other end (the SMTP server) sets the pace.
+
 Safe to run in several replicas: claims and channel pacing are decided by the database.
 """
 
@@ -16,7 +20,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.delivery.slack_delivery import NotReady
-from storage.outbox import OutboxStore, QueuedMessage
+from storage.outbox import EVERY, NONE, Channels, OutboxStore, QueuedMessage
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +68,9 @@ class OutboxWorker:
         permanent: tuple[type[BaseException], ...] = (),
         on_first_failure: Callable[[QueuedMessage, str], None] | None = None,
         ready: Callable[[str], bool] = lambda _channel: True,
+        served: Channels = EVERY,
+        unpaced: Channels = NONE,
+        name: str = "outbox",
     ) -> None:
         self.store = store
         self.deliver = deliver
@@ -76,13 +83,16 @@ class OutboxWorker:
         self.permanent = permanent
         self.on_first_failure = on_first_failure
         self.ready = ready  # False while a channel's ID is not known: its messages wait
+        self.served = served
+        self.unpaced = unpaced
+        self.name = name
         self.sent = 0
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="outbox", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 15) -> None:
@@ -109,15 +119,19 @@ class OutboxWorker:
     def run_once(self) -> int:
         """Send every channel's next message that may go now; returns how many were tried."""
         tried = 0
-        for message in self.store.due(self.clock()):
+        for message in self.store.due(self.clock(), self.served):
             if self._stop.is_set():
                 break
             if self.ready(message.channel) and self.store.claim(
-                message, self.clock(), self.lease_s, self.pace_s
+                message, self.clock(), self.lease_s, self.pace_for(message.channel)
             ):
                 self._send(message)
                 tried += 1
         return tried
+
+    def pace_for(self, channel: str) -> float:
+        """Seconds between two messages to `channel`: none where the other end sets the pace."""
+        return 0.0 if channel in self.unpaced else self.pace_s
 
     def _send(self, message: QueuedMessage) -> None:
         try:

@@ -73,7 +73,8 @@ def serving_slack_bot(database: Database, slack: LocalSlack, **env: str) -> Iter
         database,
         outbox_pace_s=0.05,
     )
-    bot.worker.clock = utc_now  # type: ignore[union-attr]  # pacing and retries in real time
+    for worker in bot.workers:
+        worker.clock = utc_now  # pacing and retries in real time
     server = HttpServer(bot.http, "127.0.0.1", 0, threads=8)
     server.start_in_thread()
     bot.start_background()

@@ -76,8 +76,9 @@ def shop(
             database,
             outbox_pace_s=0.05,
         )
-        bot.worker.clock = utc_now  # type: ignore[union-attr]
-        bot.worker.backoff_base_s = 0.2  # type: ignore[union-attr]
+        for worker in bot.workers:  # the store notes go on the mail worker
+            worker.clock = utc_now
+            worker.backoff_base_s = 0.2
         bot.backorders.import_catalog(catalog(("IPOD2009BLACK", 0), ("Bar3", 0, 6)))
         server = HttpServer(bot.http, "127.0.0.1", 0, threads=8)
         server.start_in_thread()

@@ -73,7 +73,8 @@ def door_bot(
         database,
         listener_executor=executor,
     )
-    bot.worker.clock = utc_now  # type: ignore[union-attr]
+    for worker in bot.workers:
+        worker.clock = utc_now
     server = HttpServer(bot.http, "127.0.0.1", 0, threads=8)
     server.start_in_thread()
     if background:
