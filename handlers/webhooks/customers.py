@@ -4,7 +4,8 @@ The customer's email and first name go to the notices (and nowhere else); a ship
 order states becomes its lines' promise. A store states one as a named value: Shopify as a line
 item property or an order note attribute, WooCommerce as order or line item meta data, named
 `Ships by`, `Ship by`, `ship_by` or `_ship_by` (case, spaces and a leading underscore aside),
-holding an ISO 8601 date such as `2026-12-24`.
+holding an ISO 8601 date such as `2026-12-24`. A date before the order was placed (a day of
+slack aside, for the store's time zone) is refused: the order would be late the moment it came.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ MAX_EMAIL = 254  # orders.customer_email: the longest address SMTP carries
 MAX_FIRST_NAME = 100  # orders.customer_first_name
 # A promise further ahead than this is a typo (a year 2062 for 2026), not a plan.
 LATEST_PROMISE = timedelta(days=3 * 366)
+# The store's calendar day may be one behind UTC's: a promise that day is not in the past.
+ZONE_SLACK = timedelta(days=1)
 SHIP_BY_NAMES = frozenset({"shipby", "shipsby"})
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
@@ -43,8 +46,9 @@ def first_name(obj: JsonObject, key: str, where: str = "") -> str | None:
     return value.strip() or None
 
 
-def ship_by(value: Any, path: str, now: datetime) -> date:
-    """A stated ship-by date: ISO 8601, from 2000 to three years past the bot's clock."""
+def ship_by(value: Any, path: str, now: datetime, placed_at: datetime) -> date:
+    """A stated ship-by date: ISO 8601, from the day the order was placed to three years past
+    the bot's clock."""
     if not isinstance(value, str) or not _ISO_DATE.match(value.strip()):
         raise fields.bad_request(f"{path} must be a date such as 2026-12-24, not {value!r}")
     try:
@@ -53,11 +57,15 @@ def ship_by(value: Any, path: str, now: datetime) -> date:
         raise fields.bad_request(f"{path} is not a real date: {value!r}") from None
     if not EARLIEST_ORDER_TIME.date() <= day <= (now + LATEST_PROMISE).date():
         raise fields.bad_request(f"{path} must lie between 2000 and three years from now")
+    if day < (placed_at - ZONE_SLACK).date():
+        raise fields.bad_request(
+            f"{path} is {day.isoformat()}, before the order was placed on {placed_at.date()}"
+        )
     return day
 
 
 def stated_ship_by(
-    obj: JsonObject, key: str, name_key: str, where: str, now: datetime
+    obj: JsonObject, key: str, name_key: str, where: str, now: datetime, placed_at: datetime
 ) -> date | None:
     """The ship-by date among the named values at `key` (Shopify's `properties` and
     `note_attributes` name them `name`, WooCommerce's `meta_data` names them `key`)."""
@@ -69,7 +77,7 @@ def stated_ship_by(
         raise fields.bad_request(f"{path} must be a list")
     for index, pair in enumerate(pairs):
         if isinstance(pair, dict) and _is_ship_by(pair.get(name_key)):
-            return ship_by(pair.get("value"), f"{path}[{index}].value", now)
+            return ship_by(pair.get("value"), f"{path}[{index}].value", now, placed_at)
     return None
 
 

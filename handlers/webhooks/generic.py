@@ -30,9 +30,10 @@ Body (a JSON object; unknown fields are ignored)::
                                           records the line but never backorders or flags it
 
 Ids, numbers and SKUs hold at most 100 characters, names 500, customer 320, customer_email 254,
-customer_first_name 100, X-Delivery-Id 200; promised_by lies from 2000 to three years ahead;
-text with NUL characters or lone surrogates is refused. Timestamps lie between 2000-01-01 and a
-day past the bot's clock. Anything else is a 400 naming the field.
+customer_first_name 100, X-Delivery-Id 200; promised_by lies from the day before placed_at (a
+day of slack for the store's time zone) to three years ahead; text with NUL characters or lone
+surrogates is refused. Timestamps lie between 2000-01-01 and a day past the bot's clock. Anything
+else is a 400 naming the field.
 
 See GENERIC_SCHEMA.md next to this file for an example body and how to sign it with openssl.
 """
@@ -70,7 +71,7 @@ def _order(data: JsonObject, now: datetime) -> IncomingOrder:
     versioned = fields.present(data, "updated_at")
     updated_at = fields.timestamp(data, "updated_at", now=now) if versioned else None
     items = fields.object_list(data, "lines", non_empty=True)
-    lines = tuple(_line(item, index, now) for index, item in enumerate(items))
+    lines = tuple(_line(item, index, now, placed_at) for index, item in enumerate(items))
     fields.unique_refs([line.line_ref for line in lines], "lines")
     cancelled = _status(data) == "cancelled"
     return IncomingOrder(
@@ -87,7 +88,7 @@ def _order(data: JsonObject, now: datetime) -> IncomingOrder:
         cancelled_at=_cancelled_at(data, now, updated_at or placed_at) if cancelled else None,
         customer_email=customers.email(data, "customer_email"),
         customer_first_name=customers.first_name(data, "customer_first_name"),
-        promised_by=_promised_by(data, "", now),
+        promised_by=_promised_by(data, "", now, placed_at),
     )
 
 
@@ -106,14 +107,15 @@ def _status(data: JsonObject) -> str:
     return status
 
 
-def _promised_by(obj: JsonObject, where: str, now: datetime) -> date | None:
+def _promised_by(obj: JsonObject, where: str, now: datetime, placed_at: datetime) -> date | None:
     """`promised_by`, the ship-by date the order (or line) states, if any."""
     if not fields.present(obj, "promised_by"):
         return None
-    return customers.ship_by(obj["promised_by"], fields.path_of(where, "promised_by"), now)
+    path = fields.path_of(where, "promised_by")
+    return customers.ship_by(obj["promised_by"], path, now, placed_at)
 
 
-def _line(item: JsonObject, index: int, now: datetime) -> IncomingLine:
+def _line(item: JsonObject, index: int, now: datetime, placed_at: datetime) -> IncomingLine:
     """One order line; its reference defaults to its 1-based position."""
     where = f"lines[{index}]"
     sku = fields.optional_text(item, "sku", where)
@@ -124,5 +126,5 @@ def _line(item: JsonObject, index: int, now: datetime) -> IncomingLine:
         quantity=fields.whole_number(item, "quantity", where),
         position=index + 1,
         not_stock=None if fields.flag(item, "requires_shipping", where, True) else NO_SHIPPING,
-        promised_by=_promised_by(item, where, now),
+        promised_by=_promised_by(item, where, now, placed_at),
     )

@@ -36,8 +36,9 @@ def parse_shopify(
 def read_order(data: JsonObject, now: datetime) -> IncomingOrder:
     """The order as Shopify sees it at `updated_at`; cancelled once `cancelled_at` is set."""
     external_id = fields.identifier(data, "id")
+    placed_at = fields.timestamp(data, "created_at", now=now)
     lines = tuple(
-        _line(item, f"line_items[{index}]", index + 1, now)
+        _line(item, f"line_items[{index}]", index + 1, now, placed_at)
         for index, item in enumerate(fields.object_list(data, "line_items", non_empty=True))
     )
     fields.unique_refs([line.line_ref for line in lines], "line_items")
@@ -48,7 +49,7 @@ def read_order(data: JsonObject, now: datetime) -> IncomingOrder:
         source=OrderSource.SHOPIFY,
         external_id=external_id,
         number=_name(data) or fields.shown_number(order_number or external_id),
-        placed_at=fields.timestamp(data, "created_at", now=now),
+        placed_at=placed_at,
         updated_at=fields.timestamp(data, "updated_at", now=now),
         cancelled=cancelled_at is not None,
         lines=lines,
@@ -59,7 +60,7 @@ def read_order(data: JsonObject, now: datetime) -> IncomingOrder:
         cancelled_at=cancelled_at,
         customer_email=_customer_email(data),
         customer_first_name=_first_name(data),
-        promised_by=customers.stated_ship_by(data, "note_attributes", "name", "", now),
+        promised_by=customers.stated_ship_by(data, "note_attributes", "name", "", now, placed_at),
     )
 
 
@@ -125,7 +126,9 @@ def _not_stock(item: JsonObject, where: str) -> NotStock | None:
     return None
 
 
-def _line(item: JsonObject, where: str, position: int, now: datetime) -> IncomingLine:
+def _line(
+    item: JsonObject, where: str, position: int, now: datetime, placed_at: datetime
+) -> IncomingLine:
     """One line item; `current_quantity` already takes refunds and edits off `quantity`."""
     sku = fields.optional_text(item, "sku", where)
     name = fields.optional_text(item, "name", where, fields.MAX_NAME) or fields.optional_text(
@@ -141,7 +144,7 @@ def _line(item: JsonObject, where: str, position: int, now: datetime) -> Incomin
         position=position,
         not_stock=_not_stock(item, where),
         sent=_sent(item, where, quantity),
-        promised_by=customers.stated_ship_by(item, "properties", "name", where, now),
+        promised_by=customers.stated_ship_by(item, "properties", "name", where, now, placed_at),
     )
 
 

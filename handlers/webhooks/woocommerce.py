@@ -65,7 +65,7 @@ def read_order(data: JsonObject, now: datetime) -> IncomingOrder:
     # An order first seen completed was shipped by the shop: its lines are no demand.
     sent = NotStock.FULFILLED if status == "completed" else None
     lines = tuple(
-        _line(item, f"line_items[{index}]", index + 1, sent, now)
+        _line(item, f"line_items[{index}]", index + 1, sent, now, placed_at)
         for index, item in enumerate(fields.object_list(data, "line_items"))
     )
     fields.unique_refs([line.line_ref for line in lines], "line_items")
@@ -86,7 +86,7 @@ def read_order(data: JsonObject, now: datetime) -> IncomingOrder:
         customer_first_name=customers.first_name(
             customers.object_at(data, "billing"), "first_name", "billing"
         ),
-        promised_by=customers.stated_ship_by(data, "meta_data", "key", "", now),
+        promised_by=customers.stated_ship_by(data, "meta_data", "key", "", now, placed_at),
     )
 
 
@@ -114,7 +114,12 @@ def _customer(data: JsonObject) -> str | None:
 
 
 def _line(
-    item: JsonObject, where: str, position: int, sent: NotStock | None, now: datetime
+    item: JsonObject,
+    where: str,
+    position: int,
+    sent: NotStock | None,
+    now: datetime,
+    placed_at: datetime,
 ) -> IncomingLine:
     """One line item; WooCommerce sends an empty `sku` for products without one."""
     sku = fields.optional_text(item, "sku", where)
@@ -125,5 +130,5 @@ def _line(
         quantity=fields.whole_number(item, "quantity", where),
         position=position,
         not_stock=sent,
-        promised_by=customers.stated_ship_by(item, "meta_data", "key", where, now),
+        promised_by=customers.stated_ship_by(item, "meta_data", "key", where, now, placed_at),
     )
