@@ -1,7 +1,10 @@
-"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives, and a gate a test
+can hold closed: a message sent meanwhile waits in the server (the sender blocked in DATA, as
+with a slow or hung mail server) until the gate opens."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -18,8 +21,30 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self.arrived = threading.Condition()
+        self.gate = threading.Event()  # set: messages are taken at once
+        self.gate.set()
+        self.held = 0  # messages that waited at the closed gate
+
+    def close_gate(self) -> None:
+        """From now on a message waits in DATA, unanswered, until `open_gate`."""
+        self.gate.clear()
+
+    def open_gate(self) -> None:
+        self.gate.set()
+
+    def wait_until_held(self, count: int = 1, timeout: float = 15) -> None:
+        """Until `count` messages are waiting (or waited) at the closed gate."""
+        with self.arrived:
+            if not self.arrived.wait_for(lambda: self.held >= count, timeout):
+                raise TimeoutError(f"{self.held} emails reached the gate, expected {count}")
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if not self.gate.is_set():
+            with self.arrived:
+                self.held += 1
+                self.arrived.notify_all()
+            while not self.gate.is_set():  # the server's loop keeps serving other sessions
+                await asyncio.sleep(0.01)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.arrived:
             self.messages.append(message)  # type: ignore[arg-type]
@@ -49,6 +74,7 @@ def smtp_server(inbox: Inbox | None = None) -> Iterator[tuple[Inbox, str]]:
     try:
         yield inbox, f"smtp://127.0.0.1:{port}?from=backorders@shop.example"
     finally:
+        inbox.open_gate()  # a message still held lets the server stop
         controller.stop()
 
 
