@@ -1,8 +1,10 @@
 """A customer's answer from their journey page: keep waiting, cancel what waits, or no more
-emails. Each is done once, however often the form is sent.
+emails. Keep waiting and no more emails are done once, however often the form is sent.
 
-Cancelling takes back only the units still waiting for the supplier: units already set aside
-from stock stay with the order and ship (the page says so), and the team hears of it.
+Cancelling takes back the units waiting for the supplier at the time of each cancel: units
+already set aside from stock stay with the order and ship (the page says so). A cancel that finds
+units the store added since the last one drops those too; one that finds nothing waiting changes
+nothing, and the team hears only of cancels that dropped something.
 """
 
 from __future__ import annotations
@@ -35,8 +37,8 @@ class OrderForChoice:
 @dataclass(frozen=True)
 class ChoiceResult:
     choice: Choice
-    first_time: bool  # False: this choice was made before and nothing changed now
-    cancelled: tuple[tuple[str, int], ...] = ()  # (SKU, units) no longer waited for
+    first_time: bool  # False: this choice was made before
+    cancelled: tuple[tuple[str, int], ...] = ()  # (SKU, units) this answer stopped waiting for
 
 
 class CustomerChoices(Protocol):
@@ -62,24 +64,42 @@ def choose(
     fingerprint: str,
     channel: str,
 ) -> ChoiceResult | None:
-    """Record the customer's choice once and do what it asks; None for an unknown order."""
+    """Do what the customer asks and record it; None for an unknown order. A cancel drops what
+    waits now, every time; the other choices are done once."""
     with uow:
         order = choices.lock_order(order_id)
         if order is None:
             return None
-        if choices.chosen(order_id, choice.value):
-            return ChoiceResult(choice, first_time=False)
+        first_time = not choices.chosen(order_id, choice.value)
         cancelled: tuple[tuple[str, int], ...] = ()
         if choice is Choice.CANCEL:
-            uow.stock.lock(choices.skus(order_id))  # order, products, then lines: no deadlock
-            cancelled = _drop_waiting(uow, order_id, order.placed_at, now)
-            facts = {"order_id": order_id, "number": order.number, "lines": cancelled}
-            uow.outbox.add(Notice(ORDERS_CUSTOMER_CANCELLED, channel, facts), now)
+            cancelled = _cancel(uow, choices, order_id, order, now, channel)
+        elif not first_time:
+            return ChoiceResult(choice, first_time=False)
         if choice is Choice.OPT_OUT:
             choices.opt_out(order_id, now)
-        choices.record(order_id, choice.value, now, fingerprint)
+        if first_time or cancelled:
+            choices.record(order_id, choice.value, now, fingerprint)
         uow.commit()
-    return ChoiceResult(choice, True, cancelled)
+    return ChoiceResult(choice, first_time, cancelled)
+
+
+def _cancel(
+    uow: UnitOfWork,
+    choices: CustomerChoices,
+    order_id: int,
+    order: OrderForChoice,
+    now: datetime,
+    channel: str,
+) -> tuple[tuple[str, int], ...]:
+    """Drop what waits now; the team hears of it only when something was dropped (a test
+    order never waits, so it is never heard of)."""
+    uow.stock.lock(choices.skus(order_id))  # order, products, then lines: no deadlock
+    cancelled = _drop_waiting(uow, order_id, order.placed_at, now)
+    if cancelled:
+        facts = {"order_id": order_id, "number": order.number, "lines": cancelled}
+        uow.outbox.add(Notice(ORDERS_CUSTOMER_CANCELLED, channel, facts), now)
+    return cancelled
 
 
 def _drop_waiting(
@@ -95,7 +115,8 @@ def _drop_waiting(
         dropped.append((line.sku or line.name, line.waiting))
         _give_up_waiting(line, now)
         plan.lines.append(line)
-    save_plan(uow, order_id, placed_at, plan)
+    if dropped:
+        save_plan(uow, order_id, placed_at, plan)
     return tuple(dropped)
 
 

@@ -15,11 +15,13 @@ def customer_cancelled(facts: dict[str, Any]) -> Post:
     """`Order #1001: the customer cancelled what was waiting (2 TUBE, 1 PADS) …`."""
     parts = ", ".join(f"{units} {escape(str(sku))}" for sku, units in facts["lines"])
     units = sum(int(units) for _, units in facts["lines"])
-    what = f"{plural(units, 'waiting unit')} ({parts})" if parts else "nothing was waiting any more"
+    number = escape(shown(str(facts["number"])))
     text = (
-        f"🙅 Order {escape(shown(str(facts['number'])))}: the customer cancelled what was "
-        f"waiting from their order page: {what}. Refund them in the shop; anything already "
+        f"🙅 Order {number}: the customer cancelled what was waiting from their order page: "
+        f"{plural(units, 'waiting unit')} ({parts}). Refund them in the shop; anything already "
         "set aside from stock still ships."
     )
+    if not parts:  # no longer posted: a cancel that dropped nothing tells the team nothing
+        text = f"Order {number}: the customer asked to cancel, but nothing was waiting: no refund."
     note = po_thread_note(text, None)
     return Post(note.text, note.blocks)

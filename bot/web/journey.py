@@ -115,8 +115,8 @@ class JourneyDoor:
         if result is None:
             return self._not_found(start)
         answered = choice.value
-        if choice is Choice.CANCEL and result.first_time and not result.cancelled:
-            answered = NOTHING_TO_CANCEL  # filled since the page was shown: nothing to refund
+        if choice is Choice.CANCEL and not result.cancelled:
+            answered = NOTHING_TO_CANCEL  # filled, or cancelled before: nothing to refund now
         # POST, redirect, GET: reloading the confirmation sends nothing again.
         where = f"/o/{token}?answered={answered}#choice"
         start(SEE_OTHER, [("Location", where), ("Content-Length", "0"), *self._guards()])
