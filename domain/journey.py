@@ -57,6 +57,7 @@ class CustomerOrder:
     cancelled: bool
     lines: tuple[CustomerLine, ...]
     opted_out: bool = False
+    test: bool = False  # a store's test order: nothing of it is followed
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def line_journey(line: CustomerLine, eta: Coverage | None) -> LineJourney:
     promised = line.promised_by.date() if line.promised_by else None
     steps = (JourneyStep(Step.ORDERED, StepState.DONE),)
     if line.cancelled:
-        return LineJourney(line.name, line.quantity, 0, steps, None, None, True)
+        return LineJourney(line.name, _ordered(line), 0, steps, None, None, True)
     if line.waiting:
         on_po = eta is not None and eta.po_number is not None
         steps += (
@@ -95,6 +96,12 @@ def line_journey(line: CustomerLine, eta: Coverage | None) -> LineJourney:
     else:
         steps += (JourneyStep(Step.READY, StepState.DONE, "from our stock"),)
     return LineJourney(line.name, line.quantity, line.waiting, steps, expected, promised, False)
+
+
+def _ordered(line: CustomerLine) -> int:
+    """What the customer ordered of a cancelled line: a line cancelled with nothing set aside
+    keeps no quantity, but each of its units had to wait, so it ever waited for them all."""
+    return line.quantity or line.backordered
 
 
 def order_journey(order: CustomerOrder, etas: dict[str, Coverage]) -> list[LineJourney]:

@@ -51,6 +51,7 @@ class SqlJourney:
                 OrderRow.placed_at,
                 OrderRow.cancelled_at,
                 OrderRow.notices_opt_out_at,
+                OrderRow.is_test,
             ).where(OrderRow.id == order_id)
         ).one_or_none()
         if order is None:
@@ -76,6 +77,7 @@ class SqlJourney:
             cancelled=order.cancelled_at is not None,
             lines=tuple(_line(*row) for row in lines),
             opted_out=order.notices_opt_out_at is not None,
+            test=order.is_test,
         )
 
     def choices(self, order_id: int) -> frozenset[str]:

@@ -76,6 +76,7 @@ class Pages:
             first_name=order.first_name,
             placed_on=order.placed_at.astimezone(self.zone).date(),
             order_cancelled=order.cancelled,
+            test_order=order.test,
             lines=page.lines,
             states=STATES,
             waiting=0 if order.cancelled else page.waiting,

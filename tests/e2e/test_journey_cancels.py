@@ -6,6 +6,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 
 from sqlalchemy import select
@@ -71,3 +72,27 @@ def test_a_second_cancel_drops_what_the_store_added_since_and_a_third_changes_no
     told = told_the_team(slack_bot)
     assert told == [[["CHAIN", 1]], [["LIGHT", 3]]]
     local_slack.wait_for(lambda calls: sum("3 LIGHT" in str(c.params) for c in calls) == 1)
+
+
+def shown_text(url: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", request(url).body.decode()).split())
+
+
+def test_a_line_the_customer_cancelled_still_shows_how_many_they_ordered(
+    slack_bot: RunningBot,
+) -> None:
+    mine = place(slack_bot, "J-1", ("CHAIN", 2))
+    url = page_of(slack_bot, mine)
+    confirmation(slack_bot, url)
+    text = shown_text(url)
+    assert "Item CHAIN \u00d7 2 Cancelled." in text
+    assert "\u00d7 0" not in text
+
+
+def test_a_test_orders_page_says_it_was_a_test_not_an_empty_list(slack_bot: RunningBot) -> None:
+    slack_bot.bot.backorders.ingest(delivery(replace(order("T-1", ("CHAIN", 2)), test=True)))
+    with slack_bot.bot.database.engine.connect() as conn:
+        mine = conn.execute(select(OrderRow.id).where(OrderRow.number == "T-1")).scalar_one()
+    text = shown_text(page_of(slack_bot, mine))
+    assert "This was a test order: nothing to follow." in text
+    assert "Your items" not in text
