@@ -1,5 +1,7 @@
-"""Customer emails and Slack messages through the bot's one outbox worker, at an SMTP server's
-pace: how fast the emails go, and whether the Slack messages queued meanwhile wait for them.
+"""Customer emails and Slack messages through the bot's outbox workers (Slack's, and the mail
+server's and stores'), at an SMTP server's pace: how fast the emails go, and whether the Slack
+messages queued meanwhile wait for them; beside the one worker for every channel there was
+before.
 
 Used by `bench.customer_notices`; see bench/README.md.
 """
@@ -14,17 +16,16 @@ import statistics
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from bot.app import build_bot
+from bot.app import Bot, build_bot
 from bot.config import AppConfig
 from bot.console.local_slack import LocalSlack
 from bot.console.local_slack_calls import Call
-from bot.delivery.customer_notices import AUDIENCE, CustomerLetters, CustomerMail
+from bot.delivery.customer_notices import CustomerLetters, CustomerMail
 from bot.delivery.email_delivery import EmailDelivery, SmtpSettings
 from bot.delivery.legacy import POST
 from bot.delivery.outbox_worker import OutboxWorker
@@ -32,7 +33,7 @@ from bot.facade import utc_now
 from bot.settings import settings_from_env
 from domain.notifications import Notice
 from storage.db import Database, connect
-from storage.outbox import OutboxStore, QueuedMessage
+from storage.outbox import EVERY
 from storage.unit_of_work import SqlUnitOfWork
 
 SLACK_EVERY_S = 0.5  # one Slack message queued every half second...
@@ -59,59 +60,31 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class ChannelStore(OutboxStore):
-    """A prototype, not the bot's: the outbox seen by a worker serving only some channels
-    (`only`, or all but `besides`), with `unpaced` channels taking no pacing slot."""
-
-    def __init__(
-        self,
-        database: Database,
-        only: frozenset[str] | None = None,
-        besides: frozenset[str] = frozenset(),
-        unpaced: frozenset[str] = frozenset(),
-    ) -> None:
-        super().__init__(database)
-        self.only, self.besides, self.unpaced = only, besides, unpaced
-
-    def due(self, now: datetime) -> list[QueuedMessage]:
-        return [
-            m
-            for m in super().due(now)
-            if (self.only is None or m.channel in self.only) and m.channel not in self.besides
-        ]
-
-    def claim(self, message: QueuedMessage, now: datetime, lease: float, pace: float) -> bool:
-        pace = 0.0 if message.channel in self.unpaced else pace
-        return super().claim(message, now, lease, pace)
+def workers_as_wired(bot: Bot) -> list[OutboxWorker]:
+    return bot.workers
 
 
-def workers_as_wired(worker: OutboxWorker) -> list[OutboxWorker]:
-    return [worker]
-
-
-def customers_unpaced(worker: OutboxWorker) -> list[OutboxWorker]:
-    worker.store = ChannelStore(worker.store.database, unpaced=frozenset({AUDIENCE}))
-    return [worker]
-
-
-def customers_own_thread(worker: OutboxWorker) -> list[OutboxWorker]:
-    database, customers = worker.store.database, frozenset({AUDIENCE})
-    worker.store = ChannelStore(database, besides=customers)
-    mail = OutboxWorker(
-        ChannelStore(database, only=customers, unpaced=customers),
-        worker.deliver,
-        worker.clock,
-        pace_s=worker.pace_s,
-        permanent=worker.permanent,
-        ready=worker.ready,
+def one_worker_before(bot: Bot) -> list[OutboxWorker]:
+    """As before 61a0056: one worker thread for every channel, each paced like Slack."""
+    assert bot.worker is not None
+    slack = bot.worker
+    every = OutboxWorker(
+        slack.store,
+        slack.deliver,
+        slack.clock,
+        pace_s=slack.pace_s,
+        home_channel=slack.home_channel,
+        permanent=slack.permanent,
+        on_first_failure=slack.on_first_failure,
+        ready=slack.ready,
+        served=EVERY,
     )
-    return [worker, mail]
+    return [every]
 
 
-VARIANTS: dict[str, Callable[[OutboxWorker], list[OutboxWorker]]] = {
-    "as wired": workers_as_wired,
-    "prototype: customers unpaced": customers_unpaced,
-    "prototype: + own worker thread": customers_own_thread,
+VARIANTS: dict[str, Callable[[Bot], list[OutboxWorker]]] = {
+    "as wired (Slack worker + mail worker)": workers_as_wired,
+    "before: one worker, every channel paced": one_worker_before,
 }
 
 
@@ -163,8 +136,7 @@ def one_run(
 ) -> dict[str, Any]:
     """The bot's worker(s) for `window` seconds while Slack messages are queued."""
     bot = build_bot(settings_from_env(env), config, utc_now, database)
-    assert bot.worker is not None
-    workers = VARIANTS[variant](bot.worker)
+    workers = VARIANTS[variant](bot)
     stop = threading.Event()
     queuer = threading.Thread(target=queue_slack, args=(database, label, slack, stop))
     emails_before, start = inbox.count, time.monotonic()
@@ -209,7 +181,7 @@ def bare_smtp(url: str, database: Database, config: AppConfig, window: float) ->
     )
     settings = SmtpSettings.from_url(url)
     message = CustomerMail(EmailDelivery(settings), config).message(
-        letters.letter(letters.notice(int(first)))
+        letters.letter(letters.notice(int(first)), utc_now())
     )
     sent, start = 0, time.monotonic()
     while time.monotonic() - start < window:
@@ -239,7 +211,7 @@ def run_all(
     idle_db = connect(f"sqlite:///{idle_path}")
     results: dict[str, Any] = {"smtp_pace_s": pace_s, "slow_s": slow_s, "window_s": window}
     results["runs"] = {}
-    plan = [("Slack alone (no email waiting)", idle_db, "as wired", pace_s)]
+    plan = [("Slack alone (no email waiting)", idle_db, next(iter(VARIANTS)), pace_s)]
     plan += [(f"email backlog, {v}", run_db, v, pace_s) for v in VARIANTS]
     if slow_s:
         slow = f"slow SMTP ({slow_s * 1000:.0f} ms)"
