@@ -70,7 +70,7 @@ class Bot:
     scheduler: BackgroundScheduler | None = None
     slack_check: SlackCheck | None = None
     store_writes: StoreWrites | None = None  # write-back to the stores, through the outbox
-    email_records: EmailRecords | None = None  # what the worker records of suppliers' emails
+    deliveries: Deliveries | None = None  # Slack and suppliers' emails, with what is recorded
     delivery_client: WebClient | None = None  # the outbox's own Slack client (no retries)
     journey: JourneyLinks = field(init=False)  # journey_url(order_id) for customers' emails
 
@@ -250,8 +250,8 @@ def _outbox_way(
     client = delivery_client(bot.slack.client.token, settings.slack_api_url)
     bot.delivery_client = client
     slack = SlackDelivery(client, bot.outbox, bot.slack_check.channel_for)
-    bot.email_records = EmailRecords(desk.database, desk.purchasing, clock)
-    deliveries = Deliveries(notices, slack, email, bot.email_records)
+    records = EmailRecords(desk.database, desk.purchasing, clock)
+    bot.deliveries = deliveries = Deliveries(notices, slack, email, records)
     customers = with_customers(deliveries, bot, slack, email, clock)
 
     def journey_url(order_id: int) -> str:

@@ -25,9 +25,8 @@ CLOSE_REST = {BlockId.CLOSE_REST: {Action.CLOSE_REST: {"selected_options": [{"va
 
 def mail_server_down(bot: RunningBot) -> list[bool]:
     """The mail server refuses connections until the returned flag is cleared."""
-    worker = bot.bot.worker
-    assert worker is not None
-    deliveries: Any = getattr(worker.deliver, "rest", worker.deliver)  # past customer notices
+    deliveries: Any = bot.bot.deliveries  # suppliers' emails, behind customers' and the stores'
+    assert deliveries is not None
     send, down = deliveries.email, [True]
 
     def email(letter: Letter) -> dict[str, Any]:

@@ -66,7 +66,8 @@ def approved(bot: RunningBot, slack: LocalSlack) -> None:
 def email_in_doubt(bot: RunningBot, slack: LocalSlack, mail: Inbox) -> dict[str, Any]:
     """The mail server takes the email, then recording that fails once: the next try cannot
     tell whether it went, so it asks a person instead of emailing the supplier twice."""
-    records = bot.bot.email_records
+    assert bot.bot.deliveries is not None
+    records = bot.bot.deliveries.records
     assert records is not None
     recorded, failures = records.emailed, ["the database went away"]
 
