@@ -37,6 +37,8 @@ class NoticeToSend:
     about_date: date | None
     reason: str | None
     lines: tuple[tuple[str, str, int], ...]  # (sku, name, waiting units)
+    line_ids: tuple[int, ...] = ()  # the lines it is about, re-checked when it goes
+    line_refs: frozenset[str] = frozenset()  # the same lines, as the store names them
 
 
 @dataclass(frozen=True)
@@ -267,7 +269,12 @@ class SqlCustomerNotices:
             return None
         ids = [int(i) for i in row.lines_key.split(",") if i]
         lines = self.tx.conn.execute(
-            select(OrderLineRow.sku, OrderLineRow.name, OrderLineRow.backordered_qty)
+            select(
+                OrderLineRow.sku,
+                OrderLineRow.name,
+                OrderLineRow.backordered_qty,
+                OrderLineRow.line_ref,
+            )
             .where(OrderLineRow.id.in_(ids))
             .order_by(OrderLineRow.position, OrderLineRow.id)
         ).all()
@@ -283,5 +290,7 @@ class SqlCustomerNotices:
             row.cancelled_at is not None,
             row.about_date,
             row.reason,
-            tuple((sku or "", name, int(units)) for sku, name, units in lines),
+            tuple((sku or "", name, int(units)) for sku, name, units, _ in lines),
+            tuple(ids),
+            frozenset(ref for *_, ref in lines),
         )

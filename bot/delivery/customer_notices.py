@@ -4,6 +4,7 @@ outbox row. The Slack batches that approve them are rendered here too."""
 
 from __future__ import annotations
 
+import email.policy
 import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,12 +17,16 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from bot.config import AppConfig
+from bot.delivery.customer_progress import progress
 from bot.delivery.email_delivery import EmailDelivery, EmailRejected
 from bot.delivery.rendered import Post, Update
 from bot.delivery.slack_delivery import NotReady
+from domain.customer_notices import NoticeKind, still_holds
 from domain.order_refs import shown
 from handlers.blocks.customer_notices import batch_message
-from storage.customer_notices import NoticeToSend, SqlCustomerNotices
+from handlers.blocks.formatting import SOURCES
+from handlers.stores.order_notes import customer_note
+from storage.customer_notices import WITHDRAWN, NoticeToSend, SqlCustomerNotices
 from storage.db import Database
 from storage.outbox import OutboxStore, QueuedMessage
 from storage.unit_of_work import SqlUnitOfWork
@@ -33,10 +38,14 @@ BATCH_GREW = "customers.batch_grew"  # {batch_id}: that message, counting notice
 AUDIENCE = "customers"  # paced apart from the team's channel: mail never delays Slack
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
 SUBJECTS = {
-    "backordered": "Part of your order {order} is on its way to us",
+    "backordered": "Part of your order {order} is waiting for our supplier",
     "delayed": "Your order {order} will be later than we promised",
     "on_its_way": "Your order {order} is on its way",
 }
+ORDERED_SUBJECT = "Part of your order {order} is on its way to us"  # backordered, on a PO
+# Headers are folded at whitespace only, never into RFC 2047 encoded-words: mail clients read
+# List-Unsubscribe's <URL> literally (RFC 2369, RFC 8058), and a real URL passes 78 characters.
+MAIL_POLICY = email.policy.SMTP.clone(max_line_length=998)
 Links = Callable[[int], str]
 
 
@@ -59,6 +68,7 @@ class CustomerLetters:
 
     def __init__(self, database: Database, config: AppConfig, journey_url: Links) -> None:
         self.database = database
+        self.config = config
         self.settings = config.customers
         self.journey_url = journey_url
         self.env = Environment(
@@ -75,9 +85,13 @@ class CustomerLetters:
             raise NotReady(f"customer notice {notice_id} does not exist", never=True)
         return found
 
-    def letter(self, notice: NoticeToSend) -> CustomerLetter:
+    def letter(self, notice: NoticeToSend, now: datetime) -> CustomerLetter:
         journey = self.journey_url(notice.order_id)
         order = shown(notice.order_number)
+        subject = SUBJECTS[notice.kind]
+        where = progress(self.database, self.config, notice, now)
+        if notice.kind == NoticeKind.BACKORDERED and where.ordered:
+            subject = ORDERED_SUBJECT
         values = {
             "first_name": notice.first_name,
             "order": order,
@@ -88,10 +102,13 @@ class CustomerLetters:
             "expected": _day(notice.about_date),
             "reason": notice.reason or "",
             "journey_url": journey,
+            "choice_url": choice_url(journey),
+            "ordered": where.ordered,
+            "next_order": _day(where.next_order),
             "opt_out_url": opt_out_url(journey),
             "shop": self.settings.shop,
             "signature": self.settings.signature or f"— {self.settings.shop}",
-            "subject": SUBJECTS[notice.kind].format(order=order),
+            "subject": subject.format(order=order),
         }
         return CustomerLetter(
             to=notice.email or "",
@@ -102,15 +119,40 @@ class CustomerLetters:
             message_key=f"notice{notice.notice_id}.order{notice.order_id}",
         )
 
-    def preview(self, notice_id: int) -> str:
+    def note_preview(self, notice_id: int, source: str) -> str:
+        """The store's customer note for one notice (the store emails it, not the bot)."""
+        notice = self.notice(notice_id)
+        journey = self.journey_url(notice.order_id)
+        note = customer_note(notice.kind, notice.lines, notice.about_date, notice.reason, journey)
+        store = SOURCES.get(source, source)
+        order = shown(notice.order_number)
+        return f"{store} customer note on order {order} ({store} emails it):\n\n{note}"
+
+    def preview(self, notice_id: int, now: datetime) -> str:
         """The text part of one notice, as its customer would read it."""
-        letter = self.letter(self.notice(notice_id))
+        letter = self.letter(self.notice(notice_id), now)
         return f"To: {letter.to}\nSubject: {letter.subject}\n\n{letter.text}"
 
 
 def opt_out_url(journey: str) -> str:
     """The opt-out page: one button, and RFC 8058's one-click POST for mail clients."""
     return f"{journey}/opt-out"
+
+
+def notice_holds(database: Database, notice: NoticeToSend) -> bool:
+    """Whether the notice still tells the truth as it goes, whatever its kind and however it
+    was decided: its lines still wait (or are still filled), the customer may still hear."""
+    with SqlUnitOfWork(database, read_only=True) as uow:
+        order = SqlCustomerNotices(uow.tx).orders([notice.order_id]).get(notice.order_id)
+    if order is None:
+        return False
+    kind = NoticeKind(notice.kind)
+    return still_holds(kind, notice.line_ids, notice.about_date, order)
+
+
+def choice_url(journey: str) -> str:
+    """The journey page's choice section: keep waiting, or cancel what waits."""
+    return f"{journey}#choice"
 
 
 def _day(day: date | None) -> str | None:
@@ -139,6 +181,7 @@ class CustomerMail:
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
         message.set_content(letter.text)
         message.add_alternative(letter.html, subtype="html")
+        message.policy = MAIL_POLICY  # the parts encoded as before; headers folded as it says
         return message
 
     def __call__(self, letter: CustomerLetter) -> dict[str, Any]:
@@ -194,9 +237,11 @@ class CustomerDeliveries:
             return self._settle(message, notice_id, "cancelled", {"not_sent": "moot"})
         if message.handed_at is not None:  # it may have gone: at most once for customers
             return self._settle(message, notice_id, "sent", {"uncertain": True})
+        if not notice_holds(self.letters.database, notice):  # lines filled, cut or cancelled since
+            return self._settle(message, notice_id, WITHDRAWN, {"not_sent": "no longer true"})
         if self.mail is None:
             raise NotReady("SMTP_URL is not set: customer notices wait")
-        letter = self.letters.letter(notice)
+        letter = self.letters.letter(notice, self.clock())
         store = OutboxStore(self.letters.database)
         store.hand_over(message, self.clock())  # from now on it may have gone
         try:

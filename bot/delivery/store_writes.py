@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from bot.delivery.customer_notices import settle_notice
+from bot.delivery.customer_notices import notice_holds, settle_notice
 from bot.delivery.slack_delivery import NotReady
 from bot.desk.base import Clock, utc_now
 from bot.settings import Settings
@@ -26,7 +26,7 @@ from handlers.stores.http import StoreRefused
 from handlers.stores.order_notes import customer_note, staff_note_line, tags_for
 from handlers.stores.shopify_writes import ShopifyOrderMarks, ShopifyRejected
 from handlers.stores.woocommerce_writes import WooCommerceNotes
-from storage.customer_notices import NoticeToSend, SqlCustomerNotices
+from storage.customer_notices import WITHDRAWN, NoticeToSend, SqlCustomerNotices
 from storage.db import Database
 from storage.outbox import QueuedMessage
 from storage.store_notes import noticed_order
@@ -88,7 +88,7 @@ class StoreWrites:
         notice = self._notice(int(message.payload["notice_id"]))
         if notice.status in UNTOLD or notice.cancelled:
             return {"not_written": "the customer was not told"}
-        return self._write_to_store(message, notice)
+        return self._write_to_store(message, notice, for_customer=False)
 
     def _tell(self, message: QueuedMessage) -> dict[str, Any]:
         """The notice told as the store's customer note (no email from us), and marked sent in
@@ -99,13 +99,21 @@ class StoreWrites:
         if notice.status != "queued" or notice.opted_out or notice.cancelled or not notice.email:
             moot = {"not_written": "moot"}
             return settle_notice(self.database, message, notice_id, "cancelled", moot, self.clock())
-        result = self._write_to_store(message, notice)
+        if not notice_holds(self.database, notice):  # lines filled, cut or cancelled since
+            moot = {"not_written": "no longer true"}
+            return settle_notice(self.database, message, notice_id, WITHDRAWN, moot, self.clock())
+        result = self._write_to_store(message, notice, for_customer=True)
         return settle_notice(self.database, message, notice_id, "sent", result, self.clock())
 
-    def _write_to_store(self, message: QueuedMessage, notice: NoticeToSend) -> dict[str, Any]:
+    def _write_to_store(
+        self, message: QueuedMessage, notice: NoticeToSend, for_customer: bool
+    ) -> dict[str, Any]:
+        """The store's note: the customer's own (`customers.tell_by`), or the staff's record
+        of what our email told them."""
         source = message.channel.removeprefix("store:")
+        order_id = str(message.payload["order_id"])
         try:
-            result = self._write(source, str(message.payload["order_id"]), notice)
+            result = self._write(source, order_id, notice, for_customer)
         except StoreRefused as error:
             log.error("write-back to %s waits until the keys work: %s", source, error)
             with self._lock:
@@ -129,10 +137,15 @@ class StoreWrites:
             raise NotReady(f"customer notice {notice_id} does not exist", never=True)
         return found
 
-    def _write(self, source: str, order_id: str, notice: NoticeToSend) -> dict[str, Any]:
+    def _write(
+        self, source: str, order_id: str, notice: NoticeToSend, for_customer: bool
+    ) -> dict[str, Any]:
         if source == "woocommerce":
             if self.woocommerce is None:
                 raise StoreRefused("WOOCOMMERCE_URL, WOOCOMMERCE_KEY and WOOCOMMERCE_SECRET unset")
+            if not for_customer:  # our email told them: a private note, WooCommerce emails nobody
+                line = staff_note_line(notice.kind, notice.lines, notice.about_date)
+                return {"note": self.woocommerce.add_private_note(order_id, line)}
             if notice.opted_out:  # WooCommerce emails a customer note
                 return {"not_written": "the customer asked for no more emails"}
             text = customer_note(

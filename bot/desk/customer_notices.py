@@ -34,7 +34,7 @@ from domain.order_refs import OrderRef
 from storage.customer_notices import OPEN, Batch, SqlCustomerNotices
 from storage.customer_notices_audit import SqlCustomerAudit
 from storage.customer_notices_batches import SqlNoticeBatches
-from storage.store_notes import order_sources
+from storage.store_notes import noticed_orders, order_sources
 from storage.unit_of_work import SqlUnitOfWork
 
 JOIN_WITHIN = timedelta(hours=1)  # later notices join a batch posted this recently
@@ -201,12 +201,17 @@ class CustomerNoticesDesk(DeskBase):
             return SqlCustomerAudit(uow.tx).stories(ref.number, ref.source)
 
     def preview_notice_batch(self, batch_id: int) -> str:
-        """One email of the batch, as its customer would read it."""
+        """One notice of the batch, as its customer would read it: the email, or the store's
+        customer note for a customer told by note (`customers.tell_by`)."""
         with self._reader() as uow:
             first = SqlCustomerNotices(uow.tx).first_of_batch(batch_id)
+            found = noticed_orders(uow.tx, [first]).get(first) if first is not None else None
         if first is None:
             raise NotFound(f"No notice batch {batch_id}.")
-        return CustomerLetters(self.database, self.config, self.journey_url).preview(first)
+        letters = CustomerLetters(self.database, self.config, self.journey_url)
+        if found is not None and found.source in self.config.customers.by_customer_note:
+            return letters.note_preview(first, found.source)
+        return letters.preview(first, self.clock())
 
 
 def _reachable(

@@ -7,10 +7,12 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from domain.wording import noun
+from handlers.blocks.formatting import escape
 from handlers.blocks.message import Message, context, section
 
 PREVIEW, SEND_ALL, SKIP = "notice_batch_preview", "notice_batch_send", "notice_batch_skip"
 ACTIONS_BLOCK = "notice_batch_actions"
+PREVIEW_LIMIT = 2900  # a section holds 3,000 characters, with the code fence
 KIND_WORDS = {"backordered": "backorder", "delayed": "delay", "on_its_way": "on-its-way"}
 
 
@@ -103,6 +105,11 @@ def decided_reply(
 
 
 def preview_reply(text: str) -> Message:
-    """One rendered email, as its customer reads it (its text part)."""
-    shown = text if len(text) < 2900 else text[:2900] + "…"
+    """One rendered email (its text part) or store note, as its customer reads it: escaped for
+    mrkdwn, so a signature's `<b>` shows as typed instead of vanishing."""
+    shown = escape(text)
+    cut = len(text)
+    while len(shown) > PREVIEW_LIMIT:  # cut the text, never an escape in half
+        cut = cut * PREVIEW_LIMIT // len(shown) - 1
+        shown = escape(text[:cut]) + "…"
     return Message(shown, [section(f"```{shown}```").to_dict()])

@@ -1,5 +1,7 @@
-"""A customer note on a WooCommerce order (`POST /wp-json/wc/v3/orders/<id>/notes` with
-`customer_note: true`): WooCommerce emails it to the customer itself.
+"""A note on a WooCommerce order (`POST /wp-json/wc/v3/orders/<id>/notes`): a customer note
+(`customer_note: true`), which WooCommerce emails to the customer itself, when the store's
+customers are told by its note; else a private note (`customer_note: false`) the staff read and
+WooCommerce emails to nobody, so a customer told by our email does not get a second one.
 
 A note is not idempotent (two POSTs, two notes, two emails), so the order's customer notes are
 read first and a note whose text is already there is not written again; the POST itself is
@@ -36,15 +38,22 @@ class WooCommerceNotes:
 
     def add_customer_note(self, order_id: str, text: str) -> str:
         """The note on the order for its customer, once: `added` or `already there`."""
-        if text in self._customer_notes(order_id):
+        return self._add(order_id, text, for_customer=True)
+
+    def add_private_note(self, order_id: str, text: str) -> str:
+        """A note on the order for the staff only, once: `added` or `already there`."""
+        return self._add(order_id, text, for_customer=False)
+
+    def _add(self, order_id: str, text: str, for_customer: bool) -> str:
+        if text in self._notes(order_id, "customer" if for_customer else "internal"):
             return ALREADY
-        body = json.dumps({"note": text, "customer_note": True}).encode()
+        body = json.dumps({"note": text, "customer_note": for_customer}).encode()
         self._send(self.once, self._url(order_id), "WooCommerce (adding a note)", body)
         return ADDED
 
-    def _customer_notes(self, order_id: str) -> list[str]:
+    def _notes(self, order_id: str, kind: str) -> list[str]:
         reply = self._send(
-            self.http, self._url(order_id) + "?type=customer", "WooCommerce (order notes)"
+            self.http, self._url(order_id) + f"?type={kind}", "WooCommerce (order notes)"
         )
         notes = reply.json("WooCommerce")
         if not isinstance(notes, list):

@@ -140,9 +140,12 @@ def test_each_store_hears_once_that_its_customer_waits(database: Database) -> No
 
     [(what, order, note)] = woo.writes
     assert (what, order) == ("note", WOO_ORDER)
-    assert note.startswith("Part of your order is on its way to us from our supplier:")
-    assert "Ship Your Idea" in note and "Follow your order: http" in note
-    assert woo.notes[WOO_ORDER][0]["customer_note"] is True
+    # Our email told the customer: the staff's private note, which WooCommerce emails nobody
+    # (a customer note would be a second email to the customer).
+    assert note.startswith("Backorder Bot: customer told backordered")
+    assert "Ship Your Idea" in note
+    assert woo.notes[WOO_ORDER][0]["customer_note"] is False
+    assert len(inbox.messages) == 2  # one email per customer, ours
     assert shopify.tags == {SHOPIFY_ORDER: ["backordered"]}
     [line] = shopify.note[SHOPIFY_ORDER].splitlines()
     assert line.startswith("Backorder Bot: customer told backordered")

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from bot.config import AppConfig, parse_config
 from bot.delivery.customer_notices import (
     CUSTOMER_EMAIL,
+    ORDERED_SUBJECT,
     SUBJECTS,
     CustomerDeliveries,
     CustomerLetters,
@@ -166,7 +167,7 @@ def heard(message: EmailMessage) -> Heard:
 
 
 def _kind(subject: str) -> str:
-    for kind, pattern in SUBJECTS.items():
+    for kind, pattern in [*SUBJECTS.items(), ("backordered", ORDERED_SUBJECT)]:
         if re.fullmatch(re.escape(pattern).replace(re.escape("{order}"), ".+"), subject):
             return kind
     raise AssertionError(f"a customer email with an unknown subject: {subject!r}")

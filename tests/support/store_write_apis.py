@@ -64,9 +64,11 @@ class _WooWrites(_WooHandler):
         if not self._authorised() or self.common_fault(self.store.next_fault()):
             return None
         notes = self.store.notes.get(found[1], [])
-        return self.answer(
-            200, [n for n in notes if "type=customer" not in self.path or n["customer_note"]]
-        )
+        if "type=customer" in self.path:  # as WooCommerce: customer, internal or any
+            notes = [n for n in notes if n["customer_note"]]
+        if "type=internal" in self.path:
+            notes = [n for n in notes if not n["customer_note"]]
+        return self.answer(200, notes)
 
     def do_POST(self) -> None:
         found = NOTES.fullmatch(self.path)
