@@ -120,14 +120,17 @@ class NoticeLifecycle(StoresAndCustomers, NoticeInvariants, RuleBasedStateMachin
 
     # Time, and the catalog.
 
-    @rule(minutes=PASSING)
-    def time_passes(self, minutes: int) -> None:
+    @rule(minutes=PASSING, worker_busy=st.sampled_from([False, False, True]))
+    def time_passes(self, minutes: int, worker_busy: bool) -> None:
         """Time passes with the bot running: its customer_notices job, then the outbox worker
-        draining (the job and the worker also run alone, below)."""
-        note(f"{minutes} minutes pass; the customer_notices job runs and the outbox drains")
+        draining, or not yet (busy: what the job queued waits while orders change, and is
+        checked again when it goes); the job and the worker also run alone, below."""
+        drains = "the outbox waits" if worker_busy else "the outbox drains"
+        note(f"{minutes} minutes pass; the customer_notices job runs and {drains}")
         self.tick(minutes)
         self.desk.send_customer_notices()
-        self._drain()
+        if not worker_busy:
+            self._drain()
 
     # Supply: one rule (hypothesis enables a random subset of rules per example: few rules
     # keep the ways to a customer's inbox open in most examples).
