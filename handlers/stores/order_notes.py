@@ -34,7 +34,8 @@ def customer_note(
     """The note WooCommerce emails the customer."""
     items = _items(lines)
     if kind == "backordered":
-        said = f"Part of your order is on its way to us from our supplier: {items}. "
+        # true whether or not a PO is out yet (the note is worded from the notice alone)
+        said = f"Part of your order is waiting for our supplier: {items}. "
         said += f"We expect to ship it by {_day(about)}."
     elif kind == "delayed":
         said = f"Part of your order will be later than we promised: {items}. "

@@ -131,7 +131,7 @@ def test_without_smtp_a_woocommerce_customer_hears_once_by_customer_note_after_s
 
     [(what, order, note)] = velo.woo.writes
     assert (what, order) == ("note", WOO_ORDER)
-    assert note.startswith("Part of your order is on its way to us from our supplier:")
+    assert note.startswith("Part of your order is waiting for our supplier:")
     assert velo.woo.notes[WOO_ORDER][0]["customer_note"] is True
     assert customer_emails_queued(database) == 0
     assert NO_SMTP in gap and "woocommerce" in gap
