@@ -96,30 +96,7 @@ class ShopifyOrders:
         return read_or_refuse(webhook.read_order, rest_order(node, lines), now)
 
     def _query(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        """The query's `data`, after waiting out as many THROTTLED answers as it takes."""
-        body = json.dumps({"query": query, "variables": variables}).encode()
-        headers = {
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-            "X-Shopify-Access-Token": self.access.token,
-        }
-        endpoint = self.access.endpoint()  # a refused URL is no credentials' fault
-        for _ in range(MAX_THROTTLED):
-            try:
-                reply = self.http.send(endpoint, headers, "Shopify", body)
-            except StoreRefused as refused:
-                raise StoreRefused(
-                    f"{refused}: check SHOPIFY_ADMIN_TOKEN for {self.access.shop} "
-                    "(an Admin API token with the read_orders scope)"
-                ) from None
-            answer = reply.json("Shopify")
-            if not isinstance(answer, dict):
-                raise StoreUnavailable("Shopify answered with something that is not an object")
-            wait = throttled_for(answer)
-            if wait is None:
-                return _data(answer)
-            self.http.wait(wait)
-        raise StoreUnavailable(f"Shopify kept answering THROTTLED ({MAX_THROTTLED} tries)")
+        return graphql(self.http, self.access, query, variables, "read_orders")
 
 
 class Pages:
@@ -150,6 +127,36 @@ class Pages:
             )
         self.cursors.add(cursor)
         return cursor
+
+
+def graphql(
+    http: StoreHttp, access: ShopifyAccess, query: str, variables: dict[str, Any], scope: str
+) -> dict[str, Any]:
+    """One Admin GraphQL call: THROTTLED waited out by its cost figures, errors named; a refused
+    token names the variable and the `scope` the call needs."""
+    body = json.dumps({"query": query, "variables": variables}).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "X-Shopify-Access-Token": access.token,
+    }
+    endpoint = access.endpoint()  # a refused URL is no credentials' fault
+    for _ in range(MAX_THROTTLED):
+        try:
+            reply = http.send(endpoint, headers, "Shopify", body)
+        except StoreRefused as refused:
+            raise StoreRefused(
+                f"{refused}: check SHOPIFY_ADMIN_TOKEN for {access.shop} "
+                f"(an Admin API token with the {scope} scope)"
+            ) from None
+        answer = reply.json("Shopify")
+        if not isinstance(answer, dict):
+            raise StoreUnavailable("Shopify answered with something that is not an object")
+        wait = throttled_for(answer)
+        if wait is None:
+            return _data(answer)
+        http.wait(wait)
+    raise StoreUnavailable(f"Shopify kept answering THROTTLED ({MAX_THROTTLED} tries)")
 
 
 def throttled_for(answer: dict[str, Any]) -> float | None:

@@ -10,11 +10,10 @@ idempotent, so a retry after a timeout changes nothing. `THROTTLED` is waited ou
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from handlers.stores.http import StoreHttp, StoreRefused, StoreUnavailable
-from handlers.stores.shopify import MAX_THROTTLED, ShopifyAccess, throttled_for
+from handlers.stores.http import StoreHttp, StoreUnavailable
+from handlers.stores.shopify import ShopifyAccess, graphql
 
 TAGS_ADD = """
 mutation TagOrder($id: ID!, $tags: [String!]!) {
@@ -59,41 +58,7 @@ class ShopifyOrderMarks:
         return "added"
 
     def _query(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
-        body = json.dumps({"query": query, "variables": variables}).encode()
-        headers = {
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-            "X-Shopify-Access-Token": self.access.token,
-        }
-        endpoint = self.access.endpoint()
-        for _ in range(MAX_THROTTLED):
-            try:
-                reply = self.http.send(endpoint, headers, "Shopify", body)
-            except StoreRefused as refused:
-                raise StoreRefused(
-                    f"{refused}: check SHOPIFY_ADMIN_TOKEN for {self.access.shop} "
-                    "(an Admin API token with the write_orders scope)"
-                ) from None
-            answer = reply.json("Shopify")
-            if not isinstance(answer, dict):
-                raise StoreUnavailable("Shopify answered with something that is not an object")
-            wait = throttled_for(answer)
-            if wait is None:
-                return _data(answer)
-            self.http.wait(wait)
-        raise StoreUnavailable(f"Shopify kept answering THROTTLED ({MAX_THROTTLED} tries)")
-
-
-def _data(answer: dict[str, Any]) -> dict[str, Any]:
-    errors = answer.get("errors")
-    if errors:
-        listed = errors if isinstance(errors, list) else [errors]
-        said = "; ".join(str(e.get("message")) if isinstance(e, dict) else str(e) for e in listed)
-        raise StoreUnavailable(f"Shopify answered with errors: {said[:300]}")
-    data = answer.get("data")
-    if not isinstance(data, dict):
-        raise StoreUnavailable("Shopify answered without data")
-    return data
+        return graphql(self.http, self.access, query, variables, "write_orders")
 
 
 def _refused_by(data: dict[str, Any], mutation: str) -> None:
