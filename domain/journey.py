@@ -128,5 +128,5 @@ def waiting_etas(
         if buffer.open_status == "held" and buffer.hold_until is not None:
             release = max(buffer.hold_until, now)
         pos = uow.eta.on_order(line.product_id, now + timedelta(days=lead.p50_days))
-        etas[line.line_ref] = expected_date(line.ahead, line.waiting, pos, release, lead)
+        etas[line.line_ref] = expected_date(line.ahead, line.waiting, pos, release, lead, now=now)
     return etas

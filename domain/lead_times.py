@@ -46,20 +46,28 @@ class Coverage:
     expected_at: datetime
 
 
+OVERDUE = timedelta(days=1)  # a PO past its date is expected no sooner than a day from now
+
+
 def expected_date(
     ahead: int,
     waiting: int,
     pos: list[tuple[str, datetime, int]],
     next_release: datetime,
     lead: LeadTimes,
+    *,
+    now: datetime,
 ) -> Coverage:
     """First in, first out: the line is covered by the PO whose outstanding units, added in
-    order of expected arrival, first reach the units waiting ahead of it plus its own."""
+    order of expected arrival, first reach the units waiting ahead of it plus its own. A PO
+    past its expected date with goods still to come is late: it is expected a day from now at
+    the soonest (never a date already gone), so a late supplier moves the date, and the promise
+    it breaks is seen."""
     needed, covered = ahead + waiting, 0
     for number, expected_at, outstanding in sorted(pos, key=lambda po: po[1]):
         covered += outstanding
         if covered >= needed:
-            return Coverage(number, expected_at)
+            return Coverage(number, max(expected_at, now + OVERDUE))
     return Coverage(None, next_release + timedelta(days=lead.p50_days))
 
 
@@ -83,7 +91,9 @@ def order_etas(
                 )
                 release = next_release(buffer, now, next_deadline)
                 pos = uow.eta.on_order(line.product_id, now + timedelta(days=lead.p50_days))
-                etas[line.line_ref] = expected_date(line.ahead, line.waiting, pos, release, lead)
+                etas[line.line_ref] = expected_date(
+                    line.ahead, line.waiting, pos, release, lead, now=now
+                )
         return etas
 
 
@@ -155,6 +165,7 @@ def eta_report(
                 pos.get(line.product_id, []),
                 release,
                 leads[line.supplier_id],
+                now=now,
             ).expected_at
             if line.first_expected_at is None:
                 firsts.append((line.line_id, eta))

@@ -38,7 +38,7 @@ def progress(
             lead = lead_times.supplier_lead_times(uow, line.supplier_id, days)
             release = lead_times.next_release(buffer, now, deadline_at)
             pos = uow.eta.on_order(line.product_id, now + timedelta(days=lead.p50_days))
-            eta = lead_times.expected_date(line.ahead, line.waiting, pos, release, lead)
+            eta = lead_times.expected_date(line.ahead, line.waiting, pos, release, lead, now=now)
             if eta.po_number is None:
                 releases.append(release)
     if not releases:

@@ -162,6 +162,7 @@ class CustomerNoticesDesk(DeskBase):
                     pos.get(line.product_id, []),
                     release,
                     leads[line.supplier_id],
+                    now=now,
                 )
                 local = eta.expected_at.astimezone(self.zone).date()
                 found[line.line_id] = (local, eta.po_number is not None)
