@@ -41,6 +41,10 @@ PERMANENT = frozenset(
 # messages wait; elsewhere (an export asked in a DM, say) they are set aside.
 CHANNEL_ERRORS = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
 MAX_BACKOFF_S = 300
+# The longest a 429 pauses a channel, whatever its Retry-After says (10**12 would overflow the
+# date arithmetic and stall the worker): past it the channel is simply tried, and asked, again.
+MAX_RATE_LIMIT_WAIT_S = 15 * 60
+RATE_LIMIT_DEFAULT_S = 30
 
 
 class RetryQuietly(Exception):
@@ -50,6 +54,19 @@ class RetryQuietly(Exception):
 def backoff(attempts: int, base_s: float = 1.0) -> float:
     """Seconds before the next try: doubling from `base_s`, capped at 5 minutes, with jitter."""
     return min(base_s * 2.0**attempts, MAX_BACKOFF_S) * random.uniform(0.8, 1.2)
+
+
+def rate_limit_wait(headers: Any) -> float:
+    """Seconds Slack's `Retry-After` asks for, clamped to 0..MAX_RATE_LIMIT_WAIT_S; 30 when
+    missing or not a number."""
+    raw = headers.get("Retry-After", headers.get("retry-after")) if headers else None
+    try:
+        wait = float(raw)
+    except (TypeError, ValueError):
+        return RATE_LIMIT_DEFAULT_S
+    if wait != wait:  # NaN
+        return RATE_LIMIT_DEFAULT_S
+    return min(max(wait, 0.0), MAX_RATE_LIMIT_WAIT_S)
 
 
 class OutboxWorker:
@@ -158,8 +175,8 @@ class OutboxWorker:
     def _slack_refused(self, message: QueuedMessage, error: SlackApiError) -> None:
         response = error.response
         if response.status_code == 429:
-            wait = int(response.headers.get("Retry-After", response.headers.get("retry-after", 30)))
-            log.warning("Slack rate-limited %s: waiting %s s", message.channel, wait)
+            wait = rate_limit_wait(response.headers)
+            log.warning("Slack rate-limited %s: waiting %.0f s", message.channel, wait)
             self.store.pause_channel(message.channel, self.clock() + timedelta(seconds=wait))
             self.store.release(message)
             return
