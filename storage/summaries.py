@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import Row, delete, select, tuple_
 
 from domain.model import LineIssue
 from domain.views import BackorderSummary, NewBackorder, UnplacedLine
+from storage.chunks import chunks
 from storage.models import OrderLineRow, OrderRow, ProductRow, SummaryQueueRow, SupplierRow
 from storage.tx import SqlTx
 
@@ -39,25 +41,32 @@ class SqlSummaryQueue:
         if not taken:
             return BackorderSummary((), ())
         units = {(order_id, ref): n for order_id, ref, n in taken}
-        rows = self.tx.conn.execute(
-            select(
-                OrderLineRow.order_id,
-                OrderLineRow.line_ref,
-                OrderRow.number,
-                OrderLineRow.sku,
-                OrderLineRow.name,
-                OrderLineRow.issue,
-                OrderLineRow.placed_at,
-                OrderLineRow.position,
-                SupplierRow.name.label("supplier"),
-            )
-            .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
-            .outerjoin(ProductRow, ProductRow.id == OrderLineRow.product_id)
-            .outerjoin(SupplierRow, SupplierRow.id == ProductRow.supplier_id)
-            .where(tuple_(OrderLineRow.order_id, OrderLineRow.line_ref).in_(list(units)))
-            .order_by(OrderLineRow.placed_at, OrderLineRow.id)
-        ).all()
+        rows = [row for pairs in chunks(list(units)) for row in self._lines(pairs)]
+        rows.sort(key=lambda row: (row.placed_at, row.line_id))
         return _summary(rows, units)
+
+    def _lines(self, pairs: Sequence[tuple[int, str]]) -> list[Row[Any]]:
+        """The queued lines named by `pairs` (order id, line ref), one chunk of the queue."""
+        return list(
+            self.tx.conn.execute(
+                select(
+                    OrderLineRow.id.label("line_id"),
+                    OrderLineRow.order_id,
+                    OrderLineRow.line_ref,
+                    OrderRow.number,
+                    OrderLineRow.sku,
+                    OrderLineRow.name,
+                    OrderLineRow.issue,
+                    OrderLineRow.placed_at,
+                    OrderLineRow.position,
+                    SupplierRow.name.label("supplier"),
+                )
+                .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
+                .outerjoin(ProductRow, ProductRow.id == OrderLineRow.product_id)
+                .outerjoin(SupplierRow, SupplierRow.id == ProductRow.supplier_id)
+                .where(tuple_(OrderLineRow.order_id, OrderLineRow.line_ref).in_(pairs))
+            )
+        )
 
 
 def _summary(rows: list, units: dict[tuple[int, str], int]) -> BackorderSummary:  # type: ignore[type-arg]
