@@ -8,8 +8,11 @@ recipient, raised as `EmailRejected` so the message is set aside.
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
+import socket
 import ssl
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -23,6 +26,9 @@ from domain.wording import plural
 
 XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 DEFAULT_PORTS = {"smtp": 25, "smtps": 465}
+# A whole send (connect, EHLO, STARTTLS, AUTH, DATA) ends within this many seconds: a server
+# that answers a byte at a time never trips the per-read timeout, and would hold the mail lane.
+SEND_DEADLINE_S = 60.0
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 
@@ -128,9 +134,12 @@ def po_letter(po: PurchaseOrderView, to: str, workbook: tuple[str, bytes]) -> Le
 class EmailDelivery:
     """Sends one letter with its attachment; returns the Message-ID."""
 
-    def __init__(self, settings: SmtpSettings, timeout_s: float = 15) -> None:
+    def __init__(
+        self, settings: SmtpSettings, timeout_s: float = 15, deadline_s: float = SEND_DEADLINE_S
+    ) -> None:
         self.settings = settings
         self.timeout_s = timeout_s
+        self.deadline_s = deadline_s
 
     def __call__(self, letter: Letter) -> dict[str, Any]:
         message = self.message(letter)
@@ -165,21 +174,60 @@ class EmailDelivery:
         self._send(message)
 
     def _send(self, message: EmailMessage) -> None:
-        with self._connect() as smtp:
+        smtp = self._client()
+        watchdog = _Watchdog(smtp, self.deadline_s)
+        try:
+            smtp.connect(self.settings.host, self.settings.port)
             if self.settings.starttls:
                 smtp.starttls(context=ssl.create_default_context())
             if self.settings.username is not None:
                 smtp.login(self.settings.username, self.settings.password or "")
             smtp.send_message(message)
+        except (OSError, smtplib.SMTPException) as error:
+            smtp.close()
+            if watchdog.fired.is_set():
+                raise TimeoutError(
+                    f"the mail server took more than {self.deadline_s:g} s to take the message"
+                ) from error
+            raise
+        finally:
+            watchdog.cancel()
+        _quit(smtp)  # the message is taken: a failed goodbye changes nothing
 
-    def _connect(self) -> smtplib.SMTP:
-        settings = self.settings
-        if settings.implicit_tls:
+    def _client(self) -> smtplib.SMTP:
+        """An SMTP client not yet connected, so the deadline also covers the greeting."""
+        if self.settings.implicit_tls:
             context = ssl.create_default_context()
-            return smtplib.SMTP_SSL(
-                settings.host, settings.port, timeout=self.timeout_s, context=context
-            )
-        return smtplib.SMTP(settings.host, settings.port, timeout=self.timeout_s)
+            return smtplib.SMTP_SSL(timeout=self.timeout_s, context=context)
+        return smtplib.SMTP(timeout=self.timeout_s)
+
+
+class _Watchdog:
+    """Cuts the connection when the deadline passes, whatever step the send is waiting on."""
+
+    def __init__(self, smtp: smtplib.SMTP, deadline_s: float) -> None:
+        self.smtp = smtp
+        self.fired = threading.Event()
+        self._timer = threading.Timer(deadline_s, self._cut)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _cut(self) -> None:
+        self.fired.set()
+        sock = self.smtp.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):  # already closed: nothing to cut
+                sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked read; close() would not
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException):
+        smtp.close()
 
 
 def _permanent(error: smtplib.SMTPRecipientsRefused) -> bool:
