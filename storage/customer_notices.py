@@ -12,6 +12,7 @@ from sqlalchemy import func, insert, or_, select, update
 
 from domain.customer_notices import LineFacts, NoticeIntent, NoticeKind, OrderFacts, PastNotice
 from domain.customer_story import AUTO
+from storage.chunks import chunks, rows_where_in
 from storage.models import CustomerNoticeRow, NoticeBatchRow, OrderLineRow, OrderRow
 from storage.outbox import dialect_insert
 from storage.tx import SqlTx
@@ -91,7 +92,8 @@ class SqlCustomerNotices:
         """These orders as the notices see them now (lines without expected dates)."""
         if not order_ids:
             return {}
-        return {order.order_id: order for order in self._facts(OrderRow.id.in_(order_ids))}
+        facts = (fact for ids in chunks(order_ids) for fact in self._facts(OrderRow.id.in_(ids)))
+        return {order.order_id: order for order in facts}
 
     def _facts(self, *where: Any) -> list[OrderFacts]:
         orders = self.tx.conn.execute(select(OrderRow).where(*where)).all()
@@ -113,10 +115,8 @@ class SqlCustomerNotices:
         found: dict[int, list[LineFacts]] = {}
         if not order_ids:
             return found
-        stmt = select(OrderLineRow).where(
-            OrderLineRow.order_id.in_(order_ids), OrderLineRow.backordered_qty > 0
-        )
-        for line in self.tx.conn.execute(stmt):
+        stmt = select(OrderLineRow).where(OrderLineRow.backordered_qty > 0)
+        for line in rows_where_in(self.tx.conn, stmt, OrderLineRow.order_id, order_ids):
             promised = line.promised_by.date() if line.promised_by else None
             facts = LineFacts(
                 line.id,
@@ -134,8 +134,8 @@ class SqlCustomerNotices:
         found: dict[int, list[PastNotice]] = {}
         if not order_ids:
             return found
-        stmt = select(CustomerNoticeRow).where(CustomerNoticeRow.order_id.in_(order_ids))
-        for row in self.tx.conn.execute(stmt):
+        stmt = select(CustomerNoticeRow)
+        for row in rows_where_in(self.tx.conn, stmt, CustomerNoticeRow.order_id, order_ids):
             ids = frozenset(int(i) for i in row.lines_key.split(",") if i)
             told = row.status in HEARD
             notice = PastNotice(NoticeKind(row.kind), ids, row.about_date, told)
@@ -160,11 +160,12 @@ class SqlCustomerNotices:
             .values(kind=kind, status=OPEN, version=1, created_at=now)
             .returning(NoticeBatchRow.id)
         ).scalar_one()
-        self.tx.conn.execute(
-            update(CustomerNoticeRow)
-            .where(CustomerNoticeRow.id.in_(notice_ids))
-            .values(batch_id=batch_id)
-        )
+        for ids in chunks(notice_ids):
+            self.tx.conn.execute(
+                update(CustomerNoticeRow)
+                .where(CustomerNoticeRow.id.in_(ids))
+                .values(batch_id=batch_id)
+            )
         return batch_id
 
     def decide(

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import select, text, update
 
 from domain.customer_notices import NoticeKind
+from storage.chunks import chunks
 from storage.customer_notices import OPEN
 from storage.models import CustomerNoticeRow, NoticeBatchRow
 from storage.tx import SqlTx
@@ -62,11 +63,12 @@ class SqlNoticeBatches:
 
     def join(self, batch: OpenBatch, notice_ids: list[int]) -> int:
         """Add notices to an open batch; its new version (the message is updated to it)."""
-        self.tx.conn.execute(
-            update(CustomerNoticeRow)
-            .where(CustomerNoticeRow.id.in_(notice_ids))
-            .values(batch_id=batch.batch_id)
-        )
+        for ids in chunks(notice_ids):
+            self.tx.conn.execute(
+                update(CustomerNoticeRow)
+                .where(CustomerNoticeRow.id.in_(ids))
+                .values(batch_id=batch.batch_id)
+            )
         version = batch.version + 1
         self.tx.conn.execute(
             update(NoticeBatchRow)

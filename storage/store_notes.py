@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from storage.chunks import chunks
 from storage.models import CustomerNoticeRow, OrderRow
 from storage.tx import SqlTx
 
@@ -40,17 +41,19 @@ def noticed_orders(tx: SqlTx, notice_ids: list[int]) -> dict[int, NoticedOrder]:
     """`noticed_order` for many notices, in one statement."""
     if not notice_ids:
         return {}
-    rows = tx.conn.execute(
-        select(
-            CustomerNoticeRow.id,
-            OrderRow.source,
-            OrderRow.external_id,
-            CustomerNoticeRow.kind,
-            CustomerNoticeRow.about_date,
-        )
-        .join(OrderRow, OrderRow.id == CustomerNoticeRow.order_id)
-        .where(CustomerNoticeRow.id.in_(notice_ids))
+    columns = (
+        CustomerNoticeRow.id,
+        OrderRow.source,
+        OrderRow.external_id,
+        CustomerNoticeRow.kind,
+        CustomerNoticeRow.about_date,
     )
+    joined = select(*columns).join(OrderRow, OrderRow.id == CustomerNoticeRow.order_id)
+    rows = [
+        row
+        for ids in chunks(notice_ids)
+        for row in tx.conn.execute(joined.where(CustomerNoticeRow.id.in_(ids)))
+    ]
     return {
         row.id: NoticedOrder(str(row.source), str(row.external_id), str(row.kind), row.about_date)
         for row in rows
@@ -61,5 +64,9 @@ def order_sources(tx: SqlTx, order_ids: list[int]) -> dict[int, str]:
     """Which store each order came from."""
     if not order_ids:
         return {}
-    rows = tx.conn.execute(select(OrderRow.id, OrderRow.source).where(OrderRow.id.in_(order_ids)))
-    return {row.id: str(row.source) for row in rows}
+    stmt = select(OrderRow.id, OrderRow.source)
+    return {
+        row.id: str(row.source)
+        for ids in chunks(order_ids)
+        for row in tx.conn.execute(stmt.where(OrderRow.id.in_(ids)))
+    }
