@@ -12,7 +12,6 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
 from slack_sdk import WebClient
-from sqlalchemy import text
 
 from bot import jobs
 from bot.config import AppConfig
@@ -26,6 +25,7 @@ from bot.delivery.outbox_worker import OutboxWorker
 from bot.delivery.slack_delivery import SlackDelivery
 from bot.delivery.store_writes import StoreWrites, with_store_writes
 from bot.facade import Backorders, Clock, utc_now
+from bot.health import health
 from bot.journey_tokens import SECRET_NAME, JourneyLinks, new_secret
 from bot.metrics import Metrics
 from bot.scheduling.scheduler import build_scheduler
@@ -75,28 +75,8 @@ class Bot:
     journey: JourneyLinks = field(init=False)  # journey_url(order_id) for customers' emails
 
     def health(self) -> tuple[bool, dict[str, Any]]:
-        """Serving (HTTP 200) while the database answers; "degraded" says Slack needs a hand."""
-        try:
-            with self.database.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            pending, oldest = self.outbox.backlog()
-        except Exception as error:  # any failure means "not healthy", and says why
-            return False, {"ok": False, "database": f"unreachable: {type(error).__name__}"}
-        running = self.scheduler is not None and self.scheduler.running
-        check = self.slack_check
-        stores = self.store_writes.health() if self.store_writes is not None else {}
-        degraded = (check is not None and check.degraded) or bool(stores)
-        return True, {
-            "ok": True,
-            "status": "degraded" if degraded else "ok",
-            "database": "ok",
-            "scheduler": "running" if running else "stopped",
-            "outbox_pending": pending,
-            "outbox_oldest": oldest.isoformat() if oldest else None,
-            **(check.health() if check is not None else {}),
-            **stores,
-            **self.backorders.customer_reach().health(),  # customers nobody can tell
-        }
+        """What `GET /healthz` answers (bot/health.py)."""
+        return health(self)
 
     @property
     def workers(self) -> list[OutboxWorker]:

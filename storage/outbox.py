@@ -247,6 +247,17 @@ class OutboxStore:
             count, oldest = conn.execute(stmt).one()
         return int(count), oldest
 
+    def oldest_pending(self, lanes: dict[str, Channels]) -> dict[str, datetime | None]:
+        """Per lane (a name and its channels), when its oldest waiting message was queued."""
+        oldest: dict[str, datetime | None] = {}
+        with self.database.reader.connect() as conn:
+            for lane, served in lanes.items():
+                stmt = select(func.min(outbox.c.created_at)).where(
+                    outbox.c.status == "pending", _served(served, outbox.c.channel)
+                )
+                oldest[lane] = conn.execute(stmt).scalar_one()
+        return oldest
+
     def _update(self, message_id: int, **values: Any) -> None:
         """Change a message still pending: one settled with what it caused stays settled."""
         stmt = update(outbox).where(outbox.c.id == message_id, outbox.c.status == "pending")
