@@ -87,8 +87,8 @@ def test_a_number_two_stores_share_asks_for_the_store_and_takes_it(
     headers = fixture_headers("woocommerce", "order_created.wc-v3.json")
     headers["X-WC-Webhook-Signature"] = base64_signature(body)
     assert request(f"{slack_bot.url}/webhooks/woocommerce", body, headers).status == 200
-    shared = ask(slack_bot, local_slack, "order 1166", "shared")
-    assert shared["text"] == "Order 1166 is in two stores: say shopify:1166 or woocommerce:1166."
+    ambiguous = ask(slack_bot, local_slack, "order 1166", "ambiguous")
+    assert ambiguous["text"] == "Order 1166 is in two stores: say shopify:1166 or woocommerce:1166."
     named = ask(slack_bot, local_slack, "order shopify:1166", "named")
     assert named["text"].startswith("Order #1166X01: 2 units still waiting")
 
