@@ -209,8 +209,9 @@ class _WooHandler(_Handler):
 
 
 @contextmanager
-def _serving(handler: type[_Handler]) -> Iterator[FakeStore]:
-    store = FakeStore()
+def serving(handler: type[_Handler], store: FakeStore | None = None) -> Iterator[FakeStore]:
+    """`handler` on a loopback port, answering from `store` (a new FakeStore by default)."""
+    store = store or FakeStore()
     bound = type(handler.__name__, (handler,), {"store": store})
     server = ThreadingHTTPServer(("127.0.0.1", 0), bound)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -224,11 +225,11 @@ def _serving(handler: type[_Handler]) -> Iterator[FakeStore]:
 
 
 def fake_shopify() -> Any:
-    return _serving(_ShopifyHandler)
+    return serving(_ShopifyHandler)
 
 
 def fake_woocommerce() -> Any:
-    return _serving(_WooHandler)
+    return serving(_WooHandler)
 
 
 def shopify_env(store: FakeStore, token: str = SHOPIFY_TOKEN) -> dict[str, str]:

@@ -9,10 +9,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import ThreadingHTTPServer
 from typing import Any
 
 from tests.support.store_apis import (
@@ -20,10 +16,10 @@ from tests.support.store_apis import (
     WOO_KEY,
     WOO_SECRET,
     FakeStore,
-    _Handler,
     _ShopifyHandler,
     _throttled,
     _WooHandler,
+    serving,
 )
 
 NOTES = re.compile(r"/wp-json/wc/v3/orders/(\d+)/notes")
@@ -136,24 +132,9 @@ class _ShopifyWrites(_ShopifyHandler):
         return {"order": {"note": self.store.note.get(order)} if known else None}
 
 
-@contextmanager
-def _serving(handler: type[_Handler]) -> Iterator[WritableStore]:
-    store = WritableStore()
-    bound = type(handler.__name__, (handler,), {"store": store})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), bound)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    store.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        yield store
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 def writable_shopify() -> Any:
-    return _serving(_ShopifyWrites)
+    return serving(_ShopifyWrites, WritableStore())
 
 
 def writable_woocommerce() -> Any:
-    return _serving(_WooWrites)
+    return serving(_WooWrites, WritableStore())
