@@ -28,6 +28,7 @@ from bot.facade import Backorders, Clock, utc_now
 from bot.health import health
 from bot.journey_tokens import SECRET_NAME, JourneyLinks, new_secret
 from bot.metrics import Metrics
+from bot.scheduling.leader import AdvisoryLock, SchedulerLead
 from bot.scheduling.scheduler import build_scheduler
 from bot.scheduling.scheduler import start as start_scheduler
 from bot.settings import Settings
@@ -67,7 +68,7 @@ class Bot:
     slack: App | None = None
     worker: OutboxWorker | None = None  # the outbox's Slack channels
     mail_worker: OutboxWorker | None = None  # its emails and store notes, on a thread of their own
-    scheduler: BackgroundScheduler | None = None
+    lead: SchedulerLead | None = None  # runs the scheduler while this replica leads
     slack_check: SlackCheck | None = None
     store_writes: StoreWrites | None = None  # write-back to the stores, through the outbox
     deliveries: Deliveries | None = None  # Slack and suppliers' emails, with what is recorded
@@ -77,6 +78,11 @@ class Bot:
     def health(self) -> tuple[bool, dict[str, Any]]:
         """What `GET /healthz` answers (bot/health.py)."""
         return health(self)
+
+    @property
+    def scheduler(self) -> BackgroundScheduler | None:
+        """The scheduler, while this replica runs it (bot/scheduling/leader.py)."""
+        return self.lead.scheduler if self.lead is not None else None  # type: ignore[return-value]
 
     @property
     def workers(self) -> list[OutboxWorker]:
@@ -89,15 +95,15 @@ class Bot:
             self.slack_check.start()
         for worker in self.workers:
             worker.start()
-        if self.scheduler is not None:
+        if self.lead is not None:
             jobs.install(self.backorders)
-            start_scheduler(self.scheduler, self.config)
+            self.lead.start()
 
     def stop_background(self) -> None:
         if self.slack_check is not None:
             self.slack_check.stop()
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        if self.lead is not None:
+            self.lead.stop()
         for worker in self.workers:
             worker.stop()
 
@@ -147,7 +153,9 @@ def build_bot(
         bot.slack_check = SlackCheck(bot.slack.client, config.slack.channel)
         backorders.channel_id = lambda: bot.slack_check.channel_id if bot.slack_check else None
         bot.worker, bot.mail_worker = _outbox_workers(bot, settings, clock, outbox_pace_s)
-    bot.scheduler = build_scheduler(database, config)
+    bot.lead = SchedulerLead(
+        AdvisoryLock.on(database), lambda: _scheduler(database, config), settings.scheduler_retry_s
+    )
     bot.journey = journey_links(settings, config, database, clock)
     # Every link the desk words (Preview, the worker's emails) is the signed one, console or not.
     backorders.journey_url = bot.journey.journey_url  # type: ignore[method-assign]
@@ -161,6 +169,13 @@ def build_bot(
         prefix_routes={"/o/": door, "/feeds/": door},
     )
     return bot
+
+
+def _scheduler(database: Database, config: AppConfig) -> BackgroundScheduler:
+    """A new scheduler on the job store, started (a stopped one cannot start again)."""
+    scheduler = build_scheduler(database, config)
+    start_scheduler(scheduler, config)
+    return scheduler
 
 
 def journey_links(

@@ -53,6 +53,7 @@ def health(bot: Bot) -> tuple[bool, dict[str, Any]]:
         "status": "degraded" if degraded else "ok",
         "database": "ok",
         "scheduler": "running" if running else "stopped",
+        "scheduler_role": bot.lead.role if bot.lead is not None else "off",  # leader, standby
         "outbox_pending": pending,
         "outbox_oldest": oldest.isoformat() if oldest else None,
         "outbox_waiting_s": waiting,

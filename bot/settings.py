@@ -28,6 +28,7 @@ class Settings:
     shopify: ShopifyAccess | None = None  # set: reconciliation reads Shopify's orders
     woocommerce: WooCommerceAccess | None = None  # set: and WooCommerce's
     journey_secret: str | None = None  # signs customers' links; unset: one stored in the DB
+    scheduler_retry_s: float = 10.0  # a standby replica tries to lead the scheduler this often
 
 
 def _get(env: Mapping[str, str], name: str) -> str | None:
@@ -60,7 +61,22 @@ def settings_from_env(env: Mapping[str, str] | None = None) -> Settings:
         shopify=_shopify(env),
         woocommerce=_woocommerce(env),
         journey_secret=_get(env, "JOURNEY_SECRET"),
+        scheduler_retry_s=_scheduler_retry(env),
     )
+
+
+def _scheduler_retry(env: Mapping[str, str]) -> float:
+    """`SCHEDULER_STANDBY_RETRY_S`: seconds between a standby's tries to lead the scheduler
+    (and the leader's checks of its lock); up to 30, so a dead leader is replaced within a
+    minute."""
+    text = _get(env, "SCHEDULER_STANDBY_RETRY_S") or "10"
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0.1 <= seconds <= 30:
+        raise ConfigError(f"SCHEDULER_STANDBY_RETRY_S must be seconds from 0.1 to 30, not {text!r}")
+    return seconds
 
 
 def _together(env: Mapping[str, str], names: tuple[str, ...]) -> list[str] | None:
