@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from bot.scheduling.scheduler import stop as stop_scheduler
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,8 @@ Role = Literal["leader", "standby", "off"]
 class RunningScheduler(Protocol):
     @property
     def running(self) -> bool: ...
+
+    def remove_jobstore(self, alias: str, shutdown: bool = True) -> None: ...
 
     def shutdown(self, wait: bool = True) -> None: ...
 
@@ -217,8 +220,8 @@ class SchedulerLead:
 
     def _step_down(self) -> None:
         scheduler, self.scheduler = self.scheduler, None
-        if scheduler is not None and scheduler.running:
-            scheduler.shutdown(wait=False)
+        if scheduler is not None:
+            stop_scheduler(scheduler)
         if self._lock is not None:
             self._lock.release()
 

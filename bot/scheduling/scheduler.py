@@ -5,6 +5,7 @@ job's effect is keyed per period in the database, so two runs, or two processes,
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -96,6 +97,17 @@ def start(scheduler: BackgroundScheduler, config: AppConfig) -> None:
     scheduler.start(paused=True)
     install_jobs(scheduler, config, datetime.now(UTC))
     scheduler.resume()
+
+
+def stop(scheduler: BaseScheduler) -> None:
+    """Stop at once (a running job finishes on its own) with every stored run left for whoever
+    runs the scheduler next. APScheduler's shutdown wakes its loop once more, after its workers
+    have stopped, and that pass would take a run due at that instant and fail to start it; so
+    the job store is let go first (kept open: it is the bot's own database engine)."""
+    with contextlib.suppress(KeyError):
+        scheduler.remove_jobstore("default", shutdown=False)
+    if scheduler.running:
+        scheduler.shutdown(wait=False)
 
 
 def install_jobs(scheduler: BaseScheduler, config: AppConfig, now: datetime) -> None:

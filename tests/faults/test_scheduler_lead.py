@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from bot.config import ConfigError
 from bot.scheduling.leader import LOCK_CLASS, AdvisoryLock, SchedulerLead
+from bot.settings import settings_from_env
 from storage.db import Database, connect
 from tests.support.databases import postgres_schema_url, require_postgres
 
@@ -20,6 +22,9 @@ class FakeScheduler:
     def __init__(self, started: list[FakeScheduler]) -> None:
         self.running = True
         started.append(self)
+
+    def remove_jobstore(self, alias: str, shutdown: bool = True) -> None:
+        pass
 
     def shutdown(self, wait: bool = True) -> None:
         self.running = False
@@ -145,3 +150,12 @@ def test_on_sqlite_the_one_process_runs_the_scheduler(tmp_path: Path) -> None:
     lead.stop()
     assert (lead.role, started[0].running) == ("off", False)
     database.dispose()
+
+
+@pytest.mark.parametrize("value", ["0", "60", "soon"])
+def test_a_standby_retry_that_could_miss_the_minute_is_refused_naming_the_variable(
+    value: str,
+) -> None:
+    with pytest.raises(ConfigError, match=f"SCHEDULER_STANDBY_RETRY_S .* not '{value}'"):
+        settings_from_env({"SCHEDULER_STANDBY_RETRY_S": value})
+    assert settings_from_env({"SCHEDULER_STANDBY_RETRY_S": "1"}).scheduler_retry_s == 1
