@@ -16,6 +16,7 @@ from bot.config import ConfigError, load_config, parse_duration
 from bot.console.session import run_console
 from bot.jobs import JOBS, install
 from bot.reconciling import NO_STORES, reconcile, stores_from
+from bot.scheduling.leader import who_leads
 from bot.scheduling.scheduler import describe, job_specs, stored_runs
 from bot.settings import settings_from_env
 from bot.web.server import HttpServer
@@ -152,6 +153,9 @@ def jobs_list(_args: argparse.Namespace) -> int:
     print(f"Scheduled jobs ({config.timezone.key}):")
     for line in describe(job_specs(config), stored_runs(database), datetime.now(UTC)):
         print(f"  {line}")
+    leader = who_leads(database)
+    if leader is not None:
+        print(f"Scheduler run by: {leader}")
     return 0
 
 

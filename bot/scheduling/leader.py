@@ -231,3 +231,27 @@ class SchedulerLead:
                 self.tick()
             except Exception:  # the watch must outlive any one failure
                 log.exception("scheduler lead check failed")
+
+
+LEADER = text(
+    "SELECT a.application_name, a.client_addr, a.backend_start FROM pg_locks l"
+    " JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted"
+    " AND l.objsubid = 2 AND l.classid = CAST(CAST(:c AS int4) AS oid)"
+    " AND l.objid = CAST(CAST(:o AS int4) AS oid) AND l.database ="
+    " (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+
+
+def who_leads(database: Database) -> str | None:
+    """`jobs list`: which replica runs the scheduler (host:pid, since when); None on SQLite."""
+    if database.is_sqlite:
+        return None
+    with database.engine.connect() as conn:
+        schema = conn.execute(text("SELECT coalesce(current_schema(), '')")).scalar()
+        row = conn.execute(LEADER, {"c": LOCK_CLASS, "o": lock_object(str(schema))}).first()
+    if row is None:
+        return "no replica runs it now (a standby takes over within its retry interval)"
+    name, address, since = row
+    where = f" from {address}" if address else ""
+    replica = name.removeprefix(APPLICATION_NAME).strip()
+    return f"{replica}{where}, leading since {since:%Y-%m-%d %H:%M:%S %Z}"

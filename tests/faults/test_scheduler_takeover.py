@@ -24,6 +24,7 @@ from bot.scheduling.scheduler import stop as stop_scheduler
 from domain.model import Catalog, Product, Supplier
 from storage.db import Database, connect
 from storage.migrate import upgrade
+from tests.e2e.test_cli import bot_command
 from tests.e2e.test_po_replicas import start_replica
 from tests.support.builders import delivery, order
 from tests.support.databases import postgres_schema_url, require_postgres
@@ -106,6 +107,7 @@ def test_when_the_scheduler_leader_is_killed_the_other_replica_takes_over_and_ru
             deadline_comes_due(one_database, config)
             took_over = wait_until(lambda: health(second_url)["scheduler_role"] == "leader")
             after = health(second_url)
+            listed = bot_command("jobs", "list", env=env)
             wait_until(lambda: bool(desk.open_pos()))
         finally:
             stop(replicas)
@@ -114,6 +116,8 @@ def test_when_the_scheduler_leader_is_killed_the_other_replica_takes_over_and_ru
         ("standby", "stopped"),
     ]
     assert took_over and (after["scheduler_role"], after["scheduler"]) == ("leader", "running")
+    [leader] = [line for line in listed.stdout.splitlines() if "Scheduler run by:" in line]
+    assert f":{second.pid} " in leader  # the replica's host:pid, as pg_stat_activity has it
     [po] = desk.open_pos()
     assert (po.supplier, po.trigger) == ("Acme", "deadline")
     assert stored_runs(one_database)["deadline"] > datetime.now(UTC)  # next Friday, not again
