@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from bot.delivery.email_delivery import EmailMaybeTaken
 from bot.delivery.notices import Notices
 from bot.delivery.outbox_worker import RetryQuietly
 from bot.delivery.rendered import Letter, Rendered
@@ -143,6 +144,8 @@ class Deliveries:
         self.records.handing_over(message)
         try:
             result = send(letter)
+        except EmailMaybeTaken:
+            raise  # the mark stays: the next try asks a person rather than email it twice
         except BaseException:
             self.records.not_taken(message)  # refused or no answer before DATA: a retry may send
             raise

@@ -20,6 +20,7 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
+from bot.delivery.outbox_worker import RetryQuietly
 from bot.delivery.rendered import Letter
 from domain.purchasing import PurchaseOrderView
 from domain.wording import plural
@@ -34,6 +35,13 @@ _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
 
 class EmailRejected(Exception):
     """The server refused the recipient for good (5xx): sending again cannot help."""
+
+
+class EmailMaybeTaken(RetryQuietly):
+    """The whole message went, to its final dot, and the server's answer never came (the
+    connection closed, or timed out, or the deadline cut it): the server may have taken it.
+    The mark made before sending stays, so the next try asks a person instead of emailing the
+    supplier twice (docs/operations.md, "At most once for a supplier's email")."""
 
 
 @dataclass(frozen=True)
@@ -185,10 +193,12 @@ class EmailDelivery:
             smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as error:
             smtp.close()
+            late = f"the mail server took more than {self.deadline_s:g} s to take the message"
+            if _maybe_taken(smtp, error):
+                why = late if watchdog.fired.is_set() else f"{type(error).__name__}: {error}"
+                raise EmailMaybeTaken(f"the message went whole, then no answer ({why})") from error
             if watchdog.fired.is_set():
-                raise TimeoutError(
-                    f"the mail server took more than {self.deadline_s:g} s to take the message"
-                ) from error
+                raise TimeoutError(late) from error
             raise
         finally:
             watchdog.cancel()
@@ -198,8 +208,39 @@ class EmailDelivery:
         """An SMTP client not yet connected, so the deadline also covers the greeting."""
         if self.settings.implicit_tls:
             context = ssl.create_default_context()
-            return smtplib.SMTP_SSL(timeout=self.timeout_s, context=context)
-        return smtplib.SMTP(timeout=self.timeout_s)
+            return _SmtpSsl(timeout=self.timeout_s, context=context)
+        return _Smtp(timeout=self.timeout_s)
+
+
+class _NotesTheDot:
+    """An SMTP client that notes when the whole message, to its final dot, has gone."""
+
+    message_sent = False
+
+    def send(self, s: str | bytes) -> None:
+        super().send(s)  # type: ignore[misc]
+        if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):  # DATA's content (smtplib)
+            self.message_sent = True
+
+
+class _Smtp(_NotesTheDot, smtplib.SMTP):
+    pass
+
+
+class _SmtpSsl(_NotesTheDot, smtplib.SMTP_SSL):
+    pass
+
+
+def _maybe_taken(smtp: smtplib.SMTP, error: BaseException) -> bool:
+    """Whether the server may hold the message though it never said so: all of it went and no
+    answer came. An answer (451, 550) says it was not taken; a reset connection says the
+    server left part of what was sent unread, so it cannot have taken the message either."""
+    if not getattr(smtp, "message_sent", False):
+        return False
+    if isinstance(error, smtplib.SMTPResponseException):
+        return False
+    causes = (error, error.__cause__, error.__context__)
+    return not any(isinstance(cause, ConnectionResetError) for cause in causes)
 
 
 class _Watchdog:
