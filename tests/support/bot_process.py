@@ -140,15 +140,16 @@ class Store:
         """Whether the bot ever answered 200 for this order (the store's own view)."""
         return any(r is not None and r.status == 200 for r in self.answers.get(number, []))
 
-    def applied_answer(self, number: str) -> dict[str, Any]:
-        """The one 200 answer that says the order was applied (what the store was told)."""
+    def applied_answer(self, number: str) -> dict[str, Any] | None:
+        """The 200 answer that said the order was applied; None when the bot committed it but
+        its answer was lost (a 5xx, or no answer, then `duplicate` on the resend)."""
         applied = [
             r.json()
             for r in self.answers.get(number, [])
             if r is not None and r.status == 200 and r.json().get("outcome") == "applied"
         ]
-        assert len(applied) == 1, f"{number}: {len(applied)} 'applied' answers"
-        return applied[0]
+        assert len(applied) <= 1, f"{number}: applied {len(applied)} times"
+        return applied[0] if applied else None
 
 
 def outcomes(replies: Iterable[Reply | None]) -> dict[str, int]:
