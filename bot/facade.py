@@ -6,8 +6,6 @@ console call; safe to share across threads. Its parts live in `bot/desk/`.
 
 from __future__ import annotations
 
-import logging
-
 from bot.desk.base import Clock, utc_now
 from bot.desk.customer_notices import CustomerNoticesDesk
 from bot.desk.purchase_orders import PurchaseOrders
@@ -22,7 +20,6 @@ from domain.wording import plural
 from handlers.blocks.formatting import source_name
 
 __all__ = ["Backorders", "Clock", "utc_now"]
-log = logging.getLogger(__name__)
 
 
 class Backorders(PurchaseOrders, Reports, CustomerNoticesDesk):
@@ -30,18 +27,13 @@ class Backorders(PurchaseOrders, Reports, CustomerNoticesDesk):
     orders and reports from their parts."""
 
     def ingest(self, delivery: Delivery) -> services.IngestResult:
+        """Store the order and queue what the team should hear, in one transaction; the
+        summary is worded by the outbox worker when it sends it, never here."""
         at = self.clock()
         promise_days = self.config.customers.promise_days
-        result = services.ingest_order(
-            self._writer(), delivery, at, self.config.test_orders, promise_days
+        return services.ingest_order(
+            self._ingest_writer(), delivery, at, self.config.test_orders, promise_days
         )
-        if self.summarise_at_once and (result.newly_waiting or result.unplaced):
-            try:
-                self.flush_summaries()
-            except Exception:
-                # The delivery is committed: its news stays queued for the next summary.
-                log.exception("summary after order %s failed", result.order_number)
-        return result
 
     def import_catalog(self, catalog: Catalog) -> services.ImportResult:
         """Apply a catalog; orders its new stock lets ship are announced as a receipt does."""

@@ -39,7 +39,8 @@ def digest() -> object:
 
 
 def summary() -> object:
-    """New backorders since the last summary, in one channel message."""
+    """New backorders since the last summary: the channel's summary is due (one at a time;
+    the outbox worker takes what is queued when it sends it)."""
     return _current().flush_summaries()
 
 

@@ -42,7 +42,9 @@ PO_MARKED_SENT = "po.marked_sent"  # a person says the supplier has it: {po_id, 
 # a person has it go once more, to the address in doubt: {po_id, by, to[, catalog if other]}
 PO_SENT_AGAIN = "po.sent_again"
 ORDERS_READY = "orders.ready"  # orders that can ship: {orders, text}
-BACKORDERS_SUMMARY = "backorders.summary"  # what started waiting: {new_backorders, unplaced}
+# What started waiting: {} while due (one per channel, key `summary:<channel>`; the queue is
+# taken when it is sent), then {new_backorders, unplaced} as taken
+BACKORDERS_SUMMARY = "backorders.summary"
 DEADLINE_REMINDER = "deadline.reminder"  # before the deadline: {deadline_at}
 DIGEST_POSTED = "digest.posted"  # the week's digest: {start, end, slips}
 DIGEST_WORKBOOK = "digest.workbook"  # its detail, with the digest: {start, end, digest}

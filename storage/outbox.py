@@ -42,6 +42,18 @@ class SqlOutbox:
         # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT.
         return self.tx.conn.execute(stmt.returning(outbox.c.id)).first() is not None
 
+    def hold(self, notice: Notice, now: datetime) -> None:
+        """Queue a keyed notice, or, when one with its key is queued already, lock that one
+        until this transaction ends (ON CONFLICT DO UPDATE): a sender that takes it over
+        (a due summary, say) waits for what this transaction queued behind it."""
+        assert notice.key is not None
+        stmt = dialect_insert(self.tx.conn.dialect.name)(outbox).values(_row(notice, now))
+        self.tx.conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["dedupe_key"], set_={"dedupe_key": stmt.excluded.dedupe_key}
+            )
+        )
+
     def add_all(self, notices: list[Notice], now: datetime) -> None:
         """Queue many keyed notices in one statement (a key queued before is skipped)."""
         if not notices:

@@ -1,28 +1,62 @@
-"""The queue behind batched new-backorder summaries."""
+"""The queue behind new-backorder summaries, and the one summary per channel that is due.
+
+Lines that started waiting are queued here with their order. A channel's summary is one
+outbox notice (`backorders.summary`) queued under the key `summary:<channel>` with no facts: it
+says only that a summary is due. Whoever queues lines (an order, with `summaries.batch_every`
+"0") or finds lines queued (the `summary` job) makes sure it exists; the key lets the database
+keep it at one per channel, whatever the replicas do at once. The outbox worker takes the queue
+when it sends it (`take_due`), keeps what it took in the notice and frees the key, so the next
+line queues the next summary behind it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, select, tuple_
+from sqlalchemy import delete, exists, select, update
 
 from domain.model import LineIssue
+from domain.notifications import BACKORDERS_SUMMARY, Notice
+from domain.services import summary_facts
 from domain.views import BackorderSummary, NewBackorder, UnplacedLine
-from storage.chunks import chunks
-from storage.models import OrderLineRow, OrderRow, ProductRow, SummaryQueueRow, SupplierRow
+from storage.chunks import rows_where_in
+from storage.models import (
+    OrderLineRow,
+    OrderRow,
+    OutboxRow,
+    ProductRow,
+    SummaryQueueRow,
+    SupplierRow,
+)
+from storage.outbox import SqlOutbox
 from storage.tx import SqlTx
 
 queue = SummaryQueueRow.__table__
+outbox = OutboxRow.__table__
 INSERT_QUEUED = """
 INSERT INTO summary_queue (order_id, line_ref, units, queued_at)
 VALUES (:order_id, :line_ref, :units, :queued_at)"""
 
 
+def due_key(channel: str) -> str:
+    """The outbox key of the channel's summary while it is due (not yet taken)."""
+    return f"summary:{channel}"
+
+
+class NothingQueued(Exception):
+    """The channel's due summary found the queue empty: it was closed without a message."""
+
+
 class SqlSummaryQueue:
-    def __init__(self, tx: SqlTx) -> None:
+    """The queue; with `due_to` (a channel), queueing lines also makes that channel's summary
+    due, in the same transaction."""
+
+    def __init__(self, tx: SqlTx, due_to: str | None = None) -> None:
         self.tx = tx
+        self.due_to = due_to
 
     def add(self, order_id: int, entries: Iterable[tuple[str, int]], now: datetime) -> None:
         driver = self.tx.driver
@@ -32,6 +66,55 @@ class SqlSummaryQueue:
             for ref, n in entries
         ]
         driver.execute_many(INSERT_QUEUED, rows)
+        if self.due_to is not None and rows:
+            self.make_due(self.due_to, now)
+
+    def make_due(self, channel: str, now: datetime) -> None:
+        """The channel's summary is due: queued unless it is already (then it is locked until
+        this transaction ends, so a sender taking the queue meanwhile sees these lines)."""
+        SqlOutbox(self.tx).hold(Notice(BACKORDERS_SUMMARY, channel, {}, due_key(channel)), now)
+
+    def make_due_if_queued(self, channel: str, now: datetime) -> bool:
+        """The `summary` job: the channel's summary is due if anything is queued."""
+        if not self.tx.conn.execute(select(exists().select_from(queue))).scalar():
+            return False
+        self.make_due(channel, now)
+        return True
+
+    def take_due(self, message_id: int, channel: str, now: datetime) -> dict[str, Any]:
+        """The facts of the due summary `message_id`: the queue, taken now and kept in the
+        notice (a retry sends the same), its key freed for the next one. Raises NothingQueued,
+        having closed the notice, when there is nothing to say."""
+        # The notice first: an order queueing lines holds it until it commits, so the queue
+        # read below sees that order's lines (or the order queues a new summary after this).
+        key = due_key(channel)
+        freed = self.tx.conn.execute(
+            update(outbox)
+            .where(outbox.c.id == message_id, outbox.c.dedupe_key == key)
+            .where(outbox.c.status == "pending")
+            .values(dedupe_key=f"{key}@{message_id}")
+            .returning(outbox.c.id)
+        ).first()
+        if freed is None:  # taken by an earlier try: what it took
+            return self._kept(message_id)
+        summary = self.take()
+        if summary.is_empty:
+            SqlOutbox(self.tx).settle(message_id, "sent", {"empty": True}, now)
+            raise NothingQueued(f"summary {message_id}: nothing was queued")
+        facts = summary_facts(summary)
+        self.tx.conn.execute(
+            update(outbox).where(outbox.c.id == message_id).values(payload=json.dumps(facts))
+        )
+        return facts
+
+    def _kept(self, message_id: int) -> dict[str, Any]:
+        row = self.tx.conn.execute(
+            select(outbox.c.payload, outbox.c.status).where(outbox.c.id == message_id)
+        ).first()
+        facts = json.loads(row.payload) if row is not None else {}
+        if row is None or row.status != "pending" or "new_backorders" not in facts:
+            raise NothingQueued(f"summary {message_id} is no longer due")
+        return dict(facts)
 
     def take(self) -> BackorderSummary:
         # DELETE ... RETURNING claims the rows: a second flusher at the same time gets none.
@@ -40,33 +123,38 @@ class SqlSummaryQueue:
         ).all()
         if not taken:
             return BackorderSummary((), ())
-        units = {(order_id, ref): n for order_id, ref, n in taken}
-        rows = [row for pairs in chunks(list(units)) for row in self._lines(pairs)]
+        units: dict[tuple[int, str], int] = {}
+        for order_id, ref, n in taken:  # a line queued by two versions waits for both
+            units[(order_id, ref)] = units.get((order_id, ref), 0) + n
+        # Read by order, not by (order, line) pairs: PostgreSQL matched a thousand pairs
+        # against every line of their orders, seconds a chunk for an order of many lines.
+        orders = sorted({order_id for order_id, _ in units})
+        rows = [
+            row
+            for row in rows_where_in(self.tx.conn, LINES, OrderLineRow.order_id, orders)
+            if (row.order_id, row.line_ref) in units
+        ]
         rows.sort(key=lambda row: (row.placed_at, row.line_id))
         return _summary(rows, units)
 
-    def _lines(self, pairs: Sequence[tuple[int, str]]) -> list[Row[Any]]:
-        """The queued lines named by `pairs` (order id, line ref), one chunk of the queue."""
-        return list(
-            self.tx.conn.execute(
-                select(
-                    OrderLineRow.id.label("line_id"),
-                    OrderLineRow.order_id,
-                    OrderLineRow.line_ref,
-                    OrderRow.number,
-                    OrderLineRow.sku,
-                    OrderLineRow.name,
-                    OrderLineRow.issue,
-                    OrderLineRow.placed_at,
-                    OrderLineRow.position,
-                    SupplierRow.name.label("supplier"),
-                )
-                .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
-                .outerjoin(ProductRow, ProductRow.id == OrderLineRow.product_id)
-                .outerjoin(SupplierRow, SupplierRow.id == ProductRow.supplier_id)
-                .where(tuple_(OrderLineRow.order_id, OrderLineRow.line_ref).in_(pairs))
-            )
-        )
+
+LINES = (
+    select(
+        OrderLineRow.id.label("line_id"),
+        OrderLineRow.order_id,
+        OrderLineRow.line_ref,
+        OrderRow.number,
+        OrderLineRow.sku,
+        OrderLineRow.name,
+        OrderLineRow.issue,
+        OrderLineRow.placed_at,
+        OrderLineRow.position,
+        SupplierRow.name.label("supplier"),
+    )
+    .join(OrderRow, OrderRow.id == OrderLineRow.order_id)
+    .outerjoin(ProductRow, ProductRow.id == OrderLineRow.product_id)
+    .outerjoin(SupplierRow, SupplierRow.id == ProductRow.supplier_id)
+)  # an order's lines, as a summary tells them
 
 
 def _summary(rows: list, units: dict[tuple[int, str], int]) -> BackorderSummary:  # type: ignore[type-arg]

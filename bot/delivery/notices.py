@@ -55,7 +55,6 @@ class Notices(ReportNotices):
             n.PO_TO_SUPPLIER: self._letter,
             n.ORDERS_READY: lambda f: _note(f["text"]),
             n.ORDERS_CUSTOMER_CANCELLED: customer_cancelled,
-            n.BACKORDERS_SUMMARY: self.summary,
             n.DEADLINE_REMINDER: self.reminder,
             n.DIGEST_POSTED: self.digest,
             n.DIGEST_WORKBOOK: self.digest_file,
@@ -67,6 +66,8 @@ class Notices(ReportNotices):
 
     def render(self, message: QueuedMessage) -> Rendered:
         """What `message` says now, and where it goes."""
+        if message.kind == n.BACKORDERS_SUMMARY:  # a due one takes the queue as it is sent
+            return self.summary(message)
         render = self.kinds.get(message.kind)
         if render is None:
             return legacy.render(message, self)

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.config import AppConfig
 from bot.delivery.rendered import Post, Upload
+from bot.delivery.slack_delivery import NotReady
 from domain.deadline import reminder_facts
 from domain.lead_times import EtaSlip
 from domain.model import LineIssue
@@ -20,8 +21,15 @@ from handlers.blocks.reminders import reminder_message
 from handlers.blocks.summaries import summary_message
 from storage.db import Database
 from storage.digest_workbook import digest_workbook
+from storage.outbox import QueuedMessage
+from storage.summaries import NothingQueued
 from storage.unit_of_work import SqlUnitOfWork
 from storage.workbooks import open_backorders_workbook
+
+
+class NothingToSay(NotReady):
+    """A due summary found nothing queued: its notice is closed already (no message), so the
+    worker's quiet retry of it changes nothing."""
 
 
 class ReportNotices:
@@ -38,8 +46,23 @@ class ReportNotices:
     def _reader(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.database, read_only=True)
 
-    def summary(self, facts: dict[str, Any]) -> Post:
+    def summary(self, message: QueuedMessage) -> Post:
+        """What started waiting: the facts a summary was queued with (older versions queued
+        them), or, for a due summary, the queue taken now."""
+        facts = message.payload
+        if "new_backorders" not in facts:
+            facts = self._take_due(message)
         return _post(summary_message(_summary(facts), self.clock()))
+
+    def _take_due(self, message: QueuedMessage) -> dict[str, Any]:
+        with SqlUnitOfWork(self.database) as uow:
+            try:
+                facts = uow.summaries.take_due(message.id, message.channel, self.clock())
+            except NothingQueued as nothing:
+                uow.commit()
+                raise NothingToSay(str(nothing)) from nothing
+            uow.commit()
+        return facts
 
     def reminder(self, facts: dict[str, Any]) -> Post:
         with self._reader() as uow:

@@ -1,27 +1,24 @@
-"""Reports at the desk: summaries, the digest, the export, ETAs, and the weekly deadline."""
+"""Reports at the desk: the digest, the export, ETAs, and the weekly deadline (summaries are
+`bot.desk.summaries`)."""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
-from bot.desk.base import DeskBase
+from bot.desk.summaries import Summaries
 from bot.scheduling.calendar import deadline_calendar, digest_calendar, next_weekly
 from domain import deadline, digest, lead_times, services
 from domain.errors import NotFound
 from domain.lead_times import Coverage, LeadTimes
 from domain.order_refs import OrderRef
-from domain.views import BackorderSummary, Overview
+from domain.views import Overview
 
 log = logging.getLogger(__name__)
 
 
-class Reports(DeskBase):
+class Reports(Summaries):
     """What the channel and the team read, and the weekly jobs that post it."""
-
-    def flush_summaries(self) -> BackorderSummary:
-        """Post one summary of what started waiting since the last one (through the outbox)."""
-        return services.flush_summary(self._writer(), self.channel, self.clock())
 
     def overview(self) -> Overview:
         return services.backorder_overview(self._reader())

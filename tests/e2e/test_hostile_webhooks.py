@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from storage.summaries import SqlSummaryQueue
 from tests.e2e.conftest import RunningBot
 from tests.e2e.hostile import (
     Endpoint,
@@ -162,8 +163,8 @@ def test_a_stored_delivery_is_answered_stored_when_its_summary_fails(
     stocked_bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     desk = stocked_bot.bot.backorders
-    monkeypatch.setattr(desk, "summarise_at_once", True)
-    monkeypatch.setattr(desk, "flush_summaries", failing)
+    monkeypatch.setattr(desk, "summarise_at_once", True)  # `batch_every: "0"`
+    monkeypatch.setattr(SqlSummaryQueue, "take", failing)  # taken by the worker, not here
     reply = send_generic(stocked_bot, generic_body("S-1", ("IPOD2009BLACK", 2)))
 
     assert (reply.status, reply.json()["outcome"]) == (200, "applied")
