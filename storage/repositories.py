@@ -18,7 +18,7 @@ from domain.model import (
 )
 from domain.promises import Promise
 from storage import statements as sql
-from storage.models import DeliveryRow, OrderLineRow, OrderRow, ProductRow, SupplierRow
+from storage.models import DeliveryRow, OrderLineRow, OrderRow
 from storage.order_names import orders_named
 from storage.tx import SqlTx
 
@@ -197,31 +197,25 @@ class SqlOrders:
 
     def unpromised(self, order_id: int) -> list[tuple[int, str, datetime, int | None, int | None]]:
         """The order's waiting lines without a promise, with their catalog's promise days."""
-        stmt = (
-            select(
-                OrderLineRow.id,
-                OrderLineRow.line_ref,
-                OrderLineRow.placed_at,
-                ProductRow.promise_days,
-                SupplierRow.promise_days,
+        driver = self.tx.driver
+        return [
+            (line_id, ref, driver.read_time(placed_at), product_days, supplier_days)
+            for line_id, ref, placed_at, product_days, supplier_days in driver.rows(
+                sql.UNPROMISED, {"order_id": order_id}
             )
-            .join(ProductRow, ProductRow.id == OrderLineRow.product_id)
-            .join(SupplierRow, SupplierRow.id == ProductRow.supplier_id)
-            .where(
-                OrderLineRow.order_id == order_id,
-                OrderLineRow.waiting_qty > 0,
-                OrderLineRow.promised_by.is_(None),
-            )
-        )
-        return [tuple(row) for row in self.tx.session.execute(stmt)]  # type: ignore[misc]
+        ]
 
     def save_promises(self, promised: Iterable[tuple[int, Promise]]) -> None:
-        for line_id, promise in promised:
-            self.tx.session.execute(
-                update(OrderLineRow)
-                .where(OrderLineRow.id == line_id)
-                .values(promised_by=promise.by, promise_source=promise.source.value)
-            )
+        driver = self.tx.driver
+        params = [
+            {
+                "line_id": line_id,
+                "promised_by": driver.time(promise.by),
+                "promise_source": promise.source.value,
+            }
+            for line_id, promise in promised
+        ]
+        driver.execute_many(sql.SAVE_PROMISE, params)
 
 
 def _cancelled_at(order: IncomingOrder, received_at: datetime) -> datetime | None:

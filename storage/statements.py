@@ -51,6 +51,15 @@ WHERE id = :line_id"""
 FILL_LINE = """
 UPDATE order_lines SET allocated_qty = :allocated_qty, waiting_qty = :waiting_qty
 WHERE id = :line_id"""
+UNPROMISED = """
+SELECT l.id, l.line_ref, l.placed_at, p.promise_days, s.promise_days
+FROM order_lines l
+JOIN products p ON p.id = l.product_id
+JOIN suppliers s ON s.id = p.supplier_id
+WHERE l.order_id = :order_id AND l.waiting_qty > 0 AND l.promised_by IS NULL"""
+SAVE_PROMISE = """
+UPDATE order_lines SET promised_by = :promised_by, promise_source = :promise_source
+WHERE id = :line_id"""
 
 _NAMED = re.compile(r":(\w+)")
 
@@ -89,6 +98,16 @@ class DriverSql:
         if self.dialect == "sqlite":
             return naive.isoformat(sep=" ", timespec="microseconds")
         return naive
+
+    def read_time(self, stored: Any) -> datetime:
+        """A NOT NULL column's UTC datetime read back aware, as storage.models.UtcDateTime does."""
+        if isinstance(stored, str):  # SQLite keeps the text `time` wrote
+            stored = datetime.fromisoformat(stored)
+        return stored.replace(tzinfo=UTC)
+
+    def rows(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        self.cursor.execute(_for_driver(sql, self.dialect), params)
+        return [tuple(row) for row in self.cursor.fetchall()]
 
     def returning_id(self, sql: str, params: Mapping[str, Any]) -> int | None:
         self.cursor.execute(_for_driver(sql, self.dialect), params)
