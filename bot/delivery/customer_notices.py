@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from bot.config import AppConfig
 from bot.delivery.customer_progress import progress
-from bot.delivery.email_delivery import EmailDelivery, EmailRejected
+from bot.delivery.email_delivery import EmailDelivery, EmailMaybeTaken, EmailRejected
 from bot.delivery.rendered import Post, Update
 from bot.delivery.slack_delivery import NotReady
 from domain.customer_notices import NoticeKind, still_holds
@@ -246,6 +246,8 @@ class CustomerDeliveries:
         store.hand_over(message, self.clock())  # from now on it may have gone
         try:
             result = self.mail(letter)
+        except EmailMaybeTaken:
+            raise  # the mark stays: the next try counts it sent rather than send a second copy
         except BaseException:
             store.take_back(message)  # refused or no answer before DATA: a retry may send
             raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +20,8 @@ from domain.po_refusals import Actor
 from storage.db import Database
 from storage.unit_of_work import SqlUnitOfWork
 from tests.e2e.conftest import RunningBot, serving_slack_bot
+from tests.integration.test_customer_notices import Clock, T, deliver, shop
+from tests.integration.test_notices import RecordingSlack
 from tests.support.bot_process import wait_until
 from tests.support.builders import delivery, order
 from tests.support.flaky_smtp import Fault, FlakySmtp, flaky_smtp
@@ -135,3 +138,18 @@ def test_a_dripping_server_holds_no_slack_message_and_trips_the_send_deadline(
     assert f"more than {DEADLINE_S:g} s" in delayed["error"]
     po = bot.bot.backorders.po(po_id)
     assert po is not None and po.status == "sent"
+
+
+def test_a_customer_email_dropped_after_the_final_dot_is_not_sent_twice(
+    database: Database, mail: FlakySmtp
+) -> None:
+    """docs/operations.md: once handed to the server, a customer's notice counts as sent
+    (customers get at most one copy)."""
+    clock, slack = Clock(), RecordingSlack()
+    desk = shop(database, clock, backordered="auto")
+    clock.now = T + timedelta(minutes=11)
+    desk.send_customer_notices()
+    mail.fail_next(Fault.DROP_AFTER_DOT)
+    deliver(desk, mail.url, slack)  # until nothing is left to try
+    assert [str(m["To"]) for m in mail.taken()] == ["ann@example.com"]
+    assert mail.faults_served == [Fault.DROP_AFTER_DOT]
