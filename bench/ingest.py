@@ -1,6 +1,7 @@
 """Order ingestion (the flash-sale hot path) against a floor measured in the same run.
 
-Run from the repo root: `.venv/bin/python -m bench.ingest [--quick] [--levels 1,4,16,32]`.
+Run from the repo root: `.venv/bin/python -m bench.ingest [--quick] [--levels 1,4,16,32]
+[--batch-every 0]`.
 See bench/README.md for what is measured and how to read the ratios.
 """
 
@@ -20,6 +21,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+import yaml
 
 from bench import servers
 from bench.loadgen import HOST, Level, measure
@@ -60,6 +63,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-rate", type=int, default=10_000, help="orders prepared per second")
     parser.add_argument("--profile", action="store_true", help="cProfile the bot's worker threads")
     parser.add_argument("--output", type=Path, default=RESULTS / "ingest.json")
+    parser.add_argument(
+        "--batch-every",
+        help='the bot\'s summaries.batch_every ("0": a summary as soon as it can go; default: '
+        "app.yaml's)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.levels, args.seconds = [1, 8], 2.0
@@ -81,6 +89,18 @@ def prepare_database(args: argparse.Namespace, tmp: Path) -> tuple[str, Catalog]
     catalog = write_catalog(tmp / "catalog.xlsx")
     print(servers.run_bot_command(["import", str(tmp / "catalog.xlsx")], servers.bot_env(url)))
     return url, catalog
+
+
+def bot_config(args: argparse.Namespace, tmp: Path) -> dict[str, str]:
+    """The environment naming the bot's app.yaml: the project's, or a copy of it with
+    `summaries.batch_every` as asked."""
+    if args.batch_every is None:
+        return {}
+    config = yaml.safe_load((servers.ROOT / "app.yaml").read_text(encoding="utf-8"))
+    config.setdefault("summaries", {})["batch_every"] = args.batch_every
+    path = tmp / "app.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return {"BOT_CONFIG": str(path)}
 
 
 def bot_metrics(port: int) -> dict[str, float]:
@@ -136,6 +156,7 @@ def measure_all(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     # local Slack Web API answers whatever the bot calls (auth.test, the outbox) all along.
     with LocalSlack() as slack:
         env = servers.bot_env(url, bot_port) | servers.slack_env(slack.api_url)
+        env |= bot_config(args, tmp)
         with (
             servers.serving("floor", floor_cmd, env, floor_port, tmp / "floor.log", "/"),
             servers.serving("bot", bot_cmd, env, bot_port, tmp / "bot.log", "/healthz"),
