@@ -102,6 +102,18 @@ def test_refusals_and_a_drop_mid_data_end_in_one_email_once_the_server_recovers(
     assert po is not None and po.status == "sent" and po.in_doubt is None
 
 
+def test_a_recipient_refused_for_good_is_set_aside_not_retried(
+    bot: RunningBot, mail: FlakySmtp, database: Database
+) -> None:
+    mail.fail_next(Fault.REFUSE_RCPT_550)
+    po_id = approve_a_po(bot)
+    wait_until(lambda: outbox(database, "po.to_supplier")[0][0] == "dead", 20, "set aside")
+    assert mail.faults_served == [Fault.REFUSE_RCPT_550]  # asked once: 550 is for good
+    assert mail.taken() == []
+    po = bot.bot.backorders.po(po_id)
+    assert po is not None and po.status == "approved"  # not sent: the team still has it
+
+
 def test_a_drop_after_the_final_dot_is_not_emailed_again_but_put_to_a_person(
     bot: RunningBot, mail: FlakySmtp, database: Database
 ) -> None:
