@@ -38,6 +38,7 @@ from tests.support.order_burst import (
 from tests.support.private_postgres import PrivatePostgres, private_postgres
 
 STOP_AFTER = 25  # answers
+IN_FLIGHT = 30  # orders sent as the database stops; the rest once it is down
 
 
 @pytest.fixture
@@ -64,13 +65,16 @@ def database_health(bot: BotProcess) -> tuple[int, str]:
 def burst_through_an_outage(
     bot: BotProcess, store: Store, orders: list[StoreOrder], server: PrivatePostgres
 ) -> list[tuple[int, str]]:
-    """Six threads deliver; after STOP_AFTER answers the database stops. /healthz as it was
-    while the database was down is returned (polled until it says so)."""
+    """Six threads deliver; after STOP_AFTER answers the database stops, with deliveries in
+    flight, and the last ones go while it is down. /healthz as it was while the database was
+    down is returned (polled until it says so)."""
     answered, stopped = threading.Semaphore(0), threading.Event()
     seen: list[tuple[int, str]] = []
 
-    def counted(order: StoreOrder) -> None:
-        store.deliver(bot.url, order)
+    def counted(numbered: tuple[int, StoreOrder]) -> None:
+        if numbered[0] >= STOP_AFTER + IN_FLIGHT:  # a fast machine would be done before the stop
+            stopped.wait(60)
+        store.deliver(bot.url, numbered[1])
         answered.release()
 
     def stopper() -> None:
@@ -82,7 +86,7 @@ def burst_through_an_outage(
     stopping = threading.Thread(target=stopper)
     stopping.start()
     with ThreadPoolExecutor(6) as pool:
-        list(pool.map(counted, orders))
+        list(pool.map(counted, enumerate(orders)))
     stopping.join(60)
     assert stopped.is_set(), "the database did not stop"
 
