@@ -36,7 +36,7 @@ from bot.slack_check import SlackCheck
 from bot.web.http import HttpApp, WebhookEndpoint
 from bot.web.journey import JourneyDoor
 from bot.web.journey_desk import CustomerDesk
-from bot.web.slack_app import build_slack_app, delivery_client
+from bot.web.slack_app import build_slack_app, claim_after_ack, delivery_client
 from bot.web.slack_door import SlackDoor
 from handlers.approvers import Approvers
 from storage.db import Database, connect
@@ -148,7 +148,8 @@ def build_bot(
         if slack_token is None and not settings.slack_app_token:
             # Only in HTTP mode: in Socket Mode and the console nothing may arrive this way.
             replays = SlackReplays(database)
-            door = SlackDoor(bot.slack, _signing_secret(settings), replays, clock)
+            claim_after_ack(bot.slack, replays, clock)
+            door = SlackDoor(bot.slack, _signing_secret(settings), replays, clock, after_ack=True)
             routes["/slack/events"] = door
         bot.slack_check = SlackCheck(bot.slack.client, config.slack.channel)
         backorders.channel_id = lambda: bot.slack_check.channel_id if bot.slack_check else None

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import logging
-from concurrent.futures import Executor
-from typing import Any
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from datetime import datetime
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt.lazy_listener.internals import build_runnable_function
+from slack_bolt.lazy_listener.thread_runner import ThreadLazyListenerRunner
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
@@ -22,6 +28,114 @@ LISTENER_RATE_LIMIT_RETRIES = 1  # a person is waiting: one retry after Slack's 
 # Bolt logs a request that fails its signature check, body and all, at INFO. The front door
 # (bot.web.slack_door) refuses those first, in one line; this keeps a body out of the log anyway.
 BOLT_BODY_LOGGER = "slack_bolt.RequestVerification"
+# Answers (lazy listeners, error replies) run on fewer threads than serve HTTP (HTTP_THREADS),
+# so acknowledgements, on the server's threads, are not crowded out; see `AnswerPool`.
+ANSWER_WORKERS = 2
+ANSWER_QUEUE = 16  # answers waiting beyond those being worked on; past it a command hears BUSY
+BUSY = "I'm busy answering other people right now: try again in a moment."
+
+
+class AnswerPool(ThreadPoolExecutor):
+    """Bolt's listener executor: where answers are worked out after the ack.
+
+    Its queue is bounded by admission: while `ANSWER_QUEUE` answers wait, a new slash command
+    is acknowledged with `BUSY` (an ephemeral reply in the ack itself, no answer queued) rather
+    than answered ever later. Work handed over anyway (clicks, error replies) is never dropped.
+    """
+
+    def __init__(self, workers: int = ANSWER_WORKERS, queue: int = ANSWER_QUEUE) -> None:
+        super().__init__(max_workers=workers, thread_name_prefix="answer")
+        self.limit = workers + queue
+        self._taken = 0
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._lock:
+            self._taken += 1
+        try:
+            future = super().submit(fn, *args, **kwargs)
+        except BaseException:
+            self._done()
+            raise
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _future: object = None) -> None:
+        with self._lock:
+            self._taken -= 1
+
+    def has_room(self) -> bool:
+        """Whether one more answer may join the queue (every worker busy and the queue full: no)."""
+        return self._taken < self.limit
+
+
+class Claims(Protocol):
+    def claim(self, key: str, now: datetime) -> bool: ...
+
+
+# Set by the front door (bot.web.slack_door) on a slash command whose replay key is claimed
+# after the ack, on the answer's thread: the claim is a database commit, and one per command
+# on the server's threads (serialised by the writer) was what made acks wait under a burst.
+CLAIM_AFTER_ACK = "replay_key_after_ack"
+
+
+class ClaimThenAnswer(ThreadLazyListenerRunner):
+    """Bolt's lazy-listener runner, claiming a command's replay key before its answer: a
+    replayed command is still acknowledged and answered once (the first claim wins)."""
+
+    def __init__(self, app: App, claims: Claims, clock: Callable[[], datetime]) -> None:
+        runner = app.listener_runner.lazy_listener_runner
+        super().__init__(runner.logger, app.listener_runner.listener_executor)
+        self.claims = claims
+        self.clock = clock
+
+    def start(self, function: Callable[..., None], request: BoltRequest) -> None:
+        key = request.context.get(CLAIM_AFTER_ACK)
+        if key is None:
+            super().start(function, request)
+            return
+        answer = build_runnable_function(func=function, logger=self.logger, request=request)
+
+        def once() -> None:
+            try:
+                first = self.claims.claim(key, self.clock())
+            except Exception as error:  # the database: say so rather than answer unguarded
+                log.warning("a Slack command's replay key could not be claimed: %r", error)
+                respond = request.context.respond
+                if respond is not None:
+                    respond(text=errors.SORRY, response_type="ephemeral", replace_original=False)
+                return
+            if first:
+                answer()
+            else:
+                log.info("Slack command %s… delivered again: acknowledged, nothing done", key[:10])
+
+        self.executor.submit(once)
+
+
+def claim_after_ack(app: App, claims: Claims, clock: Callable[[], datetime]) -> None:
+    """Commands' replay keys are claimed on the answer's thread (see `CLAIM_AFTER_ACK`)."""
+    app.listener_runner.lazy_listener_runner = ClaimThenAnswer(app, claims, clock)
+
+
+def busy_when_full(pool: AnswerPool) -> Callable[..., Any]:
+    """A slash command arriving while the answer queue is full hears `BUSY` in its ack."""
+    busy = json.dumps({"response_type": "ephemeral", "text": BUSY})
+    refusing = threading.Event()  # one log line per spell of refusals, not one per command
+
+    def middleware(body: dict[str, Any], next: Callable[[], Any]) -> Any:
+        if "command" not in body:
+            return next()
+        if pool.has_room():
+            refusing.clear()
+            return next()
+        if not refusing.is_set():
+            refusing.set()
+            log.warning("the answer queue is full: commands are told to try again in a moment")
+        headers = {"content-type": "application/json;charset=utf-8"}
+        return BoltResponse(status=200, body=busy, headers=headers)
+
+    return middleware
 
 
 def point_at(client: WebClient, api_url: str | None, timeout_s: int) -> WebClient:
@@ -71,7 +185,9 @@ def build_slack_app(
     listener_executor: Executor | None = None,
     timeout_s: int = WEB_API_TIMEOUT_S,
 ) -> App:
-    """Listeners ack first and answer lazily (process_before_response): no 10 ms ack polling."""
+    """Listeners ack first and answer lazily (process_before_response): no 10 ms ack polling.
+    Answers run on `listener_executor` (the console runs them at once), else an `AnswerPool`."""
+    pool = listener_executor if listener_executor is not None else AnswerPool()
     app = App(
         # The token, not a client: Bolt warns "token will be unused" when given a client
         # while SLACK_BOT_TOKEN is set. Its client is then pointed at SLACK_API_URL.
@@ -81,11 +197,14 @@ def build_slack_app(
         # No auth.test here: a Slack outage at start must not stop the bot (store webhooks
         # keep arriving over HTTP). bot.slack_check asks once in the background instead.
         token_verification_enabled=False,
-        listener_executor=listener_executor,
+        listener_executor=pool,
         logger=logging.getLogger("slack_bolt"),
     )
     retry_rate_limits(point_at(app.client, api_url, timeout_s))
     logging.getLogger(BOLT_BODY_LOGGER).setLevel(logging.WARNING)  # after App(): it sets one
+
+    if isinstance(pool, AnswerPool):
+        app.middleware(busy_when_full(pool))
 
     @app.middleware
     def put_desk_in_context(context: BoltContext, next: Any) -> Any:

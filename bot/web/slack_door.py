@@ -22,6 +22,7 @@ from slack_bolt.request.internals import parse_body
 
 from bot.web.http import StartResponse, lower_headers, respond, respond_json
 from bot.web.refusals import REFUSALS
+from bot.web.slack_app import CLAIM_AFTER_ACK
 from bot.web.slack_keys import replay_key
 
 log = logging.getLogger(__name__)
@@ -111,12 +112,14 @@ class SlackDoor:
         replays: Replays,
         clock: Callable[[], datetime],
         wall_clock: Callable[[], float] = time.time,
+        after_ack: bool = False,
     ) -> None:
         self.app = app
         self.secret = signing_secret
         self.replays = replays
         self.clock = clock
         self.wall_clock = wall_clock
+        self.commands_claimed_after_ack = after_ack  # see slack_app.claim_after_ack
 
     def __call__(self, environ: dict[str, Any], start: StartResponse) -> list[bytes]:
         try:
@@ -134,6 +137,9 @@ class SlackDoor:
 
     def _once(self, request: BoltRequest, key: str | None, start: StartResponse) -> list[bytes]:
         """Dispatch to Bolt unless this request was applied before; a replay is acked, no more."""
+        if key is not None and key.startswith("c:") and self.commands_claimed_after_ack:
+            request.context[CLAIM_AFTER_ACK] = key  # a command (slack_keys.command_key)
+            key = None
         if key is not None and not self.replays.claim(key, self.clock()):
             log.info("Slack request %s… delivered again: acknowledged, nothing done", key[:10])
             return respond(start, 200, b"", "text/plain;charset=utf-8")
