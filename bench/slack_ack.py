@@ -21,7 +21,7 @@ from typing import Any
 
 from bench import servers, slack_load, slack_probe, slack_report
 from bench.ingest import bounded_seconds, positive_levels
-from bench.slack_seed import ORDERS, Seeded, seed
+from bench.slack_seed import ORDERS, Seeded, seed_cached
 from bot.console.local_slack import RESPONSE_URL, LocalSlack
 
 RESULTS = servers.ROOT / "bench" / "results"
@@ -57,18 +57,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--drain", type=drain_seconds, default=120.0, help="max wait for answers")
     parser.add_argument("--verbs", type=verb_list, default=slack_load.VERBS, help="under load")
     parser.add_argument("--think-ms", type=int, default=0, help="each user's pause after an ack")
+    paced = "then this many users at a human pace (0: none)"
+    parser.add_argument("--paced", type=int, default=20, metavar="USERS", help=paced)
+    parser.add_argument("--paced-think-ms", type=int, default=1000, help="their pause per ack")
     parser.add_argument("--probe", type=int, default=10, help="idle answers timed, per verb")
     quick = "smoke run: 3,400 orders, 2 s levels, 3 probes a verb"
     parser.add_argument("--quick", action="store_true", help=quick)
     parser.add_argument("--profile", action="store_true", help="cProfile the bot's request threads")
     parser.add_argument("--output", type=Path, default=RESULTS / "slack_ack.json")
+    keep = "seed once into DIR and copy it on later runs with as many --orders"
+    parser.add_argument("--seed-cache", type=Path, default=None, metavar="DIR", help=keep)
     args = parser.parse_args(argv)
     if args.quick:
         args.orders, args.seconds, args.warmup, args.probe = 3_400, 2.0, 1.0, 3
     if not 0 < args.orders <= MAX_ORDERS:
         parser.error(f"--orders must be 1..{MAX_ORDERS}")
-    if not 0 <= args.think_ms <= MAX_THINK_MS:
-        parser.error(f"--think-ms must be 0..{MAX_THINK_MS}")
+    for think in (args.think_ms, args.paced_think_ms):
+        if not 0 <= think <= MAX_THINK_MS:
+            parser.error(f"--think-ms and --paced-think-ms must be 0..{MAX_THINK_MS}")
+    if args.paced:
+        positive_levels(str(args.paced))
     if not 0 <= args.probe <= slack_probe.MAX_PER_VERB:
         parser.error(f"--probe must be 0..{slack_probe.MAX_PER_VERB}")
     return args
@@ -82,7 +90,13 @@ def floor_command(port: int, api_url: str) -> list[str]:
 
 
 def level_for(
-    args: argparse.Namespace, seeded: Seeded, slack: LocalSlack, port: int, users: int, tag: str
+    args: argparse.Namespace,
+    seeded: Seeded,
+    slack: LocalSlack,
+    port: int,
+    users: int,
+    tag: str,
+    think_ms: int | None = None,
 ) -> slack_load.SlashLevel:
     """What the load generator needs for one level against one server."""
     return slack_load.SlashLevel(
@@ -97,14 +111,15 @@ def level_for(
         suppliers=seeded.suppliers,
         order_numbers=seeded.order_numbers,
         verbs=args.verbs,
-        think_s=args.think_ms / 1000,
+        think_s=(args.think_ms if think_ms is None else think_ms) / 1000,
     )
 
 
 def drain_answers(
     slack: LocalSlack, sent: list[list[Any]], limit_s: float
 ) -> tuple[dict[str, float], float]:
-    """Wait (at most `limit_s`) until every command sent has its answer; name -> arrival time."""
+    """Wait (at most `limit_s`) until every command sent has its answer; name -> arrival time.
+    `sent` leaves out the commands whose ack said the bot was busy: no answer follows those."""
     wanted = {item[0] for item in sent}
     started = time.monotonic()
     while True:
@@ -126,19 +141,30 @@ def answer_examples(slack: LocalSlack, sent: list[list[Any]]) -> dict[str, str]:
     return examples
 
 
+def planned_levels(args: argparse.Namespace) -> list[tuple[int, int]]:
+    """(users, pause per ack in ms): the `--levels` with `--think-ms`, then the paced level."""
+    levels = [(users, args.think_ms) for users in args.levels]
+    return levels + ([(args.paced, args.paced_think_ms)] if args.paced else [])
+
+
 def run_levels(
     args: argparse.Namespace, seeded: Seeded, slack: LocalSlack, ports: dict[str, int]
 ) -> list[dict]:
     """Each level: the floor, then the bot, then wait for the bot's lazy answers."""
     rows = []
-    for index, users in enumerate(args.levels):
-        row: dict[str, Any] = {"users": users}
+    for index, (users, think_ms) in enumerate(planned_levels(args)):
+        row: dict[str, Any] = {"users": users, "think_ms": think_ms}
         sent: dict[str, list[list[Any]]] = {}
         for name, port in ports.items():
-            level = level_for(args, seeded, slack, port, users, f"L{index}{name}")
+            level = level_for(args, seeded, slack, port, users, f"L{index}{name}", think_ms)
             result = slack_load.measure(level)
             row[name], sent[name] = result["summary"], result["sent"]
-            print(f"  {users:>3} users  {name:<5} {row[name]['rps']:8.1f} acks/s", flush=True)
+            row[name]["busy"] = len(result["busy"])
+            busy = set(result["busy"])
+            sent[name] = [item for item in result["sent"] if item[0] not in busy]
+            pace = f"{think_ms} ms pause" if think_ms else "back to back"
+            acks = f"{row[name]['rps']:8.1f} acks/s ({len(busy)} busy)"
+            print(f"  {users:>3} users {pace:<14} {name:<5} {acks}", flush=True)
         arrived, waited = drain_answers(slack, sent["bot"], args.drain)
         row["answers"] = slack_report.answer_latency(sent["bot"], arrived) | {"drain_s": waited}
         row["answer_examples"] = answer_examples(slack, sent["bot"])
@@ -163,7 +189,7 @@ def machine() -> dict[str, Any]:
 
 def measure_all(args: argparse.Namespace, slack: LocalSlack, tmp: Path) -> dict[str, Any]:
     """Seed, start the floor and the bot, run every level, collect the results."""
-    url, seeded = seed(tmp, args.orders)
+    url, seeded = seed_cached(tmp, args.orders, args.seed_cache)
     print(f"Seeded {seeded.waiting_lines} waiting lines in {seeded.ingest_s:.1f} s", flush=True)
     floor_port, bot_port = servers.free_port(), servers.free_port()
     profile = RESULTS / "slack_bot.prof" if args.profile else None

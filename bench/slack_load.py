@@ -9,6 +9,7 @@ the bot later posts there can be matched to the moment the command was sent.
 from __future__ import annotations
 
 import http.client
+import json
 import multiprocessing
 import random
 import threading
@@ -16,7 +17,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bench.loadgen import HOST, JOIN_GRACE, REQUEST_TIMEOUT, ClientLog, Level, send, summarize
+from bench.loadgen import HOST, JOIN_GRACE, REQUEST_TIMEOUT, ClientLog, Level, summarize
 from bot.console.slack_signing import signed_headers, slash_command_body
 
 PATH = "/slack/events"
@@ -47,9 +48,11 @@ class SlashLevel:
 
 @dataclass
 class UserLog(ClientLog):
-    """A client log plus, per command sent in the window, (response name, sent at, verb)."""
+    """A client log plus, per command sent in the window, (response name, sent at, verb), and
+    the names of those whose ack carried a reply (the bot was busy: no answer follows those)."""
 
     sent: list[tuple[str, float, str]] = field(default_factory=list)
+    busy: list[str] = field(default_factory=list)
     total: int = 0  # every command sent, warm-up included
 
 
@@ -72,8 +75,23 @@ def signed_command(level: SlashLevel, user: int, text: str, name: str) -> tuple[
         user_id=f"UBENCH{user:04d}",
         channel_id=CHANNEL,
         response_url=level.response_prefix + name,
+        trigger_id=f"{name}.{level.tag}",  # Slack's is new per command; a repeat is a replay
     ).encode()
     return body, {"Content-Type": FORM, **signed_headers(level.secret, body)}
+
+
+def send(conn: http.client.HTTPConnection, request: tuple[bytes, dict]) -> tuple[int, bool]:
+    """POST one command and read the ack: its status (0: no connection) and whether it carried
+    a reply (a plain ack is empty; the bot replies in the ack only to say it is busy)."""
+    body, headers = request
+    try:
+        conn.request("POST", PATH, body, headers)
+        response = conn.getresponse()
+        answer = response.read()
+    except (OSError, http.client.HTTPException):
+        conn.close()  # http.client reconnects on the next request
+        return 0, False
+    return response.status, answer.startswith(b"{") and "text" in json.loads(answer)
 
 
 def user_loop(level: SlashLevel, user: int, window: tuple[float, float]) -> UserLog:
@@ -87,13 +105,15 @@ def user_loop(level: SlashLevel, user: int, window: tuple[float, float]) -> User
             name = f"{level.tag}-{user}-{n}"
             request = signed_command(level, user, command_text(verb, level, rng), name)
             sent = time.monotonic()  # LocalSlack stamps answers on this clock too
-            status = send(conn, PATH, request)
+            status, busy = send(conn, request)
             done = time.monotonic()
             log.total += 1
             if start <= done <= end:
                 log.latencies.append(done - sent)
                 log.statuses[status] += 1
                 log.sent.append((name, sent, verb))
+                if busy:
+                    log.busy.append(name)
             if done >= end:
                 break
             if level.think_s:
@@ -119,7 +139,8 @@ def run_level(level: SlashLevel) -> dict[str, Any]:
         thread.join(timeout=level.warmup + level.seconds + JOIN_GRACE)
     plain = Level(level.port, PATH, level.users, level.warmup, level.seconds)
     summary = asdict(summarize(plain, logs, sent=sum(log.total for log in logs)))
-    return {"summary": summary, "sent": [item for log in logs for item in log.sent]}
+    sent = [item for log in logs for item in log.sent]
+    return {"summary": summary, "sent": sent, "busy": [name for log in logs for name in log.busy]}
 
 
 def _child(level: SlashLevel, results: Any) -> None:
