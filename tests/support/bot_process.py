@@ -3,6 +3,7 @@ delivers signed orders to it from several threads and resends what was not answe
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import socket
@@ -127,7 +128,7 @@ class Store:
         """None when the connection failed (refused, reset, timed out): no answer at all."""
         try:
             reply = request(f"{url}/webhooks/orders", order.body, order.headers())
-        except OSError:
+        except (OSError, http.client.HTTPException):  # refused, reset, cut mid-answer
             reply = None
         self.answers.setdefault(order.number, []).append(reply)
         return reply
