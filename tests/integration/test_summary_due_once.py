@@ -14,12 +14,16 @@ from sqlalchemy import func, select
 
 from bot.config import parse_config
 from bot.delivery.notices import Notices
+from bot.delivery.rendered import Post
 from bot.delivery.report_notices import NothingToSay
 from bot.facade import Backorders
+from domain.notifications import BACKORDERS_SUMMARY, Notice
+from domain.services import summary_facts
 from storage.db import Database
 from storage.models import OutboxRow, SummaryQueueRow
 from storage.outbox import OutboxStore
 from storage.summaries import SqlSummaryQueue
+from storage.unit_of_work import SqlUnitOfWork
 from tests.support.builders import catalog, delivery, order
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -148,3 +152,22 @@ def test_a_due_summary_that_finds_the_queue_empty_posts_nothing(
     assert waiting_summaries(database) == 0 and told(database) == []
     ingest(desk, "1002")  # the next line makes the next one due
     assert waiting_summaries(database) == 1
+
+
+def test_a_summary_queued_with_its_lines_by_an_older_version_still_goes_out(
+    database: Database,
+) -> None:
+    desk = Backorders(database, lambda: NOW, parse_config(AT_ONCE | {"summaries": {}}))
+    desk.import_catalog(catalog(("CHAIN", 0)))
+    desk.ingest(delivery(order("1001", ("CHAIN", 2), placed=NOW)))
+    with SqlUnitOfWork(database) as uow:  # as the version before issue 14 queued it
+        facts = summary_facts(uow.summaries.take())
+        uow.outbox.add(Notice(BACKORDERS_SUMMARY, "C0PURCHASE", facts), NOW)
+        uow.commit()
+    [message] = OutboxStore(database).due(LATER)
+
+    post = Notices(database, desk.clock, desk.config).render(message)
+
+    assert (
+        isinstance(post, Post) and "#1001" in str(post.blocks) and "2 waiting" in str(post.blocks)
+    )
