@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -32,7 +34,20 @@ BOLT_BODY_LOGGER = "slack_bolt.RequestVerification"
 # so acknowledgements, on the server's threads, are not crowded out; see `AnswerPool`.
 ANSWER_WORKERS = 2
 ANSWER_QUEUE = 16  # answers waiting beyond those being worked on; past it a command hears BUSY
+# Answer threads run at a lower CPU priority (Linux: a niceness per thread), so when the cores
+# are short the server's threads, which acknowledge, get them first.
+ANSWER_NICENESS = 10
 BUSY = "I'm busy answering other people right now: try again in a moment."
+
+
+def _yield_cpu() -> None:
+    """Lower this thread's CPU priority where the system allows one per thread (Linux)."""
+    if sys.platform != "linux":
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), ANSWER_NICENESS)
+    except OSError as error:  # a container may forbid it: answers then run at normal priority
+        log.info("answer threads keep their priority: %s", error)
 
 
 class AnswerPool(ThreadPoolExecutor):
@@ -44,7 +59,7 @@ class AnswerPool(ThreadPoolExecutor):
     """
 
     def __init__(self, workers: int = ANSWER_WORKERS, queue: int = ANSWER_QUEUE) -> None:
-        super().__init__(max_workers=workers, thread_name_prefix="answer")
+        super().__init__(max_workers=workers, thread_name_prefix="answer", initializer=_yield_cpu)
         self.limit = workers + queue
         self._taken = 0
         self._lock = threading.Lock()
