@@ -26,6 +26,12 @@ from storage.tx import SqlTx
 
 outbox = OutboxRow.__table__
 channels = OutboxChannelRow.__table__
+HOLD = """
+INSERT INTO outbox
+  (channel, kind, payload, dedupe_key, status, attempts, next_attempt_at, created_at)
+VALUES (:channel, :kind, :payload, :dedupe_key, :status, :attempts, :next_attempt_at,
+        :created_at)
+ON CONFLICT (dedupe_key) DO UPDATE SET dedupe_key = excluded.dedupe_key"""
 
 
 class SqlOutbox:
@@ -45,14 +51,14 @@ class SqlOutbox:
     def hold(self, notice: Notice, now: datetime) -> None:
         """Queue a keyed notice, or, when one with its key is queued already, lock that one
         until this transaction ends (ON CONFLICT DO UPDATE): a sender that takes it over
-        (a due summary, say) waits for what this transaction queued behind it."""
+        (a due summary, say) waits for what this transaction queued behind it. On the
+        driver's cursor: an order runs it, and SQLAlchemy's statement building cost more
+        than the statement (storage/statements.py)."""
         assert notice.key is not None
-        stmt = dialect_insert(self.tx.conn.dialect.name)(outbox).values(_row(notice, now))
-        self.tx.conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["dedupe_key"], set_={"dedupe_key": stmt.excluded.dedupe_key}
-            )
-        )
+        driver = self.tx.driver
+        at = driver.time(now)
+        row = _row(notice, now) | {"next_attempt_at": at, "created_at": at}
+        driver.execute_many(HOLD, [row])
 
     def add_all(self, notices: list[Notice], now: datetime) -> None:
         """Queue many keyed notices in one statement (a key queued before is skipped)."""
