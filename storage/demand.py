@@ -9,6 +9,7 @@ from sqlalchemy import BigInteger, case, cast, func, select
 
 from domain.po_rules import BufferState, DemandLine, SupplierTerms
 from domain.purchasing import PoStatus
+from storage.chunks import id_in
 from storage.models import OrderLineRow, PoLineRow, ProductRow, PurchaseOrderRow, SupplierRow
 from storage.tx import SqlTx
 
@@ -103,12 +104,14 @@ class SqlDemand:
         return {sid: (int(n), oldest) for sid, n, oldest in self.tx.session.execute(stmt)}
 
     def served_by(self, product_ids: list[int]) -> tuple[int, datetime | None]:
-        """How many orders wait for these products, and since when the oldest."""
+        """How many orders wait for these products, and since when the oldest (the ids bound
+        as one parameter: a PO may list more products than a statement may bind)."""
         if not product_ids:
             return 0, None
+        products = id_in(self.tx.conn, OrderLineRow.product_id, product_ids)
         stmt = select(
             func.count(func.distinct(OrderLineRow.order_id)), func.min(OrderLineRow.placed_at)
-        ).where(OrderLineRow.product_id.in_(product_ids), OrderLineRow.waiting_qty > 0)
+        ).where(products, OrderLineRow.waiting_qty > 0)
         orders, oldest = self.tx.session.execute(stmt).one()
         return int(orders), oldest
 

@@ -19,6 +19,7 @@ from domain.views import (
     SupplierStatus,
     WaitingLine,
 )
+from storage.chunks import id_in
 from storage.demand import PROPOSING, on_order_units
 from storage.models import OrderLineRow, OrderRow, ProductRow, SupplierRow
 from storage.order_names import orders_named
@@ -91,24 +92,22 @@ class SqlBackorderQueries:
         return {order_id: source for order_id, source in rows}
 
     def orders_by_ids(self, order_ids: list[int]) -> dict[int, OrderStatus]:
-        """Orders by id with their lines, in two queries per chunk (a receipt may fill 20,000)."""
-        found: dict[int, OrderStatus] = {}
-        for start in range(0, len(order_ids), CHUNK):
-            chunk = order_ids[start : start + CHUNK]
-            orders = self.tx.session.execute(select(*_ORDER_COLUMNS).where(OrderRow.id.in_(chunk)))
-            lines = self._lines_of(OrderLineRow.order_id.in_(chunk))
-            for order in orders:
-                found[order.id] = _order_status(order, lines.get(order.id, ()))
-        return found
+        """Orders by id with their lines, in two queries (a receipt may fill 20,000)."""
+        conn = self.tx.conn
+        orders = conn.execute(
+            select(*_ORDER_COLUMNS).where(id_in(conn, OrderRow.id, order_ids)).order_by(OrderRow.id)
+        ).all()
+        lines = self._lines_of(id_in(conn, OrderLineRow.order_id, order_ids))
+        return {order.id: _order_status(order, lines.get(order.id, ())) for order in orders}
 
     def _lines_of(self, where: Any) -> dict[int, tuple[OrderLineStatus, ...]]:
-        rows = self.tx.session.execute(
+        rows = self.tx.conn.execute(  # plain rows: no ORM work per line
             select(*_LINE_COLUMNS, SupplierRow.name.label("supplier"))
             .outerjoin(ProductRow, ProductRow.id == OrderLineRow.product_id)
             .outerjoin(SupplierRow, SupplierRow.id == ProductRow.supplier_id)
             .where(where)
             .order_by(OrderLineRow.order_id, OrderLineRow.id)
-        )
+        ).all()  # fetched at once: a row at a time costs more than the rows
         grouped: dict[int, list[OrderLineStatus]] = {}
         for line in rows:
             grouped.setdefault(line.order_id, []).append(_line_status(line, line.supplier))
@@ -220,7 +219,6 @@ class SqlBackorderQueries:
         return Overview(suppliers=backlog, unplaced_lines=int(unplaced))
 
 
-CHUNK = 5000  # ids per IN list: well inside SQLite's and PostgreSQL's parameter limits
 # Plain columns, not ORM entities: a receipt may read 20,000 orders at once.
 _ORDER_COLUMNS = (
     OrderRow.id,

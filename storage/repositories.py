@@ -167,7 +167,7 @@ class SqlOrders:
             else:
                 cancelled = driver.time(line.cancelled_at)
                 changed.append(values | {"line_id": line.line_id, "cancelled_at": cancelled})
-        driver.execute_many(sql.INSERT_LINE, new)
+        driver.execute_rows(sql.INSERT_LINES, new)
         driver.execute_many(sql.UPDATE_LINE, changed)
 
     def waiting_fifo(self, product_id: int, limit: int) -> list[LineState]:
@@ -178,14 +178,14 @@ class SqlOrders:
             .limit(limit)
             .with_for_update()
         )
-        return [_line_state(row) for row in self.tx.session.execute(stmt)]
+        return [_line_state(row) for row in self.tx.conn.execute(stmt).all()]  # receipts: 20,000
 
     def save_fills(self, lines: Iterable[LineState]) -> None:
         params = [
             {"line_id": line.line_id, "allocated_qty": line.allocated, "waiting_qty": line.waiting}
             for line in lines
         ]
-        self.tx.driver.execute_many(sql.FILL_LINE, params)
+        self.tx.driver.execute_rows(sql.FILL_LINES, params)
 
     def find_by_number(self, number: str) -> list[tuple[int, OrderState]]:
         """Orders people call `number` (their name, the store's number or its id), locked."""
@@ -215,7 +215,7 @@ class SqlOrders:
             }
             for line_id, promise in promised
         ]
-        driver.execute_many(sql.SAVE_PROMISE, params)
+        driver.execute_rows(sql.SAVE_PROMISES, params)
 
 
 def _cancelled_at(order: IncomingOrder, received_at: datetime) -> datetime | None:
@@ -248,4 +248,4 @@ class SqlStock:
 
     def take(self, taken: dict[int, int]) -> None:
         params = [{"pid": pid, "units": units} for pid, units in taken.items() if units]
-        self.tx.driver.execute_many(sql.TAKE_STOCK, params)
+        self.tx.driver.execute_rows(sql.TAKE_STOCK, params)

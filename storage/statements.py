@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -35,21 +36,11 @@ ON CONFLICT (source, external_id) DO NOTHING
 RETURNING id"""
 # Locks are taken in product id order, so two orders sharing SKUs never deadlock.
 LOCK_STOCK = "SELECT id, sku, on_hand FROM products WHERE {column} IN ({keys}) ORDER BY id"
-TAKE_STOCK = "UPDATE products SET on_hand = on_hand - :units WHERE id = :pid"
-INSERT_LINE = """
-INSERT INTO order_lines
-  (order_id, line_ref, sku, product_id, name, quantity, allocated_qty, waiting_qty,
-   backordered_qty, issue, placed_at, position, not_stock)
-VALUES (:order_id, :line_ref, :sku, :product_id, :name, :quantity, :allocated_qty, :waiting_qty,
-        :backordered_qty, :issue, :placed_at, :position, :not_stock)"""
 UPDATE_LINE = """
 UPDATE order_lines SET sku = :sku, product_id = :product_id, quantity = :quantity,
   allocated_qty = :allocated_qty, waiting_qty = :waiting_qty,
   backordered_qty = :backordered_qty, issue = :issue, cancelled_at = :cancelled_at,
   position = :position, not_stock = :not_stock
-WHERE id = :line_id"""
-FILL_LINE = """
-UPDATE order_lines SET allocated_qty = :allocated_qty, waiting_qty = :waiting_qty
 WHERE id = :line_id"""
 UNPROMISED = """
 SELECT l.id, l.line_ref, l.placed_at, p.promise_days, s.promise_days
@@ -57,9 +48,71 @@ FROM order_lines l
 JOIN products p ON p.id = l.product_id
 JOIN suppliers s ON s.id = p.supplier_id
 WHERE l.order_id = :order_id AND l.waiting_qty > 0 AND l.promised_by IS NULL"""
-SAVE_PROMISE = """
-UPDATE order_lines SET promised_by = :promised_by, promise_source = :promise_source
-WHERE id = :line_id"""
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A statement over many rows at once, in one round trip on either database.
+
+    SQLite runs `sqlite` once per row (an executemany: no network, the statement prepared
+    once). PostgreSQL runs `postgresql` once: each of `columns` goes as one array parameter,
+    and `unnest` turns the arrays back into rows, so 20,000 rows are one statement of a few
+    parameters, whose text is the same for any number of rows (prepared once per connection).
+    """
+
+    sqlite: str
+    postgresql: str
+    columns: tuple[str, ...]
+
+
+def _unnest(types: dict[str, str]) -> str:
+    arrays = ", ".join(f"%({name})s::{kind}[]" for name, kind in types.items())
+    return f"unnest({arrays}) AS v({', '.join(types)})"
+
+
+_LINE_TYPES = {
+    "order_id": "integer",
+    "line_ref": "text",
+    "sku": "text",
+    "product_id": "integer",
+    "name": "text",
+    "quantity": "integer",
+    "allocated_qty": "integer",
+    "waiting_qty": "integer",
+    "backordered_qty": "integer",
+    "issue": "text",
+    "placed_at": "timestamp",
+    "position": "integer",
+    "not_stock": "text",
+}
+_LINE_COLUMNS = ", ".join(_LINE_TYPES)
+INSERT_LINES = Rows(
+    f"INSERT INTO order_lines ({_LINE_COLUMNS}) VALUES (:{', :'.join(_LINE_TYPES)})",
+    f"INSERT INTO order_lines ({_LINE_COLUMNS}) SELECT * FROM {_unnest(_LINE_TYPES)}",
+    tuple(_LINE_TYPES),
+)
+TAKE_STOCK = Rows(
+    "UPDATE products SET on_hand = on_hand - :units WHERE id = :pid",
+    "UPDATE products SET on_hand = on_hand - v.units "
+    f"FROM {_unnest({'pid': 'integer', 'units': 'integer'})} WHERE products.id = v.pid",
+    ("pid", "units"),
+)
+FILL_LINES = Rows(
+    "UPDATE order_lines SET allocated_qty = :allocated_qty, waiting_qty = :waiting_qty "
+    "WHERE id = :line_id",
+    "UPDATE order_lines SET allocated_qty = v.allocated_qty, waiting_qty = v.waiting_qty FROM "
+    f"{_unnest({'line_id': 'integer', 'allocated_qty': 'integer', 'waiting_qty': 'integer'})} "
+    "WHERE order_lines.id = v.line_id",
+    ("line_id", "allocated_qty", "waiting_qty"),
+)
+SAVE_PROMISES = Rows(
+    "UPDATE order_lines SET promised_by = :promised_by, promise_source = :promise_source "
+    "WHERE id = :line_id",
+    "UPDATE order_lines SET promised_by = v.promised_by, promise_source = v.promise_source FROM "
+    f"{_unnest({'line_id': 'integer', 'promised_by': 'timestamp', 'promise_source': 'text'})} "
+    "WHERE order_lines.id = v.line_id",
+    ("line_id", "promised_by", "promise_source"),
+)
 
 _NAMED = re.compile(r":(\w+)")
 
@@ -117,6 +170,16 @@ class DriverSql:
     def execute_many(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
         if rows:
             self.cursor.executemany(_for_driver(sql, self.dialect), rows)
+
+    def execute_rows(self, statement: Rows, rows: Sequence[Mapping[str, Any]]) -> None:
+        """`statement` over all `rows`: one statement on PostgreSQL, one executemany on SQLite."""
+        if not rows:
+            return
+        if self.dialect == "postgresql":
+            arrays = {column: [row[column] for row in rows] for column in statement.columns}
+            self.cursor.execute(statement.postgresql, arrays)
+        else:
+            self.cursor.executemany(statement.sqlite, rows)
 
     def lock_stock(self, column: str, keys: Iterable[object]) -> list[tuple[int, str, int]]:
         wanted = sorted(set(keys))  # type: ignore[type-var]
