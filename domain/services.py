@@ -20,7 +20,7 @@ from domain.model import (
     LineState,
     OrderState,
 )
-from domain.notifications import BACKORDERS_SUMMARY, EXPORT_WORKBOOK, Notice
+from domain.notifications import EXPORT_WORKBOOK, Notice
 from domain.order_refs import OrderRef
 from domain.ports import UnitOfWork
 from domain.promises import DEFAULT_PROMISE_DAYS, give_promises
@@ -184,16 +184,6 @@ def _unplaced(lines: Iterable[LineState]) -> tuple[UnplacedLine, ...]:
         for line in lines
         if line.issue is not None and line.quantity > 0
     )
-
-
-def flush_summary(uow: UnitOfWork, channel: str, now: datetime) -> BackorderSummary:
-    """Turn everything queued since the last summary into one channel message (none if empty)."""
-    with uow:
-        summary = uow.summaries.take()
-        if not summary.is_empty:
-            uow.outbox.add(Notice(BACKORDERS_SUMMARY, channel, summary_facts(summary)), now)
-        uow.commit()
-    return summary
 
 
 def summary_facts(summary: BackorderSummary) -> dict[str, Any]:
