@@ -20,6 +20,11 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 _BEGIN = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN DEFERRED"}
 PG_CONNECT_TIMEOUT_S = 10
 EXAMPLES = "sqlite:///backorders.db or postgresql://user:password@host:5432/name"
+# Connections kept open: one per thread that may hold one at once (the HTTP server's 8
+# threads, the answer pool's 2, the Slack and mail outbox workers, scheduled jobs). With
+# SQLAlchemy's default of 5, orders arriving in bursts on the 8 HTTP threads closed the extra
+# connections at each lull and opened new ones (a new PostgreSQL backend each) at the next.
+POOL_SIZE = 16
 
 
 class DatabaseUnavailable(Exception):
@@ -97,6 +102,8 @@ def _refuse_sqlite_without_a_file(sa_url: URL) -> None:
 
 
 def _open(url: str, sa_url: URL, engine_options: dict[str, Any]) -> Database:
+    if "poolclass" not in engine_options:
+        engine_options = {"pool_size": POOL_SIZE} | engine_options
     if sa_url.drivername in ("postgresql", "postgres"):
         sa_url = sa_url.set(drivername="postgresql+psycopg")
     if sa_url.get_backend_name() == "sqlite":

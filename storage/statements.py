@@ -3,7 +3,8 @@
 A flash sale sends hundreds of orders a second, each a handful of statements. SQLAlchemy's
 per-statement Python work cost more than SQLite running them, so these few statements skip it:
 written once in the SQL both SQLite (3.35+) and PostgreSQL accept, with the driver's own
-parameter style, inside the same transaction the unit of work opened through SQLAlchemy.
+parameter style, inside the same transaction the unit of work opened through SQLAlchemy; a
+statement over many rows (`Rows`) has one text for each database, so it is one round trip.
 Everything else goes through SQLAlchemy as usual. Tests run these on both databases.
 """
 
@@ -57,7 +58,8 @@ class Rows:
     SQLite runs `sqlite` once per row (an executemany: no network, the statement prepared
     once). PostgreSQL runs `postgresql` once: each of `columns` goes as one array parameter,
     and `unnest` turns the arrays back into rows, so 20,000 rows are one statement of a few
-    parameters, whose text is the same for any number of rows (prepared once per connection).
+    parameters, whose text is the same for any number of rows (psycopg parses it once and
+    prepares it on the server after a few uses).
     """
 
     sqlite: str
