@@ -48,6 +48,8 @@ class OutboxRow(Base):
     result: Mapped[str | None] = mapped_column(Text)
     # Set (committed) before an email goes to the mail server: a retry that finds it asks a person.
     handed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Written by each claim: only the worker holding this claim may mark, retry or release it.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
 
 
 class OutboxChannelRow(Base):

@@ -1,28 +1,33 @@
 """The outbox: messages queued in the same transaction as their cause, claimed by workers.
 
-Delivery to Slack is at least once: a message is marked sent right after Slack accepts it, so
-only a crash in between can repeat one. An email is at most once by itself: it is marked as
-handed to the mail server (committed) before it goes, and a try that finds that mark without
-"sent" asks a person rather than sending again. Order is kept per channel (only a channel's
-oldest pending message is ever sent), and pacing is shared by every replica through
-`outbox_channels`. A worker serves a set of channels (`Channels`): Slack's apart from the mail
-server's and the stores', so a slow one never holds up the others.
+A Slack post and an email are marked as handed over (committed) before they go. A Slack post
+retried with that mark is first looked for in the channel (bot/delivery/slack_delivery.py), so
+it is posted once when its history can be read and at least once otherwise; an email retried
+with it asks a person rather than going again. Each claim carries a token that every later
+write about the message checks, so a worker whose lease ran out changes nothing. Order is
+kept per channel (only a channel's oldest pending message is ever sent), and pacing is shared
+by every replica through `outbox_channels`. A worker serves a set of channels (`Channels`):
+Slack's apart from the mail server's and the stores', so a slow one never holds up the others.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import logging
+import secrets
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, not_, or_, select, true, update
+from sqlalchemy import ColumnElement, false, func, literal, not_, or_, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.notifications import Notice
 from storage.db import Database
 from storage.models import OutboxChannelRow, OutboxRow
 from storage.tx import SqlTx
+
+log = logging.getLogger(__name__)
 
 outbox = OutboxRow.__table__
 channels = OutboxChannelRow.__table__
@@ -69,20 +74,30 @@ class SqlOutbox:
         )
         self.tx.conn.execute(stmt, [_row(notice, now) for notice in notices])
 
-    def settle(self, message_id: int, status: str, result: dict[str, Any], now: datetime) -> None:
+    def settle(
+        self,
+        message_id: int,
+        status: str,
+        result: dict[str, Any],
+        now: datetime,
+        claim: str | None = None,
+    ) -> bool:
         """Close a pending message in this transaction, with what it caused ("sent" and the PO
-        marked sent, say): both are written or neither is."""
-        self.tx.conn.execute(
-            update(outbox)
-            .where(outbox.c.id == message_id, outbox.c.status == "pending")
-            .values(
+        marked sent, say): both are written or neither is. With `claim`, only while that claim
+        holds it; False when nothing was closed."""
+        stmt = update(outbox).where(outbox.c.id == message_id, outbox.c.status == "pending")
+        if claim is not None:
+            stmt = stmt.where(outbox.c.claim_token == claim)
+        settled = self.tx.conn.execute(
+            stmt.values(
                 status=status,
                 sent_at=now,
                 result=json.dumps(result),
                 claimed_until=None,
                 last_error=None,
-            )
-        )
+            ).returning(outbox.c.id)
+        ).first()
+        return settled is not None
 
 
 def _row(notice: Notice, now: datetime) -> dict[str, Any]:
@@ -132,6 +147,11 @@ EVERY = Channels(others=True)  # every channel: one worker serves the whole outb
 NONE = Channels()
 
 
+class ClaimLost(Exception):
+    """This worker's lease on a message ran out and another worker claimed it: this one must
+    neither send it nor write anything about it."""
+
+
 @dataclass(frozen=True)
 class QueuedMessage:
     id: int
@@ -140,7 +160,10 @@ class QueuedMessage:
     payload: dict[str, Any]
     key: str | None
     attempts: int
-    handed_at: datetime | None = None  # an email was handed to the mail server then, maybe taken
+    # Handed to the mail server (an email) or to Slack (a post) then, and maybe taken: the
+    # first such try whose outcome is not known.
+    handed_at: datetime | None = None
+    claim: str | None = None  # this worker's claim on it (see `OutboxStore.claim`)
 
 
 class OutboxStore:
@@ -168,22 +191,32 @@ class OutboxStore:
         with self.database.reader.connect() as conn:
             return [_queued(row) for row in conn.execute(stmt).mappings()]
 
-    def claim(self, message: QueuedMessage, now: datetime, lease: float, pace: float) -> bool:
+    def claim(
+        self, message: QueuedMessage, now: datetime, lease: float, pace: float
+    ) -> QueuedMessage | None:
         """Take the message for `lease` seconds and the channel's next slot (none when `pace`
-        is 0: the other end sets the pace); False if taken."""
+        is 0: the other end sets the pace): the message with this claim's token, or None if
+        taken. Every later change to it checks the token, so a worker whose lease ran out
+        (another took the message since) changes nothing."""
+        token = secrets.token_hex(16)
         with self.database.writer_turn(), self.database.engine.begin() as conn:
             claimed = conn.execute(
                 update(outbox)
                 .where(outbox.c.id == message.id, outbox.c.status == "pending")
                 .where(or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until < now))
-                .values(claimed_until=now + timedelta(seconds=lease))
-                .returning(outbox.c.id)
+                .values(claimed_until=now + timedelta(seconds=lease), claim_token=token)
+                .returning(outbox.c.handed_at)
             ).first()
             paced = pace > 0
             if claimed is None or (paced and not self._take_slot(conn, message.channel, now, pace)):
                 conn.rollback()
-                return False
-        return True
+                return None
+        return replace(message, claim=token, handed_at=claimed.handed_at)
+
+    def renew(self, message: QueuedMessage, now: datetime, lease: float) -> bool:
+        """The send is still going: the claim holds `lease` seconds from now. False if it was
+        lost (the lease ran out and another worker took the message)."""
+        return self._update(message, claimed_until=now + timedelta(seconds=lease))
 
     def _take_slot(self, conn: Any, channel: str, now: datetime, pace: float) -> bool:
         later = now + timedelta(seconds=pace)
@@ -195,9 +228,9 @@ class OutboxStore:
         )
         return conn.execute(stmt.returning(channels.c.channel)).first() is not None
 
-    def mark_sent(self, message: QueuedMessage, result: dict[str, Any], now: datetime) -> None:
-        self._update(
-            message.id,
+    def mark_sent(self, message: QueuedMessage, result: dict[str, Any], now: datetime) -> bool:
+        return self._update(
+            message,
             status="sent",
             sent_at=now,
             result=json.dumps(result),
@@ -205,26 +238,29 @@ class OutboxStore:
             last_error=None,
         )
 
-    def hand_over(self, message: QueuedMessage, now: datetime) -> None:
-        """Committed before the email goes: from now on, it may have reached the supplier."""
-        self._update(message.id, handed_at=now)
+    def hand_over(self, message: QueuedMessage, now: datetime) -> bool:
+        """Committed before the email (or post) goes: from now on, it may have reached the
+        supplier (or the channel). An earlier mark whose outcome is still unknown is kept.
+        False if this worker's claim was lost: it must not send."""
+        handed_at = func.coalesce(outbox.c.handed_at, literal(now, outbox.c.handed_at.type))
+        return self._update(message, handed_at=handed_at)
 
-    def take_back(self, message: QueuedMessage) -> None:
-        """The mail server refused or never answered: the email did not go, a retry may send it."""
-        self._update(message.id, handed_at=None)
+    def take_back(self, message: QueuedMessage) -> bool:
+        """The other end refused or never got it: it did not go, a retry may send it."""
+        return self._update(message, handed_at=None)
 
-    def retry_later(self, message: QueuedMessage, error: str, at: datetime) -> None:
-        self._update(
-            message.id,
+    def retry_later(self, message: QueuedMessage, error: str, at: datetime) -> bool:
+        return self._update(
+            message,
             attempts=message.attempts + 1,
             next_attempt_at=at,
             last_error=error[:2000],
             claimed_until=None,
         )
 
-    def give_up(self, message: QueuedMessage, error: str) -> None:
-        self._update(
-            message.id,
+    def give_up(self, message: QueuedMessage, error: str) -> bool:
+        return self._update(
+            message,
             status="dead",
             last_error=error[:2000],
             claimed_until=None,
@@ -241,8 +277,8 @@ class OutboxStore:
                 stmt.on_conflict_do_update(index_elements=["channel"], set_={"not_before": until})
             )
 
-    def release(self, message: QueuedMessage) -> None:
-        self._update(message.id, claimed_until=None, attempts=message.attempts + 1)
+    def release(self, message: QueuedMessage) -> bool:
+        return self._update(message, claimed_until=None, attempts=message.attempts + 1)
 
     def result_of(self, key: str) -> dict[str, Any] | None:
         """What Slack answered for the message queued under `key`, once it was sent."""
@@ -276,11 +312,31 @@ class OutboxStore:
                 oldest[lane] = conn.execute(stmt).scalar_one()
         return oldest
 
-    def _update(self, message_id: int, **values: Any) -> None:
-        """Change a message still pending: one settled with what it caused stays settled."""
-        stmt = update(outbox).where(outbox.c.id == message_id, outbox.c.status == "pending")
+    def _update(self, message: QueuedMessage, **values: Any) -> bool:
+        """Change a message still pending, and still held by this worker's claim: one settled
+        with what it caused stays settled, and a worker whose lease ran out (another claimed
+        the message since) changes nothing. False, logged, when nothing changed."""
+        stmt = update(outbox).where(outbox.c.id == message.id, outbox.c.status == "pending")
+        if message.claim is not None:
+            stmt = stmt.where(outbox.c.claim_token == message.claim)
         with self.database.writer_turn(), self.database.engine.begin() as conn:
-            conn.execute(stmt.values(**values))
+            changed = conn.execute(stmt.values(**values).returning(outbox.c.id)).first()
+            lost = changed is None and message.claim is not None and _held_by_another(conn, message)
+        if lost:
+            log.warning(
+                "outbox message %s was claimed by another worker after this one's lease ran "
+                "out: %s not written",
+                message.id,
+                ", ".join(sorted(values)),
+            )
+        return changed is not None
+
+
+def _held_by_another(conn: Any, message: QueuedMessage) -> bool:
+    """Still pending under another claim (one settled already is no one's to lose)."""
+    stmt = select(outbox.c.status, outbox.c.claim_token).where(outbox.c.id == message.id)
+    row = conn.execute(stmt).first()
+    return row is not None and row.status == "pending" and row.claim_token != message.claim
 
 
 def _served(served: Channels, column: Any) -> ColumnElement[bool]:

@@ -20,7 +20,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.delivery.slack_delivery import NotReady
-from storage.outbox import EVERY, NONE, Channels, OutboxStore, QueuedMessage
+from storage.outbox import EVERY, NONE, Channels, ClaimLost, OutboxStore, QueuedMessage
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,52 @@ MAX_BACKOFF_S = 300
 # date arithmetic and stall the worker): past it the channel is simply tried, and asked, again.
 MAX_RATE_LIMIT_WAIT_S = 15 * 60
 RATE_LIMIT_DEFAULT_S = 30
+
+
+class Heartbeat:
+    """While a send is in progress, renews its claim every `every` seconds, so a send longer
+    than the lease (an email of up to 60 s, a file in several calls) is never taken by another
+    worker, while a crashed worker's message is free again one lease after its last renewal."""
+
+    def __init__(
+        self,
+        store: OutboxStore,
+        message: QueuedMessage,
+        clock: Callable[[], datetime],
+        lease_s: float,
+        every: float,
+    ) -> None:
+        self.store, self.message, self.clock = store, message, clock
+        self.lease_s, self.every = lease_s, every
+        self._done = threading.Event()
+        self._thread = threading.Thread(
+            target=self._beat, name=f"outbox-lease-{message.id}", daemon=True
+        )
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._done.wait(self.every):
+            try:
+                if not self.store.renew(self.message, self.clock(), self.lease_s):
+                    return  # lost (logged by the store): the send's own writes will change nothing
+            except Exception:  # the database may be briefly away: the lease still has time
+                log.warning("outbox message %s: renewing its claim failed", self.message.id)
+
+
+class NothingToSend(Exception):
+    """The notice has nothing to say any more (a due summary whose queue another took): its
+    row is closed as done, nothing is posted, and nothing is logged as an error."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class RetryQuietly(Exception):
@@ -80,6 +126,7 @@ class OutboxWorker:
         pace_s: float = 1.0,
         poll_s: float = 0.25,
         lease_s: float = 60.0,
+        heartbeat_s: float | None = None,
         backoff_base_s: float = 1.0,
         home_channel: str | None = None,
         permanent: tuple[type[BaseException], ...] = (),
@@ -95,6 +142,7 @@ class OutboxWorker:
         self.pace_s = pace_s
         self.poll_s = poll_s
         self.lease_s = lease_s
+        self.heartbeat_s = heartbeat_s if heartbeat_s is not None else lease_s / 3
         self.backoff_base_s = backoff_base_s
         self.home_channel = home_channel
         self.permanent = permanent
@@ -139,10 +187,13 @@ class OutboxWorker:
         for message in self.store.due(self.clock(), self.served):
             if self._stop.is_set():
                 break
-            if self.ready(message.channel) and self.store.claim(
+            if not self.ready(message.channel):
+                continue
+            claimed = self.store.claim(
                 message, self.clock(), self.lease_s, self.pace_for(message.channel)
-            ):
-                self._send(message)
+            )
+            if claimed is not None:
+                self._send(claimed)
                 tried += 1
         return tried
 
@@ -152,7 +203,13 @@ class OutboxWorker:
 
     def _send(self, message: QueuedMessage) -> None:
         try:
-            result = self.deliver(message)
+            with Heartbeat(self.store, message, self.clock, self.lease_s, self.heartbeat_s):
+                result = self.deliver(message)
+        except ClaimLost:
+            log.warning("outbox message %s: another worker holds it now; not sent here", message.id)
+        except NothingToSend as nothing:
+            log.info("outbox message %s: nothing to send (%s)", message.id, nothing)
+            self.store.mark_sent(message, {"nothing_to_send": nothing.reason}, self.clock())
         except SlackApiError as error:
             self._slack_refused(message, error)
         except NotReady as error:

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import AppConfig
+from bot.delivery.outbox_worker import NothingToSend
 from bot.delivery.rendered import Post, Upload
-from bot.delivery.slack_delivery import NotReady
 from domain.deadline import reminder_facts
 from domain.lead_times import EtaSlip
 from domain.model import LineIssue
@@ -27,9 +27,8 @@ from storage.unit_of_work import SqlUnitOfWork
 from storage.workbooks import open_backorders_workbook
 
 
-class NothingToSay(NotReady):
-    """A due summary found nothing queued: its notice is closed already (no message), so the
-    worker's quiet retry of it changes nothing."""
+class NothingToSay(NothingToSend):
+    """A due summary found nothing queued: its notice is closed as done, and nothing is posted."""
 
 
 class ReportNotices:
