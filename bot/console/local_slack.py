@@ -126,6 +126,17 @@ class LocalSlack:
         with self._changed:
             return self._workspace.channels.add(name, **flags)
 
+    def withhold_scope(self, scope: str) -> None:
+        """Answer `missing_scope` to the methods that need `scope`, as Slack does for an app
+        installed before the scope was added to its manifest."""
+        with self._changed:
+            self._workspace.scopes.discard(scope)
+
+    def history(self, channel: str) -> list[dict[str, Any]]:
+        """Every message posted to `channel` (replies too), oldest first, as Slack keeps it."""
+        with self._changed:
+            return [dict(m) for m in self._workspace.history.by_channel.get(channel, [])]
+
     def channel_names(self) -> dict[str, str]:
         """Each channel's name by its ID, as Slack shows a `<#C0123>` link."""
         with self._changed:

@@ -102,14 +102,14 @@ class Channels:
     def list_page(self, params: dict[str, Any]) -> dict[str, Any]:
         """conversations.list: one page of the channels of the asked types, and the next cursor."""
         try:
-            start = _offset(str(params.get("cursor") or ""))
+            start = cursor_offset(str(params.get("cursor") or ""))
             limit = int(params.get("limit") or DEFAULT_LIMIT)
         except ValueError:
             return {"ok": False, "error": "invalid_cursor"}
         shown = [c for c in self.by_id.values() if _wanted(c, params)]
         page = shown[start : start + max(1, min(limit, 1000))]
         more = start + len(page) < len(shown)
-        cursor = _cursor(start + len(page)) if more else ""
+        cursor = page_cursor(start + len(page)) if more else ""
         return {
             "ok": True,
             "channels": [c.shape() for c in page],
@@ -125,11 +125,11 @@ def _wanted(channel: Channel, params: dict[str, Any]) -> bool:
     return not (channel.is_archived and params.get("exclude_archived") in TRUE)
 
 
-def _cursor(offset: int) -> str:
+def page_cursor(offset: int) -> str:
     return base64.b64encode(f"offset:{offset}".encode()).decode()
 
 
-def _offset(cursor: str) -> int:
+def cursor_offset(cursor: str) -> int:
     if not cursor:
         return 0
     try:

@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.console.local_slack_channels import Channels
+from bot.console.local_slack_history import History
 
 TEAM_ID = "T111"
 BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
-FIRST_TS_MICROS = 1_700_000_000_000_100  # ts "1700000000.000100"; each message adds 100 µs
+# The bot's scopes as installed from manifest.yaml (what `missing_scope` says was provided).
+SCOPES = frozenset(
+    {
+        "app_mentions:read",
+        "channels:history",
+        "channels:read",
+        "chat:write",
+        "commands",
+        "files:write",
+        "groups:history",
+        "groups:read",
+        "usergroups:read",
+    }
+)
 
 Params = dict[str, Any]
 Answer = dict[str, Any]
@@ -53,12 +68,24 @@ class Workspace:
         self.usergroups: dict[str, list[str]] = {}
         self.uploads: dict[str, Upload] = {}
         self.posted: set[str] = set()
+        self.history = History()
+        self.scopes = set(SCOPES)  # a test withholds one to see what the bot does without it
         self._serial = itertools.count(1)
+        self._last_micros = 0
 
     def next_ts(self) -> str:
-        """A message timestamp, unique and increasing, in Slack's `seconds.micros` form."""
-        micros = FIRST_TS_MICROS + 100 * (next(self._serial) - 1)
+        """A message timestamp as Slack makes it: the Unix time of the post, `seconds.micros`,
+        unique and increasing (100 µs past the one before when two fall in one tick)."""
+        micros = max(time.time_ns() // 1_000, self._last_micros + 100)
+        self._last_micros = micros
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def missing_scope(self, needed: str) -> Answer | None:
+        """Slack's refusal of a method whose scope the app was not granted, or None."""
+        if needed in self.scopes:
+            return None
+        provided = ",".join(sorted(self.scopes))
+        return error("missing_scope") | {"needed": needed, "provided": provided}
 
     def next_id(self, prefix: str) -> str:
         """A Slack-looking object ID such as `F0000000007`."""
@@ -113,7 +140,9 @@ def chat_post_message(ws: Workspace, params: Params) -> Answer:
         return error("no_text")
     ts = ws.next_ts()
     ws.posted.add(ts)
-    return ok(channel=channel, ts=ts, message=_message(ws, params, ts))
+    message = _message(ws, params, ts)
+    ws.history.add(str(channel), message)
+    return ok(channel=channel, ts=ts, message=message)
 
 
 def chat_update(ws: Workspace, params: Params) -> Answer:
@@ -132,6 +161,7 @@ def chat_delete(ws: Workspace, params: Params) -> Answer:
     if ts not in ws.posted:
         return error("message_not_found")
     ws.posted.discard(ts)
+    ws.history.forget(str(params.get("channel")), str(ts))
     return ok(channel=params.get("channel"), ts=ts)
 
 
@@ -191,6 +221,38 @@ def users_info(ws: Workspace, params: Params) -> Answer:
 def conversations_info(ws: Workspace, params: Params) -> Answer:
     """conversations.info: a known channel (an unknown one is made up, unless IDs only)."""
     return ws.channels.info(params)
+
+
+def _history_scope(ws: Workspace, channel: str) -> str:
+    """The scope Slack asks for to read this conversation's history."""
+    if channel.startswith("D"):
+        return "im:history"
+    known = ws.channels.by_id.get(channel)
+    return "groups:history" if known is not None and known.is_private else "channels:history"
+
+
+def _readable(ws: Workspace, params: Params) -> Answer | None:
+    """Why this conversation's messages cannot be read, or None."""
+    channel = str(params.get("channel") or "")
+    if problem := ws.channels.problem(channel):
+        return error(problem)
+    return ws.missing_scope(_history_scope(ws, channel))
+
+
+def conversations_history(ws: Workspace, params: Params) -> Answer:
+    """conversations.history: the channel's messages (not thread replies), newest first,
+    between `oldest` and `latest`, a page of `limit` at a time; metadata with
+    `include_all_metadata`."""
+    if refused := _readable(ws, params):
+        return refused
+    return ws.history.page(str(params["channel"]), params)
+
+
+def conversations_replies(ws: Workspace, params: Params) -> Answer:
+    """conversations.replies: a thread's parent, then its replies oldest first."""
+    if refused := _readable(ws, params):
+        return refused
+    return ws.history.thread(str(params["channel"]), params)
 
 
 def conversations_list(ws: Workspace, params: Params) -> Answer:
@@ -260,6 +322,8 @@ METHODS: dict[str, Callable[[Workspace, Params], Answer]] = {
     "users.info": users_info,
     "conversations.info": conversations_info,
     "conversations.list": conversations_list,
+    "conversations.history": conversations_history,
+    "conversations.replies": conversations_replies,
     "files.getUploadURLExternal": files_get_upload_url_external,
     "files.completeUploadExternal": files_complete_upload_external,
 }

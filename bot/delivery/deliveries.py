@@ -18,7 +18,7 @@ from domain import po_sending
 from domain.purchase_orders import PurchasingSetup
 from domain.purchasing import PoState
 from storage.db import Database
-from storage.outbox import OutboxStore, QueuedMessage
+from storage.outbox import ClaimLost, OutboxStore, QueuedMessage
 from storage.unit_of_work import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,9 @@ class EmailRecords:
         self.store = OutboxStore(database)
 
     def handing_over(self, message: QueuedMessage) -> None:
-        self.store.hand_over(message, self.clock())
+        """Marked before it goes; raises ClaimLost (nothing is sent) if another worker holds it."""
+        if not self.store.hand_over(message, self.clock()):
+            raise ClaimLost(f"outbox message {message.id} is another worker's now")
 
     def not_taken(self, message: QueuedMessage) -> None:
         self.store.take_back(message)
@@ -71,7 +73,7 @@ class EmailRecords:
         now = self.clock()
         with SqlUnitOfWork(self.database) as uow:
             po_sending.record_emailed(uow, _po_id(message), _to(message), now, self.setup)
-            uow.outbox.settle(message.id, "sent", result, now)
+            uow.outbox.settle(message.id, "sent", result, now, message.claim)
             uow.commit()
 
     def not_sent(self, message: QueuedMessage, state: str) -> None:
@@ -94,7 +96,7 @@ class EmailRecords:
             po_sending.record_email_uncertain(
                 uow, _po_id(message), to, message.handed_at, now, self.setup
             )
-            uow.outbox.settle(message.id, "uncertain", result, now)
+            uow.outbox.settle(message.id, "uncertain", result, now, message.claim)
             uow.commit()
         return result
 
@@ -116,7 +118,7 @@ class Deliveries:
         if not self.notices.is_letter(message):
             rendered = self._render(message)
             assert not isinstance(rendered, Letter)
-            return self.slack(message.channel, rendered)
+            return self.slack(message.channel, rendered, message)
         if message.handed_at is not None:  # the bot died, or a write failed, after handing it
             return self.records.uncertain(message)
         if self.email is None:

@@ -31,7 +31,8 @@ def queue(database: Database, channel: str, *texts: str) -> None:
 
 
 def delivered(slack: LocalSlack, channel: str) -> list[str]:
-    return [call.params["text"] for call in slack.messages(channel)]
+    """What the channel shows, a post whose answer was lost (timed out) included."""
+    return [message["text"] for message in slack.history(channel)]
 
 
 def wait_delivered(slack: LocalSlack, expected: dict[str, list[str]], timeout: float = 20) -> None:

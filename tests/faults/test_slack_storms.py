@@ -1,8 +1,12 @@
 """Slack misbehaving for a while (429 with Retry-After, 500s, answers that never come): every
-outbox message is posted once, in order per channel, after the storm, and the worker lives on."""
+outbox message is posted once, in order per channel, after the storm, and the worker lives on.
+A post whose answer never came is found in the channel's history (by its outbox id, carried
+as message metadata) rather than posted again; without the history scope it is posted again,
+at least once, and the log says why."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -130,16 +134,6 @@ def _assert_retry_after_respected(slack: LocalSlack) -> None:
         assert later and later[0].at - limited.at >= 0.95
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Defect: a post Slack performed but whose answer never came (a stall past the client's "
-        "timeout) is posted again by the retry, so the channel shows it twice. The outbox "
-        "cannot tell 'not posted' from 'posted, answer lost'; a fix needs the post to carry "
-        "its outbox id (message metadata) and a look in the channel's history before a retry, "
-        "which the loopback Slack (bot/console/local_slack*) does not serve yet."
-    ),
-)
 def test_a_stalled_answer_does_not_post_the_message_twice(
     bot: RunningBot, slack: LocalSlack, database: Database
 ) -> None:
@@ -151,3 +145,67 @@ def test_a_stalled_answer_does_not_post_the_message_twice(
     wait_until(lambda: pending(database) == 0, 30, "every message posted after the stalls")
     assert slack.calls("chat.postMessage")[0].timed_out  # the answer was lost: a real stall
     assert posted(slack, CHANNELS[0]) == texts
+    assert [m.get("metadata", {}).get("event_payload") for m in slack.history(CHANNELS[0])] == [
+        {"outbox_id": n} for n in outbox_ids(database)
+    ]
+    assert stored_ts(database) == [m["ts"] for m in slack.history(CHANNELS[0])]
+
+
+def test_a_stalled_thread_reply_is_found_in_its_thread_and_not_posted_twice(
+    bot: RunningBot, slack: LocalSlack, database: Database
+) -> None:
+    worker(bot).backoff_base_s = 0.05
+    queue_keyed(database, CHANNELS[0], ("parent", "po:1", None), ("reply", None, "po:1"))
+    worker(bot).wake()
+    wait_until(lambda: pending(database) == 0, 30, "the parent posted")
+    slack.fail_next("chat.postMessage", Fault.timeout(3.0))
+    queue_keyed(database, CHANNELS[0], ("second reply", None, "po:1"))
+    worker(bot).wake()
+    wait_until(lambda: pending(database) == 0, 30, "the replies posted after the stall")
+
+    assert posted(slack, CHANNELS[0]) == ["parent", "reply", "second reply"]
+    assert slack.calls("conversations.replies")  # looked in the thread, not the channel
+
+
+def test_without_the_history_scope_a_lost_answer_is_posted_again_and_logged_once(
+    bot: RunningBot, slack: LocalSlack, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An app installed before the scope was added: at least once, as before, and the log says
+    why and what to do."""
+    slack.withhold_scope("channels:history")
+    worker(bot).backoff_base_s = 0.05
+    for words in ("stalled-1", "stalled-2"):
+        slack.fail_next("chat.postMessage", Fault.timeout(3.0))
+        queue(database, CHANNELS[0], words)
+        worker(bot).wake()
+        wait_until(lambda: pending(database) == 0, 30, f"{words} posted after its stall")
+
+    assert posted(slack, CHANNELS[0]) == ["stalled-1", "stalled-1", "stalled-2", "stalled-2"]
+    refused = [c.response.get("error") for c in slack.calls("conversations.history")]
+    assert refused == ["missing_scope", "missing_scope"]
+    told = [r.getMessage() for r in caplog.records if "history cannot be read" in r.getMessage()]
+    assert len(told) == 1  # once per channel, not once per message
+    assert "missing_scope, needs channels:history" in told[0]
+    assert "reinstall" in told[0]
+
+
+def queue_keyed(
+    database: Database, channel: str, *posts: tuple[str, str | None, str | None]
+) -> None:
+    """Posts as (text, its key, the key of the message whose thread it joins)."""
+    with SqlUnitOfWork(database) as uow:
+        for words, key, reply_to in posts:
+            facts = {"text": words, "thread_of": reply_to}
+            uow.outbox.add(Notice("slack.post", channel, facts, key), utc_now())
+        uow.commit()
+
+
+def outbox_ids(database: Database) -> list[int]:
+    with database.engine.connect() as conn:
+        return list(conn.execute(text("SELECT id FROM outbox ORDER BY id")).scalars())
+
+
+def stored_ts(database: Database) -> list[str]:
+    with database.engine.connect() as conn:
+        results = conn.execute(text("SELECT result FROM outbox ORDER BY id")).scalars()
+        return [json.loads(result)["ts"] for result in results]

@@ -27,6 +27,9 @@ METHOD_SCOPES: dict[str, frozenset[str]] = {
     # The bot looks up `slack.channel` in public and private channels alike: both scopes.
     "conversations_list": frozenset({"channels:read", "groups:read"}),
     "conversations_info": frozenset({"channels:read", "groups:read"}),
+    # Read before a retry of a post whose answer was lost, in public and private channels.
+    "conversations_history": frozenset({"channels:history", "groups:history"}),
+    "conversations_replies": frozenset({"channels:history", "groups:history"}),
     "files_upload_v2": frozenset({"files:write"}),
     "files_getUploadURLExternal": frozenset({"files:write"}),
     "files_completeUploadExternal": frozenset({"files:write"}),
@@ -50,6 +53,8 @@ REQUIRED_SCOPES = frozenset(
         "app_mentions:read",
         "channels:read",
         "groups:read",
+        "channels:history",
+        "groups:history",
     }
 )
 ALLOWED_SCOPES = REQUIRED_SCOPES
