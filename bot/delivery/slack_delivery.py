@@ -66,7 +66,7 @@ class SlackDelivery:
         if isinstance(rendered, Post):
             if message is not None:
                 return self._post_once(target, rendered, message)
-            return self._post(target, rendered)
+            return self._post(target, rendered, self._thread(rendered.reply_to))
         if isinstance(rendered, Update):
             return self._update(rendered)
         return self._file(target, rendered)
@@ -84,13 +84,17 @@ class SlackDelivery:
         return str(self._sent(key)["ts"]) if key else None
 
     def _post(
-        self, channel: str, post: Post, metadata: dict[str, Any] | None = None
+        self,
+        channel: str,
+        post: Post,
+        thread_ts: str | None,
+        metadata: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         response = self.client.chat_postMessage(
             channel=channel,
             text=post.text,
             blocks=post.blocks or None,
-            thread_ts=self._thread(post.reply_to),
+            thread_ts=thread_ts,
             unfurl_links=False,
             metadata=metadata,
         )
@@ -106,7 +110,7 @@ class SlackDelivery:
         if not self.store.hand_over(message, self.clock()):
             raise ClaimLost(f"outbox message {message.id} is another worker's now")
         try:
-            return self._post(channel, post, outbox_metadata(message))
+            return self._post(channel, post, thread_ts, outbox_metadata(message))
         except SlackApiError as error:
             if slack_answered_no(error):
                 self.store.take_back(message)  # Slack said no: it was not posted

@@ -77,6 +77,40 @@ def test_each_message_gets_a_later_ts_than_the_one_before(client: WebClient) -> 
     assert before - 1 < float(first) < float(second)
 
 
+def test_history_reads_back_posts_newest_first_with_their_metadata_as_slack_answers(
+    slack: LocalSlack, client: WebClient
+) -> None:
+    tagged = {"event_type": "backorder_outbox_message", "event_payload": {"outbox_id": 7}}
+    first = client.chat_postMessage(channel="C0PURCHASE", text="one")["ts"]
+    second = client.chat_postMessage(channel="C0PURCHASE", text="two", metadata=tagged)["ts"]
+    client.chat_postMessage(channel="C0PURCHASE", text="in the thread", thread_ts=second)
+
+    history = client.conversations_history(
+        channel="C0PURCHASE", oldest=first, include_all_metadata=True, limit=10
+    )
+    bare = client.conversations_history(channel="C0PURCHASE", limit=1)
+    thread = client.conversations_replies(channel="C0PURCHASE", ts=second)
+
+    assert [(m["text"], m.get("metadata")) for m in history["messages"]] == [("two", tagged)]
+    assert history["has_more"] is False
+    assert [m["text"] for m in bare["messages"]] == ["two"]  # a reply is not in the channel
+    assert "metadata" not in bare["messages"][0]  # only with include_all_metadata
+    assert bare["has_more"] is True and bare["response_metadata"]["next_cursor"]
+    assert [m["text"] for m in thread["messages"]] == ["two", "in the thread"]
+
+
+def test_history_without_its_scope_is_refused_as_slack_refuses_it(
+    slack: LocalSlack, client: WebClient
+) -> None:
+    slack.withhold_scope("channels:history")
+
+    with pytest.raises(SlackApiError) as failure:
+        client.conversations_history(channel="C0PURCHASE")
+
+    assert failure.value.response["error"] == "missing_scope"
+    assert failure.value.response["needed"] == "channels:history"
+
+
 def test_form_encoded_blocks_are_decoded_into_lists(slack: LocalSlack, client: WebClient) -> None:
     client.api_call("chat.postMessage", params={"channel": "C1", "blocks": json.dumps(BLOCKS)})
 
