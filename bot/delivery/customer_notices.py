@@ -28,7 +28,7 @@ from handlers.blocks.formatting import SOURCES
 from handlers.stores.order_notes import customer_note
 from storage.customer_notices import WITHDRAWN, NoticeToSend, SqlCustomerNotices
 from storage.db import Database
-from storage.outbox import OutboxStore, QueuedMessage
+from storage.outbox import ClaimLost, OutboxStore, QueuedMessage
 from storage.unit_of_work import SqlUnitOfWork
 
 CUSTOMER_EMAIL = "customer.email"  # {notice_id}: one notice to its customer
@@ -203,7 +203,7 @@ class CustomerDeliveries:
         rest: Callable[[QueuedMessage], dict[str, Any]],
         letters: CustomerLetters,
         mail: CustomerMail | None,
-        slack: Callable[[str, Post | Update], dict[str, Any]],
+        slack: Callable[[str, Post | Update, QueuedMessage], dict[str, Any]],
         clock: Callable[[], datetime],
     ) -> None:
         self.rest = rest
@@ -216,7 +216,7 @@ class CustomerDeliveries:
         if message.kind == CUSTOMER_EMAIL:
             return self._email(message)
         if message.kind in (NOTICE_BATCH, BATCH_DECIDED, BATCH_GREW):
-            return self.slack(message.channel, self._batch(message))
+            return self.slack(message.channel, self._batch(message), message)  # posted once
         return self.rest(message)
 
     def _batch(self, message: QueuedMessage) -> Post | Update:
@@ -243,7 +243,8 @@ class CustomerDeliveries:
             raise NotReady("SMTP_URL is not set: customer notices wait")
         letter = self.letters.letter(notice, self.clock())
         store = OutboxStore(self.letters.database)
-        store.hand_over(message, self.clock())  # from now on it may have gone
+        if not store.hand_over(message, self.clock()):  # from now on it may have gone
+            raise ClaimLost(f"outbox message {message.id} is another worker's now")
         try:
             result = self.mail(letter)
         except EmailMaybeTaken:

@@ -23,7 +23,7 @@ from bot.delivery.slack_delivery import SlackDelivery
 from bot.facade import Backorders
 from storage.db import Database
 from storage.models import OrderRow
-from storage.outbox import OutboxStore
+from storage.outbox import ClaimLost, OutboxStore
 from tests.integration.test_notices import RecordingSlack
 from tests.support.builders import catalog, delivery, order
 from tests.support.smtp import Inbox, smtp_server
@@ -146,6 +146,28 @@ def test_an_auto_kind_needs_no_approval(database: Database, mail: tuple[Inbox, s
     deliver(desk, url, slack)
     assert len(inbox.wait_for(1)) == 1
     assert slack.made("post") == []
+
+
+def test_a_worker_that_lost_its_claim_sends_the_customer_nothing(
+    database: Database, mail: tuple[Inbox, str]
+) -> None:
+    """A replica frozen past its lease while another took the email over: it must not send."""
+    inbox, url = mail
+    clock = Clock()
+    desk = shop(database, clock, backordered="auto")
+    clock.now = T + timedelta(minutes=11)
+    desk.send_customer_notices()
+    store = OutboxStore(desk.database)
+    [message] = store.due(clock.now)
+    stale = store.claim(message, clock.now, 60, 0)
+    later = clock.now + timedelta(seconds=61)
+    assert stale is not None and store.claim(stale, later, 60, 0) is not None  # the other's now
+    letters = CustomerLetters(desk.database, desk.config, lambda o: f"https://shop.example/o/T{o}")
+    smtp = CustomerMail(EmailDelivery(SmtpSettings.from_url(url)), desk.config)
+    deliveries = CustomerDeliveries(lambda m: {}, letters, smtp, RecordingSlack(), desk.clock)  # type: ignore[arg-type]
+    with pytest.raises(ClaimLost):
+        deliveries(stale)
+    assert inbox.messages == []
 
 
 def test_no_email_address_gets_nothing(database: Database, mail: tuple[Inbox, str]) -> None:
