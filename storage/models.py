@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     false,
+    func,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -90,7 +91,8 @@ class OrderRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(20))
-    external_id: Mapped[str] = mapped_column(String(100))
+    # Indexed alone as well: people type it (`order seed-499`) without the store.
+    external_id: Mapped[str] = mapped_column(String(100), index=True)
     # The name the shop shows, without '#' (Shopify `name`, WooCommerce `number`).
     number: Mapped[str] = mapped_column(String(100), index=True)
     # The store's own order number (Shopify `order_number`), which people type as well.
@@ -108,6 +110,10 @@ class OrderRow(Base):
     source_updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+# The name in any case (`order 1166x01`), looked up when the exact name finds nothing.
+Index("ix_orders_number_lower", func.lower(OrderRow.number))
 
 
 class OrderLineRow(Base):

@@ -67,7 +67,7 @@ class SlackEventRow(Base):
     __tablename__ = "slack_events"
 
     event_id: Mapped[str] = mapped_column(String(50), primary_key=True)
-    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)  # claims expire by it
 
 
 class PeriodMarkRow(Base):
