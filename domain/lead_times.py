@@ -82,18 +82,25 @@ def order_etas(
     """Every waiting line of the order (by line ref): its PO and expected date."""
     with uow:
         etas: dict[str, Coverage] = {}
-        buffers = {b.terms.supplier_id: b for b in uow.purchasing.buffers()}
-        for order_id in uow.eta.order_ids(number.strip().lstrip("#")):
-            for line in uow.eta.waiting_lines(order_id):
-                buffer = buffers[line.supplier_id]
-                lead = supplier_lead_times(
-                    uow, line.supplier_id, buffer.terms.lead_time_days or default_days
-                )
-                release = next_release(buffer, now, next_deadline)
-                pos = uow.eta.on_order(line.product_id, now + timedelta(days=lead.p50_days))
-                etas[line.line_ref] = expected_date(
-                    line.ahead, line.waiting, pos, release, lead, now=now
-                )
+        lines = [
+            line
+            for order_id in uow.eta.order_ids(number.strip().lstrip("#"))
+            for line in uow.eta.waiting_lines(order_id)
+        ]
+        suppliers = {line.supplier_id for line in lines}  # one order reads its suppliers only
+        buffers = {b.terms.supplier_id: b for b in uow.purchasing.buffers(suppliers)}
+        leads: dict[int, LeadTimes] = {}
+        for line in lines:
+            buffer = buffers[line.supplier_id]
+            if line.supplier_id not in leads:
+                configured = buffer.terms.lead_time_days or default_days
+                leads[line.supplier_id] = supplier_lead_times(uow, line.supplier_id, configured)
+            lead = leads[line.supplier_id]
+            release = next_release(buffer, now, next_deadline)
+            pos = uow.eta.on_order(line.product_id, now + timedelta(days=lead.p50_days))
+            etas[line.line_ref] = expected_date(
+                line.ahead, line.waiting, pos, release, lead, now=now
+            )
         return etas
 
 

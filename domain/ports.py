@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -138,7 +138,8 @@ class Purchasing(Protocol):
     def all_demand(self) -> dict[int, list[DemandLine]]:
         """Every supplier's uncovered demand, in one set-based query."""
 
-    def buffers(self) -> list[BufferState]: ...
+    def buffers(self, of: Collection[int] | None = None) -> list[BufferState]:
+        """Each supplier's buffer; with `of`, only those suppliers'."""
 
     def load(self, po_id: int, lock: bool = True) -> PurchaseOrder | None: ...
 

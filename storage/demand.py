@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -47,13 +48,13 @@ class SqlDemand:
 
     tx: SqlTx
 
-    def _waiting(self) -> Any:
+    def _waiting(self, *where: Any) -> Any:
         return (
             select(
                 OrderLineRow.product_id,
                 func.sum(OrderLineRow.waiting_qty).label("units"),
             )
-            .where(OrderLineRow.waiting_qty > 0)
+            .where(OrderLineRow.waiting_qty > 0, *where)
             .group_by(OrderLineRow.product_id)
             .subquery()
         )
@@ -115,9 +116,13 @@ class SqlDemand:
         orders, oldest = self.tx.session.execute(stmt).one()
         return int(orders), oldest
 
-    def buffers(self) -> list[BufferState]:
-        """Every supplier's uncovered demand and open proposal, from two aggregates."""
-        waiting, on_order = self._waiting(), on_order_units()
+    def buffers(self, of: Collection[int] | None = None) -> list[BufferState]:
+        """Every supplier's uncovered demand and open proposal, from two aggregates; with `of`,
+        only those suppliers' (what one order waits for reads only its suppliers' lines)."""
+        if of is not None and not of:
+            return []
+        products, pos, suppliers = _scoped(of)
+        waiting, on_order = self._waiting(*products), on_order_units()
         uncovered = waiting.c.units - func.coalesce(on_order.c.units, 0)
         per_product = (
             select(ProductRow.supplier_id, uncovered)
@@ -130,11 +135,13 @@ class SqlDemand:
         open_pos = {
             row.supplier_id: row
             for row in self.tx.session.execute(
-                select(PurchaseOrderRow).where(PurchaseOrderRow.status.in_(PROPOSING))
+                select(PurchaseOrderRow).where(PurchaseOrderRow.status.in_(PROPOSING), *pos)
             ).scalars()
         }
-        suppliers = self.tx.session.execute(select(SupplierRow).order_by(SupplierRow.id)).scalars()
-        return [_buffer(row, units.get(row.id, 0), open_pos.get(row.id)) for row in suppliers]
+        rows = self.tx.session.execute(
+            select(SupplierRow).where(*suppliers).order_by(SupplierRow.id)
+        ).scalars()
+        return [_buffer(row, units.get(row.id, 0), open_pos.get(row.id)) for row in rows]
 
     def spare_on_order(self) -> list[tuple[str, str, int]]:
         """(PO number, SKU, units) on approved or sent POs beyond what customers still wait for."""
@@ -159,6 +166,20 @@ class SqlDemand:
             if units > left:
                 spare.append((number, sku, int(units) - left))
         return spare
+
+
+def _scoped(of: Collection[int] | None) -> tuple[tuple[Any, ...], ...]:
+    """The conditions keeping waiting lines, proposals and suppliers to the suppliers `of`
+    (none: every supplier)."""
+    if of is None:
+        return (), (), ()
+    ids = sorted(of)
+    theirs = select(ProductRow.id).where(ProductRow.supplier_id.in_(ids))
+    return (
+        (OrderLineRow.product_id.in_(theirs),),
+        (PurchaseOrderRow.supplier_id.in_(ids),),
+        (SupplierRow.id.in_(ids),),
+    )
 
 
 def _buffer(row: SupplierRow, units: int, po: PurchaseOrderRow | None) -> BufferState:

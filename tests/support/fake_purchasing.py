@@ -8,6 +8,7 @@ approved or sent POs), and a loaded PO learns who decided it from its history, a
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -69,9 +70,11 @@ class FakePurchasing:
     def demand(self, supplier_id: int) -> list[DemandLine]:
         return self.all_demand().get(supplier_id, [])
 
-    def buffers(self) -> list[BufferState]:
+    def buffers(self, of: Collection[int] | None = None) -> list[BufferState]:
         demand, result = self.all_demand(), []
         for sid, terms in sorted(self._shop.suppliers.items()):
+            if of is not None and sid not in of:
+                continue
             units = sum(max(d.uncovered, 0) for d in demand.get(sid, []))
             po = self._open_po(sid)
             state = (po.po_id, po.status.value, po.hold_until) if po else (None, None, None)
