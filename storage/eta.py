@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, tuple_
+from sqlalchemy.orm import aliased
 
 from domain.purchasing import PoStatus
 from storage.models import OrderLineRow, OrderRow, PoLineRow, ProductRow, PurchaseOrderRow
@@ -30,30 +31,33 @@ class SqlEta:
         self.tx = tx
 
     def waiting_lines(self, order_id: int) -> list[WaitingLineFacts]:
-        """The order's waiting lines, each with the units ahead of it in its product's queue."""
+        """The order's waiting lines, each with the units ahead of it in its product's queue
+        (one statement, however many lines: the units ahead are a subquery per line)."""
+        older = aliased(OrderLineRow)
+        ahead = (
+            select(func.coalesce(func.sum(older.waiting_qty), 0))
+            .where(
+                older.product_id == OrderLineRow.product_id,
+                older.waiting_qty > 0,
+                tuple_(older.placed_at, older.id) < tuple_(OrderLineRow.placed_at, OrderLineRow.id),
+            )
+            .scalar_subquery()
+        )
         mine = (
-            select(OrderLineRow, ProductRow.supplier_id)
+            select(
+                OrderLineRow.line_ref,
+                OrderLineRow.product_id,
+                ProductRow.supplier_id,
+                OrderLineRow.waiting_qty,
+                ahead,
+            )
             .join(ProductRow, ProductRow.id == OrderLineRow.product_id)
             .where(OrderLineRow.order_id == order_id, OrderLineRow.waiting_qty > 0)
         )
-        facts = []
-        for line, supplier_id in self.tx.session.execute(mine):
-            older = tuple_(OrderLineRow.placed_at, OrderLineRow.id) < tuple_(
-                line.placed_at, line.id
-            )
-            ahead = self.tx.session.execute(
-                select(func.coalesce(func.sum(OrderLineRow.waiting_qty), 0)).where(
-                    OrderLineRow.product_id == line.product_id,
-                    OrderLineRow.waiting_qty > 0,
-                    older,
-                )
-            ).scalar_one()
-            facts.append(
-                WaitingLineFacts(
-                    line.line_ref, line.product_id, supplier_id, line.waiting_qty, int(ahead)
-                )
-            )
-        return facts
+        return [
+            WaitingLineFacts(ref, product, supplier, waiting, int(units))
+            for ref, product, supplier, waiting, units in self.tx.session.execute(mine)
+        ]
 
     def on_order(self, product_id: int, fallback: datetime) -> list[tuple[str, datetime, int]]:
         """(PO number, expected arrival, units still to come) of approved or sent POs."""
