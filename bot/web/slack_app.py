@@ -33,7 +33,10 @@ BOLT_BODY_LOGGER = "slack_bolt.RequestVerification"
 # Answers (lazy listeners, error replies) run on fewer threads than serve HTTP (HTTP_THREADS),
 # so acknowledgements, on the server's threads, are not crowded out; see `AnswerPool`.
 ANSWER_WORKERS = 2
-ANSWER_QUEUE = 16  # answers waiting beyond those being worked on; past it a command hears BUSY
+# Answers waiting beyond those being worked on; past it a command hears BUSY. At the 10-20
+# answers a second two threads give, 64 is a few seconds' wait: people typing at a human pace
+# (20 users, a command a second each) are answered, never told busy; a script flooding is.
+ANSWER_QUEUE = 64
 # Answer threads run at a lower CPU priority (Linux: a niceness per thread), so when the cores
 # are short the server's threads, which acknowledge, get them first.
 ANSWER_NICENESS = 10
