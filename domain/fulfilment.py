@@ -27,12 +27,23 @@ class ReadyNews:
     ship_policy: str = "partial"
 
 
-def filled_orders(uow: UnitOfWork, filled: list[tuple[LineState, int]]) -> dict[int, OrderStatus]:
-    """The orders whose lines new stock just filled, by id (plain columns, in chunks)."""
-    return uow.queries.orders_by_ids(sorted({line.order_id for line, _ in filled if line.order_id}))
+@dataclass(frozen=True)
+class FilledOrder:
+    """An order new stock reached: just what says whether it can ship, not its lines."""
+
+    order_id: int
+    number: str
+    cancelled: bool
+    waiting_units: int  # what its lines still wait for, all of them
 
 
-def ready_orders(orders: Iterable[OrderStatus], policy: str) -> tuple[OrderStatus, ...]:
+def filled_orders(uow: UnitOfWork, filled: list[tuple[LineState, int]]) -> dict[int, FilledOrder]:
+    """The orders whose lines new stock just filled, by id, in id order (no lines read)."""
+    order_ids = sorted({line.order_id for line, _ in filled if line.order_id})
+    return {order.order_id: order for order in uow.queries.filled_orders(order_ids)}
+
+
+def ready_orders(orders: Iterable[FilledOrder], policy: str) -> tuple[FilledOrder, ...]:
     """`complete`: nothing of the order waits any more; `partial`: a line of it was filled."""
     return tuple(
         order
@@ -42,16 +53,19 @@ def ready_orders(orders: Iterable[OrderStatus], policy: str) -> tuple[OrderStatu
 
 
 def announce_ready(
-    uow: UnitOfWork, ready: tuple[OrderStatus, ...], now: datetime, news: ReadyNews
+    uow: UnitOfWork, ready: tuple[FilledOrder, ...], now: datetime, news: ReadyNews
 ) -> None:
-    """One channel message: which orders can ship and what to pack (none when none can)."""
+    """One channel message: which orders can ship and what to pack (none when none can).
+
+    Only the orders the message names have their lines read; the rest are counted."""
     if not ready:
         return
-    lines = [_to_pack(order) for order in ready]
+    named = uow.queries.orders_by_ids([order.order_id for order in ready[:MAX_LISTED]])
+    lines = [_to_pack(named[order.order_id]) for order in ready[:MAX_LISTED]]
     heading = f"🚚 {plural(len(ready), 'order')} ready to ship:"
     facts = {
         "orders": [order.number for order in ready],
-        "text": heading + "\n" + listed(lines, "\n"),
+        "text": heading + "\n" + _listed(lines, len(ready), "\n"),
     }
     uow.outbox.add(Notice(ORDERS_READY, news.channel, facts), now)
 
@@ -65,6 +79,10 @@ def _to_pack(order: OrderStatus) -> str:
 
 def listed(items: list[str], sep: str = ", ") -> str:
     """The first MAX_LISTED items, then how many more."""
-    shown = sep.join(items[:MAX_LISTED])
-    more = len(items) - MAX_LISTED
-    return shown + (f"{sep}…and {more} more" if more > 0 else "")
+    return _listed(items[:MAX_LISTED], len(items), sep)
+
+
+def _listed(first: list[str], total: int, sep: str) -> str:
+    """`first` (the first MAX_LISTED of `total` items), then how many more."""
+    more = total - MAX_LISTED
+    return sep.join(first) + (f"{sep}…and {more} more" if more > 0 else "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from domain.model import Catalog, Delivery, IncomingOrder, LineState, OrderState, StockLevel
 from domain.notifications import Notice
@@ -22,6 +22,9 @@ from domain.views import (
     SkuStatus,
     SupplierStatus,
 )
+
+if TYPE_CHECKING:
+    from domain.fulfilment import FilledOrder
 
 
 class DeliveryLog(Protocol):
@@ -104,6 +107,10 @@ class BackorderQueries(Protocol):
         """Every SKU in the catalog, for suggesting one when a SKU is mistyped."""
 
     def orders_by_ids(self, order_ids: list[int]) -> dict[int, OrderStatus]: ...
+
+    def filled_orders(self, order_ids: list[int]) -> list[FilledOrder]:
+        """Each of these orders, in id order, with the units its lines still wait for summed:
+        no lines read (a receipt may fill 20,000 orders)."""
 
     def open_lines(self) -> Iterator[OpenLine]:
         """Every waiting line, oldest first, streamed (for the export workbook)."""

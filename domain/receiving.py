@@ -7,14 +7,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.errors import DomainError, NotFound
-from domain.fulfilment import ReadyNews, announce_ready, filled_orders, listed, ready_orders
+from domain.fulfilment import (
+    FilledOrder,
+    ReadyNews,
+    announce_ready,
+    filled_orders,
+    listed,
+    ready_orders,
+)
 from domain.model import LineState
 from domain.order_refs import shown
 from domain.ports import UnitOfWork
 from domain.purchase_orders import Actor, NotAllowed, PurchasingSetup, note, show
 from domain.purchasing import PoStatus, PurchaseOrderView
 from domain.services import fill_from_stock
-from domain.views import OrderStatus
 from domain.wording import plural
 
 RECEIVABLE = (PoStatus.APPROVED, PoStatus.SENT)
@@ -32,7 +38,7 @@ class ReceiptResult:
     received: dict[str, int]
     over: dict[str, int]
     went_to: dict[str, list[tuple[str, int]]]
-    ready: tuple[OrderStatus, ...]
+    ready: tuple[FilledOrder, ...]
 
 
 def receive_po(

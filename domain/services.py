@@ -10,7 +10,7 @@ from typing import Any
 
 from domain.allocation import OrderPlan, fill_waiting, is_stale, plan_order
 from domain.errors import NotFound
-from domain.fulfilment import ReadyNews, announce_ready, filled_orders, ready_orders
+from domain.fulfilment import FilledOrder, ReadyNews, announce_ready, filled_orders, ready_orders
 from domain.model import (
     Catalog,
     Delivery,
@@ -74,7 +74,7 @@ def import_catalog(
     with uow:
         added, updated = uow.catalog.upsert(catalog)
         filled = fill_from_stock(uow, uow.catalog.product_ids_with_stock())
-        ready: tuple[OrderStatus, ...] = ()
+        ready: tuple[FilledOrder, ...] = ()
         if news is not None and now is not None and filled:
             ready = ready_orders(filled_orders(uow, filled).values(), news.ship_policy)
             announce_ready(uow, ready, now, news)

@@ -16,6 +16,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self
 
+from domain.fulfilment import FilledOrder
 from domain.model import LineState, StockLevel
 from domain.po_rules import SupplierTerms
 from domain.purchase_orders import PurchasingSetup
@@ -107,6 +108,14 @@ class FakeQueries:
 
     def orders_by_ids(self, order_ids: list[int]) -> dict[int, OrderStatus]:
         return {oid: self._status(oid) for oid in order_ids if oid in self._uow.shop.orders}
+
+    def filled_orders(self, order_ids: list[int]) -> list[FilledOrder]:
+        shop = self._uow.shop
+        return [
+            FilledOrder(oid, order.number, order.cancelled, self._status(oid).waiting_units)
+            for oid in sorted(set(order_ids))
+            if (order := shop.orders.get(oid)) is not None
+        ]
 
     def _status(self, order_id: int) -> OrderStatus:
         shop = self._uow.shop
