@@ -4,9 +4,11 @@ Each outbox post carries its outbox id as Slack message metadata, and is marked 
 Slack (committed) before it goes. A retry that finds the mark (the answer was lost: a timeout,
 a connection cut after the request went, a 5xx) first reads the channel's history (or the
 thread's replies) since then: the message found there is the one posted, and it is marked sent
-with its ts instead of being posted twice. If the history cannot be read (no `channels:history`
-or `groups:history` scope, or any other error) the message is posted again, at least once, and
-that is logged once per channel.
+with its ts instead of being posted twice. A history read that is only "not now" (rate-limited,
+a 5xx, a timeout) is retried later like a failed post, up to `HISTORY_TRIES` tries; one that
+cannot work (no `channels:history` or `groups:history` scope, the bot not in the channel) or
+keeps failing posts the message again, at least once, and that is logged once per channel and
+reason.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ HISTORY_PAGES = 3  # pages read at most: past them the message is posted again
 # before it, so a bot clock ahead of Slack's does not hide the post. Only the outbox id
 # decides, so reading further back finds nothing else.
 CLOCK_MARGIN = timedelta(minutes=2)
+# Tries of a message whose history read failed for a passing reason before it is posted again
+# anyway: the outbox retries with its backoff in between (a 429 waits out Slack's Retry-After).
+HISTORY_TRIES = 5
 
 
 class NotReady(Exception):
@@ -55,7 +60,7 @@ class SlackDelivery:
         self.store = store
         self.channel_id = channel_id  # the configured channel (maybe a #name) to its ID
         self.clock = clock  # the wall clock: the mark is compared with Slack's message times
-        self.unreadable: set[str] = set()  # channels whose history could not be read (logged)
+        self.unreadable: set[tuple[str, str]] = set()  # (channel, why) history unread (logged)
 
     def __call__(
         self, channel: str, rendered: Post | Update | Upload, message: QueuedMessage | None = None
@@ -132,8 +137,10 @@ class SlackDelivery:
                 cursor = (page.get("response_metadata") or {}).get("next_cursor")
                 if not page.get("has_more") or not cursor:
                     return None
-        except Exception as error:  # no scope, rate-limited, Slack away: post again, at least once
-            self._cannot_read(channel, error)
+        except Exception as error:
+            if _passing(error) and message.attempts < HISTORY_TRIES:
+                raise  # rate-limited, Slack away: ask again later rather than post twice
+            self._cannot_read(channel, error)  # no scope, not in it, or still failing
             return None
         log.warning(
             "outbox message %s: not found in %s messages of %s's history: posting it again",
@@ -162,16 +169,24 @@ class SlackDelivery:
         )
 
     def _cannot_read(self, channel: str, error: Exception) -> None:
-        if channel in self.unreadable:
-            return
-        self.unreadable.add(channel)
         why = _why(error)
+        if (channel, why) in self.unreadable:
+            return
+        self.unreadable.add((channel, why))
+        fix = (
+            "add the channels:history and groups:history scopes (manifest.yaml) and reinstall "
+            "the app"
+            if "missing_scope" in why
+            else "Slack kept failing to answer"
+            if _passing(error)
+            else "Slack refused to show it"
+        )
         log.warning(
             "Slack channel %s: its history cannot be read (%s), so a post whose answer was lost "
-            "is posted again and may show twice; add the channels:history and groups:history "
-            "scopes (manifest.yaml) and reinstall the app",
+            "is posted again and may show twice; %s",
             channel,
             why,
+            fix,
         )
 
     def _update(self, update: Update) -> dict[str, Any]:
@@ -216,6 +231,25 @@ def slack_answered_no(error: SlackApiError) -> bool:
     a proxy after Slack posted, so it counts as an answer lost."""
     status = error.response.status_code
     return status == 429 or (status < 500 and isinstance(error.response.data, dict))
+
+
+def _passing(error: Exception) -> bool:
+    """A failure that may be gone on the next try: rate-limited, a 5xx, no answer at all."""
+    if not isinstance(error, SlackApiError):
+        return True  # timeouts, refused or cut connections
+    code = error.response.data.get("error") if isinstance(error.response.data, dict) else None
+    return (
+        error.response.status_code == 429
+        or error.response.status_code >= 500
+        or code
+        in (
+            "ratelimited",
+            "internal_error",
+            "fatal_error",
+            "service_unavailable",
+            "request_timeout",
+        )
+    )
 
 
 def _why(error: Exception) -> str:

@@ -167,6 +167,23 @@ def test_a_stalled_thread_reply_is_found_in_its_thread_and_not_posted_twice(
     assert slack.calls("conversations.replies")  # looked in the thread, not the channel
 
 
+def test_a_lost_answer_whose_history_read_is_rate_limited_is_still_posted_once(
+    bot: RunningBot, slack: LocalSlack, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack rate-limits and fails exactly when answers get lost: the look-up is asked again
+    later, never taken as a reason to post twice, and no scope is blamed."""
+    worker(bot).backoff_base_s = 0.05
+    slack.fail_next("chat.postMessage", Fault.timeout(3.0))
+    slack.fail_next("conversations.history", Fault.rate_limited(1), Fault.server_error())
+    queue(database, CHANNELS[0], "stalled-1")
+    worker(bot).wake()
+    wait_until(lambda: pending(database) == 0, 30, "stalled-1 settled after the stall")
+
+    assert posted(slack, CHANNELS[0]) == ["stalled-1"]
+    assert len(slack.calls("conversations.history")) == 3  # 429, 500, then read: found
+    assert [r for r in caplog.records if "history cannot be read" in r.getMessage()] == []
+
+
 def test_without_the_history_scope_a_lost_answer_is_posted_again_and_logged_once(
     bot: RunningBot, slack: LocalSlack, database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
