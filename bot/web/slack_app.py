@@ -137,19 +137,26 @@ def claim_after_ack(app: App, claims: Claims, clock: Callable[[], datetime]) -> 
 
 
 def busy_when_full(pool: AnswerPool) -> Callable[..., Any]:
-    """A slash command arriving while the answer queue is full hears `BUSY` in its ack."""
+    """A slash command arriving while the answer queue is full hears `BUSY` in its ack; a
+    mention then is acknowledged and not answered (an event's ack can carry no reply), so a
+    flood of mentions cannot fill the queue without bound. Clicks and forms always go on: what
+    a person decided is never dropped."""
     busy = json.dumps({"response_type": "ephemeral", "text": BUSY})
     refusing = threading.Event()  # one log line per spell of refusals, not one per command
 
     def middleware(body: dict[str, Any], next: Callable[[], Any]) -> Any:
-        if "command" not in body:
-            return next()
-        if pool.has_room():
+        mention = (body.get("event") or {}).get("type") == "app_mention"
+        if ("command" not in body and not mention) or pool.has_room():
             refusing.clear()
             return next()
         if not refusing.is_set():
             refusing.set()
-            log.warning("the answer queue is full: commands are told to try again in a moment")
+            log.warning(
+                "the answer queue is full: commands are told to try again in a moment, "
+                "mentions are not answered"
+            )
+        if mention:
+            return BoltResponse(status=200, body="")
         headers = {"content-type": "application/json;charset=utf-8"}
         return BoltResponse(status=200, body=busy, headers=headers)
 

@@ -17,7 +17,7 @@ from bot.console.slack_signing import signed_headers
 from bot.web.slack_app import ANSWER_QUEUE, ANSWER_WORKERS
 from tests.e2e.conftest import RunningBot
 from tests.support.front_door import raw_post
-from tests.support.slack import SIGNING_SECRET, slash_command
+from tests.support.slack import SIGNING_SECRET, mention, post_to_slack_events, slash_command
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 ANSWERS_HELD_S = 10  # a bound for the test's waits, never a measured time
@@ -90,3 +90,32 @@ def test_past_the_answer_queue_a_command_hears_busy_at_once_and_no_late_answer(
 
     assert ask_status(slack_bot, local_slack, "later") == (200, b"")  # room again: answered
     local_slack.wait_for(lambda _: answered(local_slack, ["later"]) == ["later"])
+
+
+def test_past_the_answer_queue_a_mention_is_acknowledged_and_not_answered(
+    slack_bot: RunningBot, local_slack: LocalSlack, held_answers: threading.Event
+) -> None:
+    """A flood of mentions (which no ack can answer) cannot queue answers without bound and
+    lock every person's command out; once there is room, mentions are answered again."""
+    room = ANSWER_WORKERS + ANSWER_QUEUE
+    names = [f"queued-{n}" for n in range(room)]
+    assert [ask_status(slack_bot, local_slack, name) for name in names] == [(200, b"")] * room
+    flood = [
+        post_to_slack_events(slack_bot.url, mention("status", f"EvFlood{n}")) for n in range(5)
+    ]
+    assert [reply.status for reply in flood] == [200] * 5  # acknowledged: Slack will not resend
+
+    held_answers.set()
+    local_slack.wait_for(lambda _: len(answered(local_slack, names)) == room)
+    post_to_slack_events(slack_bot.url, mention("help", "EvAfter"))
+    local_slack.wait_for(lambda _: posts(local_slack))  # the later mention's answer
+
+    [(text, _)] = posts(local_slack)  # the later mention's answer only, none for the flood
+    assert "open backorders" not in text.lower()
+
+
+def posts(slack: LocalSlack) -> list[tuple[str, str]]:
+    return [
+        (c.params.get("text", ""), c.params.get("thread_ts", ""))
+        for c in slack.calls("chat.postMessage")
+    ]
