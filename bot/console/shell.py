@@ -42,6 +42,9 @@ SHOWN = frozenset({"response_url", "chat.postMessage", "chat.update", "chat.post
 FILES = "files.completeUploadExternal"
 
 
+DELIVERY_ROUNDS = 100  # bounds one prompt's deliveries; the outbox keeps the rest
+
+
 class RunNow(Executor):
     """Runs listeners in the caller's thread, so a reply is printed before the next prompt."""
 
@@ -202,8 +205,9 @@ class Console:
 
     def deliver(self) -> None:
         """Send what the outbox holds now, so channel posts show before the next prompt."""
-        for worker in self.bot.workers:
-            worker.run_once()
+        for _ in range(DELIVERY_ROUNDS):  # a round sends each channel's next message
+            if not sum(worker.run_once() for worker in self.bot.workers):
+                break
         self.print_new()
 
     def print_new(self) -> None:
