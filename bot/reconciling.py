@@ -19,7 +19,7 @@ from typing import Protocol
 
 from bot.config import ConfigError
 from bot.facade import Backorders
-from bot.settings import Settings, settings_from_env
+from bot.settings import Settings, seconds_within, settings_from_env
 from domain.model import Delivery, IncomingOrder, OrderSource
 from domain.services import Outcome
 from handlers.blocks.formatting import source_name
@@ -76,13 +76,7 @@ def max_wait_from(env: Mapping[str, str]) -> float:
     text = env.get(MAX_WAIT_VARIABLE, "").strip()
     if not text:
         return MAX_WAIT_S
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= 3600:
-        raise ConfigError(f"{MAX_WAIT_VARIABLE} must be seconds from 0 to 3600, not {text!r}")
-    return seconds
+    return seconds_within(text, MAX_WAIT_VARIABLE, 0, 3600)
 
 
 def stores_from_env() -> list[StoreOrders]:

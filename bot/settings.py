@@ -70,12 +70,17 @@ def _scheduler_retry(env: Mapping[str, str]) -> float:
     (and the leader's checks of its lock); up to 30, so a dead leader is replaced within a
     minute."""
     text = _get(env, "SCHEDULER_STANDBY_RETRY_S") or "10"
+    return seconds_within(text, "SCHEDULER_STANDBY_RETRY_S", 0.1, 30)
+
+
+def seconds_within(text: str, name: str, low: float, high: float) -> float:
+    """`text` as seconds from `low` to `high`; anything else stops the bot naming `name`."""
     try:
         seconds = float(text)
     except ValueError:
         seconds = -1.0
-    if not 0.1 <= seconds <= 30:
-        raise ConfigError(f"SCHEDULER_STANDBY_RETRY_S must be seconds from 0.1 to 30, not {text!r}")
+    if not low <= seconds <= high:  # NaN fails this too
+        raise ConfigError(f"{name} must be seconds from {low:g} to {high:g}, not {text!r}")
     return seconds
 
 
