@@ -151,22 +151,16 @@ class SlackDelivery:
         return None
 
     def _history(self, channel: str, thread_ts: str | None, oldest: str, cursor: str | None) -> Any:
+        page = {
+            "channel": channel,
+            "oldest": oldest,
+            "include_all_metadata": True,
+            "limit": HISTORY_LIMIT,
+            "cursor": cursor,
+        }
         if thread_ts is not None:
-            return self.client.conversations_replies(
-                channel=channel,
-                ts=thread_ts,
-                oldest=oldest,
-                include_all_metadata=True,
-                limit=HISTORY_LIMIT,
-                cursor=cursor,
-            )
-        return self.client.conversations_history(
-            channel=channel,
-            oldest=oldest,
-            include_all_metadata=True,
-            limit=HISTORY_LIMIT,
-            cursor=cursor,
-        )
+            return self.client.conversations_replies(ts=thread_ts, **page)
+        return self.client.conversations_history(**page)
 
     def _cannot_read(self, channel: str, error: Exception) -> None:
         why = _why(error)
