@@ -27,12 +27,15 @@ class Backorders(PurchaseOrders, Reports, CustomerNoticesDesk):
     orders and reports from their parts."""
 
     def ingest(self, delivery: Delivery) -> services.IngestResult:
-        """Store the order and queue what the team should hear, in one transaction; the
-        summary is worded by the outbox worker when it sends it, never here."""
+        """Store the order and queue what the team should hear, committed with the orders
+        that arrived meanwhile (`storage.group_commit`) before it is answered; the summary is
+        worded by the outbox worker when it sends it, never here."""
         at = self.clock()
         promise_days = self.config.customers.promise_days
-        return services.ingest_order(
-            self._ingest_writer(), delivery, at, self.config.test_orders, promise_days
+        return self.ingest_commits.run(
+            lambda conn: services.ingest_order(
+                self._ingest_writer(conn), delivery, at, self.config.test_orders, promise_days
+            )
         )
 
     def import_catalog(self, catalog: Catalog) -> services.ImportResult:

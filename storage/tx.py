@@ -4,14 +4,18 @@ on the same connection only for the code that wants one (the hot path does not).
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Literal
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, NestedTransaction
 from sqlalchemy.orm import Session
 
 from storage.statements import DriverSql
 
 
 class SqlTx:
+    # The session joins the transaction the connection began; it never ends it on its own.
+    session_joins: Literal["conditional_savepoint", "create_savepoint"] = "conditional_savepoint"
+
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
@@ -27,6 +31,7 @@ class SqlTx:
             bind=self.conn,
             expire_on_commit=False,
             autoflush=False,
+            join_transaction_mode=self.session_joins,
         )
 
     @property
@@ -38,10 +43,55 @@ class SqlTx:
             self.session.flush()
         self.conn.commit()
 
+    def rollback(self) -> None:
+        self.conn.rollback()
+
     def close(self) -> None:
+        self._close_handles()
+        self.conn.rollback()
+        self.conn.close()
+
+    def _close_handles(self) -> None:
         if "driver" in self.__dict__:
             self.driver.cursor.close()
         if self.has_session:
             self.session.close()
-        self.conn.rollback()
-        self.conn.close()
+
+
+class SavepointTx(SqlTx):
+    """A use case inside a transaction it does not own (a group commit's): a savepoint that
+    its commit releases and anything else rolls back; the connection stays open for the owner.
+    An ORM session, if the use case wants one, is a savepoint inside it, released first."""
+
+    session_joins = "create_savepoint"
+
+    def __init__(self, conn: Connection) -> None:
+        super().__init__(conn)
+        self.savepoint: NestedTransaction = conn.begin_nested()
+
+    def commit(self) -> None:
+        if self.has_session:
+            self.session.commit()
+        self.savepoint.commit()
+
+    def rollback(self) -> None:
+        if self.savepoint.is_active:
+            self.savepoint.rollback()
+
+    def close(self) -> None:
+        try:
+            self._close_handles()
+        finally:
+            self.rollback()
+
+
+def commit_or_discard(conn: Connection) -> None:
+    """Commit, or if the commit fails, close the connection instead of pooling it: SQLite keeps
+    a transaction whose COMMIT failed (a deferred constraint, a full disk) open, write lock and
+    all, and unless it is rolled back (as `SqlTx.close` does) the pool hands it to the next
+    writer as it is ("cannot start a transaction within a transaction")."""
+    try:
+        conn.commit()
+    except BaseException:
+        conn.invalidate()
+        raise

@@ -6,6 +6,8 @@ from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy import Connection
+
 from storage.catalog_store import SqlCatalogStore
 from storage.db import Database
 from storage.digest import SqlDigest
@@ -17,25 +19,27 @@ from storage.purchasing import SqlPurchasing
 from storage.queries import SqlBackorderQueries
 from storage.repositories import SqlDeliveryLog, SqlOrders, SqlStock
 from storage.summaries import SqlSummaryQueue
-from storage.tx import SqlTx
+from storage.tx import SavepointTx, SqlTx
 
 
 class SqlUnitOfWork:
-    """A fresh session per use case; `read_only` ones never wait for SQLite's writer."""
+    """A fresh session per use case; `read_only` ones never wait for SQLite's writer.
+
+    `within` a connection whose transaction another owns (a group commit's), the use case
+    is a savepoint of it: its commit releases the savepoint, anything else rolls it back."""
 
     tx: SqlTx
 
-    def __init__(self, database: Database, read_only: bool = False) -> None:
+    def __init__(
+        self, database: Database, read_only: bool = False, within: Connection | None = None
+    ) -> None:
         self.database = database
         self.read_only = read_only
+        self.within = within
         self._turn: AbstractContextManager[None] | None = None
 
     def __enter__(self) -> Self:
-        if not self.read_only:
-            self._turn = self.database.writer_turn()
-            self._turn.__enter__()
-        bind = self.database.reader if self.read_only else self.database.engine
-        self.tx = SqlTx(bind.connect())
+        self.tx = self._open()
         self.deliveries = SqlDeliveryLog(self.tx)
         self.orders = SqlOrders(self.tx)
         self.stock = SqlStock(self.tx)
@@ -51,6 +55,19 @@ class SqlUnitOfWork:
         self.etas = SqlEtaAll(self.tx)
         return self
 
+    def _open(self) -> SqlTx:
+        if self.within is not None:
+            return SavepointTx(self.within)
+        if not self.read_only:
+            self._turn = self.database.writer_turn()
+            self._turn.__enter__()
+        bind = self.database.reader if self.read_only else self.database.engine
+        try:
+            return SqlTx(bind.connect())
+        except BaseException:  # no connection: the writer's turn goes to the next one
+            self._end_turn(None, None, None)
+            raise
+
     def __exit__(
         self,
         exc_type: type[BaseException] | None,
@@ -60,12 +77,20 @@ class SqlUnitOfWork:
         try:
             self.tx.close()
         finally:
-            if self._turn is not None:
-                self._turn.__exit__(exc_type, exc, tb)
-                self._turn = None
+            self._end_turn(exc_type, exc, tb)
+
+    def _end_turn(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._turn is not None:
+            self._turn.__exit__(exc_type, exc, tb)
+            self._turn = None
 
     def commit(self) -> None:
         self.tx.commit()
 
     def rollback(self) -> None:
-        self.tx.conn.rollback()
+        self.tx.rollback()

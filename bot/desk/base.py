@@ -9,6 +9,7 @@ from bot.config import AppConfig, parse_config
 from bot.slack_check import CHANNEL_ID
 from domain.purchase_orders import PurchasingSetup
 from storage.db import Database
+from storage.group_commit import GroupCommit
 from storage.unit_of_work import SqlUnitOfWork
 
 Clock = Callable[[], datetime]
@@ -29,6 +30,7 @@ class DeskBase:
         email_enabled: bool = False,
     ) -> None:
         self.database = database
+        self.ingest_commits = GroupCommit(database)
         self.clock = clock
         self.config = config or parse_config({"slack": {"channel": "C0PURCHASE"}})
         self.channel = self.config.slack.channel

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Self
 
+from sqlalchemy import Connection
+
 from bot.desk.base import DeskBase
 from storage.db import Database
 from storage.summaries import SqlSummaryQueue
@@ -19,8 +21,8 @@ from storage.unit_of_work import SqlUnitOfWork
 class SummaryDueUnitOfWork(SqlUnitOfWork):
     """A writer whose queued summary lines also make `channel`'s summary due."""
 
-    def __init__(self, database: Database, channel: str) -> None:
-        super().__init__(database)
+    def __init__(self, database: Database, channel: str, within: Connection | None) -> None:
+        super().__init__(database, within=within)
         self.channel = channel
 
     def __enter__(self) -> Self:
@@ -38,8 +40,9 @@ class Summaries(DeskBase):
             uow.commit()
         return due
 
-    def _ingest_writer(self) -> SqlUnitOfWork:
-        """The order's transaction; with `batch_every` "0" it makes the summary due as well."""
+    def _ingest_writer(self, within: Connection) -> SqlUnitOfWork:
+        """The order's savepoint in a group commit's transaction; with `batch_every` "0" it
+        makes the summary due as well."""
         if self.summarise_at_once:
-            return SummaryDueUnitOfWork(self.database, self.channel)
-        return self._writer()
+            return SummaryDueUnitOfWork(self.database, self.channel, within)
+        return SqlUnitOfWork(self.database, within=within)

@@ -1,0 +1,168 @@
+"""Orders that arrive while another is written share one commit (storage.group_commit), on
+SQLite and PostgreSQL: each caller still gets its own answer, an order that fails loses only
+itself, and nobody is told "stored" by a commit that did not happen."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection
+
+from bot.facade import Backorders
+from domain.errors import NotFound
+from domain.services import Outcome
+from storage.db import Database
+from storage.unit_of_work import SqlUnitOfWork
+from tests.support.builders import T0, catalog, delivery, minutes, order
+
+WAIT_S = 30  # a bound for a broken test, never reached by a working one
+
+
+class Held:
+    """A use case that holds the commit open until told to go: whatever arrives meanwhile
+    queues for the next commit, which the test then sees written as one."""
+
+    def __init__(self, then: Callable[[Connection], Any] = lambda conn: None) -> None:
+        self.started = threading.Event()
+        self.go = threading.Event()
+        self.then = then
+
+    def __call__(self, conn: Connection) -> Any:
+        self.started.set()
+        assert self.go.wait(WAIT_S)
+        return self.then(conn)
+
+
+@pytest.fixture
+def shop(database: Database) -> Backorders:
+    backorders = Backorders(database, clock=lambda: T0 + minutes(30))
+    backorders.import_catalog(catalog(("TUBE", 3), ("LIGHT", 10)))
+    return backorders
+
+
+def queue_behind(shop: Backorders, held: Held, *calls: Callable[[], Any]) -> list[Future[Any]]:
+    """Start `held` as the writer, queue every call behind it, then let it go."""
+    pool = ThreadPoolExecutor(max_workers=len(calls) + 1)
+    leader = pool.submit(shop.ingest_commits.run, held)
+    assert held.started.wait(WAIT_S)
+    followers = []
+    for call in calls:
+        followers.append(pool.submit(call))
+        wait_for_queue(shop, len(followers))
+    held.go.set()
+    pool.shutdown(wait=True)
+    return [leader, *followers]
+
+
+def wait_for_queue(shop: Backorders, count: int) -> None:
+    pause = threading.Event()
+    for _ in range(WAIT_S * 1000):
+        if shop.ingest_commits.queued == count:
+            return
+        pause.wait(0.001)
+    raise AssertionError(f"{count} calls never queued for the commit")
+
+
+def failing_after_writing(shop: Backorders, number: str) -> Callable[[], None]:
+    """An order whose use case breaks half-way (a bug, a lost connection): its delivery and
+    order rows are written inside its savepoint, then it raises."""
+
+    def work(conn: Connection) -> None:
+        with SqlUnitOfWork(shop.database, within=conn) as uow:
+            incoming = order(number, ("TUBE", 1))
+            uow.deliveries.record(delivery(incoming, key=f"key-{number}"), T0)
+            uow.orders.claim(incoming, T0)
+            raise RuntimeError("the use case broke half-way")
+
+    return lambda: shop.ingest_commits.run(work)
+
+
+def test_orders_queued_behind_a_commit_are_each_answered_and_stored(shop: Backorders) -> None:
+    calls = [
+        lambda n=n: shop.ingest(delivery(order(n, ("TUBE", 2))))  # type: ignore[misc]
+        for n in ("1001", "1002", "1003")
+    ]
+    answers = [f.result() for f in queue_behind(shop, Held(), *calls)[1:]]
+    assert [(a.order_number, a.outcome) for a in answers] == [
+        ("1001", Outcome.APPLIED),
+        ("1002", Outcome.APPLIED),
+        ("1003", Outcome.APPLIED),
+    ]
+    assert [a.newly_waiting for a in answers] == [0, 1, 2]  # in the order they arrived
+    assert shop.sku("TUBE").waiting_units == 3
+
+
+def test_an_order_that_fails_in_a_shared_commit_loses_only_itself(shop: Backorders) -> None:
+    first, broken, last = queue_behind(
+        shop,
+        Held(),
+        lambda: shop.ingest(delivery(order("1001", ("LIGHT", 1)))),
+        failing_after_writing(shop, "1002"),
+        lambda: shop.ingest(delivery(order("1003", ("LIGHT", 2)))),
+    )[1:]
+    with pytest.raises(RuntimeError, match="half-way"):
+        broken.result()
+    assert first.result().outcome is Outcome.APPLIED
+    assert last.result().outcome is Outcome.APPLIED
+    assert shop.sku("LIGHT").on_hand == 7
+    with pytest.raises(NotFound):
+        shop.order("1002")
+    # Nothing of it was kept, so the store's retry of the same delivery is applied, not a repeat.
+    retry = shop.ingest(delivery(order("1002", ("TUBE", 1)), key="key-1002"))
+    assert retry.outcome is Outcome.APPLIED
+
+
+def breaks_at_commit(conn: Connection) -> None:
+    """Writes that are fine until the transaction commits: a deferred foreign key to nothing."""
+    with conn.begin_nested():  # its own savepoint, released, as a use case's is
+        conn.exec_driver_sql("CREATE TEMP TABLE parents (id INTEGER PRIMARY KEY)")
+        conn.exec_driver_sql(
+            "CREATE TEMP TABLE children (parent_id INTEGER "
+            "REFERENCES parents (id) DEFERRABLE INITIALLY DEFERRED)"
+        )
+        conn.exec_driver_sql("INSERT INTO children (parent_id) VALUES (42)")
+
+
+def test_nobody_is_told_stored_when_the_shared_commit_fails(shop: Backorders) -> None:
+    answers = queue_behind(
+        shop,
+        Held(),
+        lambda: shop.ingest(delivery(order("1001", ("LIGHT", 1)), key="k-1001")),
+        lambda: shop.ingest_commits.run(breaks_at_commit),
+        lambda: shop.ingest(delivery(order("1002", ("TUBE", 5)), key="k-1002")),
+    )[1:]
+    for answer in answers:
+        with pytest.raises(Exception, match=r"(?i)foreign key"):
+            answer.result()
+    for number in ("1001", "1002"):
+        with pytest.raises(NotFound):
+            shop.order(number)
+    assert shop.sku("LIGHT").on_hand == 10 and shop.sku("TUBE").on_hand == 3
+    # The failed transaction left nothing behind: the store's retry is applied.
+    resent = shop.ingest(delivery(order("1001", ("LIGHT", 1)), key="k-1001"))
+    assert resent.outcome is Outcome.APPLIED
+
+
+def test_a_write_whose_commit_fails_leaves_the_database_writable(shop: Backorders) -> None:
+    with pytest.raises(Exception, match=r"(?i)foreign key"), shop._writer() as uow:
+        breaks_at_commit(uow.tx.conn)
+        uow.commit()
+    for n in range(3):  # every pooled connection, not only a fresh one, can write again
+        shop.ingest(delivery(order(f"100{n}", ("LIGHT", 1))))
+    assert shop.sku("LIGHT").on_hand == 7
+
+
+def test_an_update_and_its_order_queued_together_apply_in_turn(shop: Backorders) -> None:
+    first = delivery(order("1001", ("TUBE", 5)))
+    update = delivery(order("1001", ("TUBE", 1), updated=T0 + minutes(1)))
+    answers = queue_behind(shop, Held(), lambda: shop.ingest(first), lambda: shop.ingest(update))[
+        1:
+    ]
+    assert [a.result().outcome for a in answers] == [Outcome.APPLIED, Outcome.APPLIED]
+    [status] = shop.order("1001")
+    assert [(line.quantity, line.allocated, line.waiting) for line in status.lines] == [(1, 1, 0)]
+    assert shop.sku("TUBE").on_hand == 2
