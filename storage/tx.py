@@ -6,10 +6,12 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Literal
 
-from sqlalchemy import Connection, NestedTransaction
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from storage.statements import DriverSql
+
+USE_CASE = "use_case"  # the savepoint of a use case inside a group commit
 
 
 class SqlTx:
@@ -61,28 +63,39 @@ class SqlTx:
 class SavepointTx(SqlTx):
     """A use case inside a transaction it does not own (a group commit's): a savepoint that
     its commit releases and anything else rolls back; the connection stays open for the owner.
-    An ORM session, if the use case wants one, is a savepoint inside it, released first."""
+    An ORM session, if the use case wants one, is a savepoint inside it, released first.
+    The savepoint is sent on the driver's cursor: SQLAlchemy's own (`begin_nested`) cost an
+    order more Python than SQLite spends on it."""
 
     session_joins = "create_savepoint"
 
     def __init__(self, conn: Connection) -> None:
         super().__init__(conn)
-        self.savepoint: NestedTransaction = conn.begin_nested()
+        self.driver.cursor.execute(f"SAVEPOINT {USE_CASE}")
+        self._open = True
 
     def commit(self) -> None:
         if self.has_session:
             self.session.commit()
-        self.savepoint.commit()
+        self._end(f"RELEASE SAVEPOINT {USE_CASE}")
 
     def rollback(self) -> None:
-        if self.savepoint.is_active:
-            self.savepoint.rollback()
+        self._end(f"ROLLBACK TO SAVEPOINT {USE_CASE}", f"RELEASE SAVEPOINT {USE_CASE}")
 
     def close(self) -> None:
         try:
-            self._close_handles()
-        finally:
+            if self.has_session:
+                self.session.close()
             self.rollback()
+        finally:
+            self.driver.cursor.close()
+
+    def _end(self, *statements: str) -> None:
+        if not self._open:
+            return
+        for statement in statements:
+            self.driver.cursor.execute(statement)
+        self._open = False
 
 
 def commit_or_discard(conn: Connection) -> None:
