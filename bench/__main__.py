@@ -12,6 +12,7 @@ from bench import (
     ingest,
     po_workbook,
     receiving,
+    season,
     slack_ack,
     slow_clients,
 )
@@ -25,10 +26,11 @@ BENCHES: dict[str, Callable[[list[str] | None], int | None]] = {
     "receiving": receiving.main,
     "customer_notices": customer_notices.main,
     "slow_clients": slow_clients.main,
+    "season": season.main,
 }
 # the others are quick already
 QUICK = frozenset(
-    {"ingest", "slack_ack", "deadline", "slow_clients", "receiving", "customer_notices"}
+    {"ingest", "slack_ack", "deadline", "slow_clients", "receiving", "customer_notices", "season"}
 )
 
 

@@ -25,6 +25,7 @@ from bench.season_report import GOAL_S, chart, goals, markdown
 from bench.season_run import Season
 from bench.season_shop import build_shop
 from bench.season_world import Loopback, VirtualClock, shop_config, start_bot
+from bot.scheduling.calendar import deadline_calendar
 
 RESULTS = servers.ROOT / "bench" / "results"
 CHART = servers.ROOT / "docs" / "images" / "season.png"
@@ -40,16 +41,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--days", type=bounded(7, 365), default=90)
     parser.add_argument("--suppliers", type=bounded(1, 200), default=20)
     parser.add_argument("--skus", type=bounded(1, 5_000), default=300)
-    parser.add_argument("--orders-per-day", type=bounded(1, 2_000), default=20)
+    parser.add_argument("--orders-per-day", type=bounded(1, 2_000), default=12)
     parser.add_argument("--policies", default=",".join(POLICIES), help="comma-separated")
-    parser.add_argument("--jobs", type=bounded(1, 8), default=2, help="policies run at once")
+    parser.add_argument("--jobs", type=bounded(1, 8), default=3, help="policies run at once")
     parser.add_argument("--quick", action="store_true", help="smoke run: 21 days, 6 suppliers")
     parser.add_argument("--output", type=Path, default=RESULTS / "season.json")
     parser.add_argument("--chart", type=Path, default=CHART)
     parser.add_argument("--database-url", help=argparse.SUPPRESS)  # machine(): SQLite only
     args = parser.parse_args(argv)
     if args.quick:
-        args.days, args.suppliers, args.skus, args.orders_per_day = 21, 6, 60, 12
+        args.days, args.suppliers, args.skus, args.orders_per_day = 21, 6, 60, 8
         args.chart = RESULTS / "season-quick.png"
     unknown = set(args.policies.split(",")) - set(POLICIES)
     if unknown:
@@ -84,7 +85,8 @@ def run_policy(name: str, given: dict[str, Any]) -> dict[str, Any]:
             season = Season(shop, policy, world, given["seed"], START, days)
             record = season.run()
             end = START + timedelta(days=days)
-            outcome = season_outcome(world.database, record, end)
+            first_deadline = deadline_calendar(world.desk.config).next_after(START)
+            outcome = season_outcome(world.database, record, end, first_deadline)
             season.close()
             forgotten = forgotten_units(world.database)
             initial = sum(p.on_hand for p in shop.catalog.products)

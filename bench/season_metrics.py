@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -52,13 +52,16 @@ def _lines(conn: Connection) -> list[dict[str, Any]]:
     ]
 
 
-def season_outcome(database: Database, record: Record, end: datetime) -> dict[str, Any]:
+def season_outcome(
+    database: Database, record: Record, end: datetime, first_deadline: datetime
+) -> dict[str, Any]:
     """The figures at the end of the season (before the closing release)."""
     with database.engine.connect() as conn:
         lines = _lines(conn)
         pos = conn.execute(
             text(
-                "SELECT p.id, p.supplier_id, p.trigger, p.sent_at, p.status FROM purchase_orders p"
+                "SELECT p.id, p.supplier_id, p.trigger, p.sent_at, p.proposed_at, p.status "
+                "FROM purchase_orders p"
             )
         ).all()
         stock = conn.execute(text("SELECT coalesce(sum(on_hand), 0) FROM products")).scalar_one()
@@ -85,7 +88,7 @@ def season_outcome(database: Database, record: Record, end: datetime) -> dict[st
         "pos_sent": len(sent),
         "pos_per_supplier_week": len(sent) / suppliers / weeks,
         "pos_per_week": _per_week(sent),
-        "most_non_minimum_pos_in_a_supplier_week": _most_in_a_week(sent),
+        "most_non_minimum_pos_in_a_supplier_week": _most_in_a_cycle(sent, first_deadline),
         "wait_cancelled_lines": record.wait_cancels,
         "wait_cancelled_units": record.wait_cancelled_units,
         "told_in_time": told_in_time(database, lines, record, end),
@@ -108,13 +111,17 @@ def _per_week(sent: list[Any]) -> list[int]:
     return [counts.get(w, 0) for w in range(max(counts) + 1)]
 
 
-def _most_in_a_week(sent: list[Any]) -> int:
-    """The most POs one supplier was sent in one ISO week, minimum-triggered ones aside."""
-    counts: Counter[tuple[int, tuple[int, int]]] = Counter()
+def _most_in_a_cycle(sent: list[Any], first_deadline: datetime) -> int:
+    """The most POs sent to one supplier that were proposed in one deadline week, minimum-
+    triggered ones aside. Weeks run from 12 h before one deadline to 12 h before the next
+    (a clock change moves the deadline by an hour in UTC, never out of its week); keyed by
+    proposal, as a PO proposed on Friday may be approved on Monday."""
+    start = first_deadline - timedelta(hours=12)
+    counts: Counter[tuple[int, int]] = Counter()
     for p in sent:
-        at = _at(p.sent_at)
-        if p.trigger != "minimum" and at is not None:
-            counts[(p.supplier_id, at.isocalendar()[:2])] += 1
+        proposed = _at(p.proposed_at)
+        if p.trigger != "minimum" and proposed is not None:
+            counts[(p.supplier_id, (proposed - start) // timedelta(days=7))] += 1
     return max(counts.values(), default=0)
 
 
@@ -160,7 +167,8 @@ def forgotten_units(database: Database) -> dict[str, int]:
     with database.engine.connect() as conn:
         rows = conn.execute(
             text(
-                "SELECT p.id, p.on_hand, coalesce(w.units, 0), coalesce(o.units, 0) FROM products p "
+                "SELECT p.id, p.on_hand, coalesce(w.units, 0), coalesce(o.units, 0) "
+                "FROM products p "
                 "LEFT JOIN (SELECT l.product_id, sum(l.waiting_qty) AS units FROM order_lines l "
                 "JOIN orders o ON o.id = l.order_id WHERE l.waiting_qty > 0 "
                 "AND l.cancelled_at IS NULL AND o.cancelled_at IS NULL GROUP BY l.product_id) w "

@@ -89,8 +89,9 @@ def chart(runs: list[dict[str, Any]], seed: int, path: Path) -> None:
         if values:
             shares = [(i + 1) / len(values) for i in range(len(values))]
             waits.step(values, shares, where="post", label=r["label"])
-        weekly.plot(range(1, len(r["pos_per_week"]) + 1), r["pos_per_week"], marker="o",
-                    label=r["label"])
+        weekly.plot(
+            range(1, len(r["pos_per_week"]) + 1), r["pos_per_week"], marker="o", label=r["label"]
+        )
     waits.set_xlabel("customer wait, order to ready to ship (days)")
     waits.set_ylabel("share of backordered lines ready")
     waits.set_title("How long backordered customers waited")

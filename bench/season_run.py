@@ -23,7 +23,8 @@ from domain.model import IncomingLine, IncomingOrder, OrderSource
 from domain.po_refusals import Actor
 from domain.purchasing import PoStatus
 
-TICK = timedelta(hours=3)  # the 15 s / 60 s / 15 min jobs run at this grain (see README)
+TICK = timedelta(hours=3)  # the 15 s and 15 min jobs run at this grain (see README)
+NOTICES_EVERY = 2  # ticks: the 60 s customer-notices job every 6 hours
 BUYER = Actor(APPROVER, is_approver=True)
 APPROVAL_MEAN_H = 2.0
 NOTICE_MEAN_H = 1.5
@@ -69,6 +70,8 @@ class Season:
         self._pos_seen: set[int] = set()  # proposals someone will decide
         self._pos_delivering: set[int] = set()  # sent POs whose goods are on their way
         self._batches_seen: set[int] = set()
+        self._refused_at: dict[int, int] = {}  # proposals the bot refused to approve, by version
+        self._changed = True  # something happened since the buffers job last ran
 
     # The calendar.
 
@@ -81,16 +84,16 @@ class Season:
         self._schedule_jobs()
         orders = iter(self.shop.orders)
         upcoming = next(orders, None)
-        tick = self.start
+        tick, ticks = self.start, 0
         while tick < self.end:
-            tick += TICK
+            tick, ticks = tick + TICK, ticks + 1
             while upcoming is not None and upcoming.placed_at <= tick:
                 self._due_before(upcoming.placed_at)
                 self._arrive(upcoming)
                 upcoming = next(orders, None)
             self._due_before(tick)
             self.clock.at(tick)
-            self._hourly()
+            self._interval_jobs(notices=ticks % NOTICES_EVERY == 0)
         return self.record
 
     def _due_before(self, moment: datetime) -> None:
@@ -98,6 +101,7 @@ class Season:
             when, _, action, args = heapq.heappop(self._events)
             self.clock.at(when)
             action(*args)
+            self._changed = True
 
     def _schedule_jobs(self) -> None:
         """The weekly jobs at their occurrences (`bot.scheduling.scheduler.job_specs`)."""
@@ -125,12 +129,14 @@ class Season:
         self.desk.run_deadline()
         self.record.deadline_runs += 1
 
-    def _hourly(self) -> None:
+    def _interval_jobs(self, notices: bool) -> None:
         """The interval jobs, the team's look at the channel, then the outbox."""
-        self.desk.check_buffers()
-        self.desk.flush_summaries()
-        self.record.messages_delivered += self.world.deliver()  # the summary before notices
-        self.desk.send_customer_notices()
+        if self._changed:  # both are no-ops on an unchanged database
+            self.desk.check_buffers()
+            self.desk.flush_summaries()
+            self._changed = False
+        if notices:
+            self.desk.send_customer_notices()
         self._look_at_channel()
         self.record.messages_delivered += self.world.deliver()
         self._stock_never_negative()
@@ -171,6 +177,7 @@ class Season:
 
     def _arrive(self, order: SeasonOrder) -> None:
         self.clock.at(order.placed_at)
+        self._changed = True
         result = self.desk.ingest(webhook(order, order.placed_at))
         if order.updated_at is not None:
             self.at(order.updated_at, self._update, order)
@@ -227,8 +234,10 @@ class Season:
     def _look_at_channel(self) -> None:
         """Proposals to decide, POs sent (goods now on their way), notice batches to approve."""
         now = self.clock()
-        for po_id, status, supplier, sent_at in self._open_pos():
+        for po_id, status, supplier, sent_at, version in self._open_pos():
             if status == PoStatus.PROPOSED and po_id not in self._pos_seen:
+                if self._refused_at.get(po_id) == version:
+                    continue  # refused as it stands (no lines): looked at again once it changes
                 self._pos_seen.add(po_id)
                 self.at(self.staff.acts_at(now, APPROVAL_MEAN_H), self._decide, po_id)
             elif status == PoStatus.SENT and po_id not in self._pos_delivering:
@@ -239,15 +248,15 @@ class Season:
                 self._batches_seen.add(batch_id)
                 self.at(self.staff.acts_at(now, NOTICE_MEAN_H), self._decide_notices, batch_id)
 
-    def _open_pos(self) -> list[tuple[int, str, str, datetime | None]]:
+    def _open_pos(self) -> list[tuple[int, str, str, datetime | None, int]]:
         """The POs the channel shows as proposed or sent (what the team sees in Slack)."""
         query = text(
-            "SELECT p.id, p.status, s.name, p.sent_at FROM purchase_orders p "
+            "SELECT p.id, p.status, s.name, p.sent_at, p.version FROM purchase_orders p "
             "JOIN suppliers s ON s.id = p.supplier_id WHERE p.status IN ('proposed', 'sent')"
         )
         with self.world.database.engine.connect() as conn:
             rows = conn.execute(query).all()
-        return [(int(i), str(st), str(name), _utc(at)) for i, st, name, at in rows]
+        return [(int(i), str(st), str(name), _utc(at), int(v)) for i, st, name, at, v in rows]
 
     def _open_batches(self) -> list[int]:
         query = text("SELECT id FROM notice_batches WHERE status = 'awaiting_approval'")
@@ -273,6 +282,7 @@ class Season:
             self.record.count(choice)
         except DomainError as refused:
             self.record.refused.append(f"{choice} {po_id}: {refused}")
+            self._refused_at[po_id] = view.version
 
     def _adjusted(self, view: Any) -> dict[int, int]:
         line = view.lines[0]
@@ -341,9 +351,7 @@ def _utc(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def webhook(
-    order: SeasonOrder, at: datetime, cancelled: bool = False, stage: int = 0
-) -> Webhook:
+def webhook(order: SeasonOrder, at: datetime, cancelled: bool = False, stage: int = 0) -> Webhook:
     """The store's webhook for this order as it stands at `at`."""
     incoming = IncomingOrder(
         source=OrderSource.GENERIC,

@@ -116,13 +116,15 @@ class ShopBot:
         return self.bot.backorders
 
     def deliver(self) -> int:
-        """Run the outbox workers until nothing more is due now; returns messages tried."""
+        """Each outbox worker sends until nothing more is due now (a `run_once` sends each
+        channel's next message); returns the messages tried."""
         sent = 0
-        for _ in range(DELIVERY_ROUNDS):
-            tried = sum(worker.run_once() for worker in self.bot.workers)
-            if not tried:
-                break
-            sent += tried
+        for worker in self.bot.workers:
+            for _ in range(DELIVERY_ROUNDS):
+                tried = worker.run_once()
+                if not tried:
+                    break
+                sent += tried
         return sent
 
     def close(self) -> None:
