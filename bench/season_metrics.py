@@ -129,8 +129,8 @@ def told_in_time(
     database: Database, lines: list[dict[str, Any]], record: Record, end: datetime
 ) -> dict[str, Any]:
     """Lines whose promise lapsed before they were ready (or cancelled, or the season ended),
-    and how many of their customers got a notice, sent before the promise, that gave a later
-    date (the backordered notice, or a delay notice)."""
+    and how many of their customers got a notice, sent by the promised day, that gave a date
+    after it (the backordered notice, or a delay notice); and how many heard only later."""
     told: dict[int, list[tuple[datetime, Any]]] = defaultdict(list)
     with database.engine.connect() as conn:
         rows = conn.execute(
@@ -142,23 +142,27 @@ def told_in_time(
     for key, sent_at, about in rows:
         for line_id in str(key).split(","):
             told[int(line_id)].append((_at(sent_at), about))
-    late = in_time = 0
+    late: list[list[tuple[datetime | None, str]]] = []
     for line in lines:
         promise = line["promised_by"]
         if not line["backordered_qty"] or promise is None or promise > end:
             continue
         ready = record.filled_at.get(line["id"]) if not line["waiting_qty"] else None
-        if ready is not None and ready <= promise:
+        if ready is not None and ready.date() <= promise.date():  # ready on the day: in time
             continue
-        late += 1
-        promise_day = promise.date()
-        if any(
-            sent is not None and sent <= promise and str(about or "") > str(promise_day)
-            for sent, about in told.get(line["id"], [])
-        ):
-            in_time += 1
-    share = in_time / late if late else None
-    return {"late_lines": late, "told_before_lapse": in_time, "share": share}
+        day = str(promise.date())
+        late.append([(sent, day) for sent, about in told.get(line["id"], []) if str(about) > day])
+    in_time = sum(
+        any(sent is not None and str(sent.date()) <= day for sent, day in notices)
+        for notices in late
+    )
+    share = in_time / len(late) if late else None
+    return {
+        "late_lines": len(late),
+        "told_before_lapse": in_time,
+        "told_only_after_lapse": sum(bool(notices) for notices in late) - in_time,
+        "share": share,
+    }
 
 
 def forgotten_units(database: Database) -> dict[str, int]:
