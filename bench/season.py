@@ -52,6 +52,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.days, args.suppliers, args.skus, args.orders_per_day = 21, 6, 60, 8
         args.chart = RESULTS / "season-quick.png"
+        args.output = RESULTS / "season-quick.json"
     unknown = set(args.policies.split(",")) - set(POLICIES)
     if unknown:
         parser.error(f"unknown policies: {', '.join(sorted(unknown))}")
@@ -86,7 +87,7 @@ def run_policy(name: str, given: dict[str, Any]) -> dict[str, Any]:
             record = season.run()
             end = START + timedelta(days=days)
             first_deadline = deadline_calendar(world.desk.config).next_after(START)
-            outcome = season_outcome(world.database, record, end, first_deadline)
+            outcome = season_outcome(world.database, record, START, end, first_deadline)
             season.close()
             forgotten = forgotten_units(world.database)
             initial = sum(p.on_hand for p in shop.catalog.products)

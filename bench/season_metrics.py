@@ -53,7 +53,7 @@ def _lines(conn: Connection) -> list[dict[str, Any]]:
 
 
 def season_outcome(
-    database: Database, record: Record, end: datetime, first_deadline: datetime
+    database: Database, record: Record, start: datetime, end: datetime, first_deadline: datetime
 ) -> dict[str, Any]:
     """The figures at the end of the season (before the closing release)."""
     with database.engine.connect() as conn:
@@ -75,7 +75,7 @@ def season_outcome(
             censored += 1
             ready = end
         waits.append((ready - line["placed_at"]).total_seconds() / DAY_S)
-    weeks = (end - min((ln["placed_at"] for ln in lines), default=end)).days / 7 or 1
+    weeks = (end - start).days / 7 or 1
     sent = [p for p in pos if p.sent_at is not None]
     return {
         "orders_lines": len(lines),
@@ -87,7 +87,7 @@ def season_outcome(
         "waits_days": waits,
         "pos_sent": len(sent),
         "pos_per_supplier_week": len(sent) / suppliers / weeks,
-        "pos_per_week": _per_week(sent),
+        "pos_per_week": _per_week(sent, start, end),
         "most_non_minimum_pos_in_a_supplier_week": _most_in_a_cycle(sent, first_deadline),
         "wait_cancelled_lines": record.wait_cancels,
         "wait_cancelled_units": record.wait_cancelled_units,
@@ -101,14 +101,14 @@ def season_outcome(
     }
 
 
-def _per_week(sent: list[Any]) -> list[int]:
-    """POs sent in each week of the season, in order."""
-    times = [_at(p.sent_at) for p in sent]
-    if not times:
-        return []
-    first = min(t for t in times if t)
-    counts = Counter(int((t - first).days // 7) for t in times if t)
-    return [counts.get(w, 0) for w in range(max(counts) + 1)]
+def _per_week(sent: list[Any], start: datetime, end: datetime) -> list[int]:
+    """POs sent in each week of the season (week 1 starts on its first day)."""
+    counts = Counter(
+        int((at - start) // timedelta(days=7))
+        for at in (_at(p.sent_at) for p in sent)
+        if at is not None and start <= at < end
+    )
+    return [counts.get(w, 0) for w in range(-(-(end - start).days // 7))]
 
 
 def _most_in_a_cycle(sent: list[Any], first_deadline: datetime) -> int:
