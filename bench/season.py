@@ -41,7 +41,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--days", type=bounded(7, 365), default=90)
     parser.add_argument("--suppliers", type=bounded(1, 200), default=20)
     parser.add_argument("--skus", type=bounded(1, 5_000), default=300)
-    parser.add_argument("--orders-per-day", type=bounded(1, 2_000), default=10)
+    parser.add_argument("--orders-per-day", type=bounded(1, 2_000), default=8)
     parser.add_argument("--policies", default=",".join(POLICIES), help="comma-separated")
     parser.add_argument("--jobs", type=bounded(1, 8), default=3, help="policies run at once")
     parser.add_argument("--quick", action="store_true", help="smoke run: 21 days, 6 suppliers")

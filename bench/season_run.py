@@ -270,6 +270,8 @@ class Season:
         if view is None or view.status is not PoStatus.PROPOSED:
             return
         choice = self.staff.decision()
+        if choice == "adjust" and not view.lines:
+            choice = "approve"  # nothing to adjust on an emptied proposal (the bot refuses it)
         try:
             if choice == "hold":
                 self.desk.hold_po(po_id, view.version, BUYER)

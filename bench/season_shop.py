@@ -21,7 +21,7 @@ WEEKDAY_RHYTHM = (1.1, 1.0, 0.95, 0.95, 0.9, 0.75, 1.35)
 # Relative orders per local hour 0..23: quiet nights, a lunch bump, busy evenings.
 HOUR_PROFILE = (1, 1, 1, 1, 1, 1, 2, 4, 6, 7, 7, 8, 9, 8, 7, 7, 7, 8, 10, 12, 12, 10, 6, 3)
 CASE_PACKS = (1, 1, 2, 4, 6, 12)
-FLASH_MULTIPLIER = 12.0
+FLASH_MULTIPLIER = 40.0
 FLASH_HOURS = 6
 NO_EARLY_RAISE = 0
 
