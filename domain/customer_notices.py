@@ -178,10 +178,25 @@ def _slipped(line: LineFacts, history: list[PastNotice], margin: timedelta) -> b
     if line.expected_on is None:
         return False
     told = _last_told_date(line.line_id, history)
-    delayed_before = line.line_id in _told_lines(history, NoticeKind.DELAYED)
-    if _past_promise(line) and not delayed_before:
+    if _past_promise(line) and not _delay_past_promise_written(line, history):
         return True
     return told is not None and line.expected_on > told + margin
+
+
+def _delay_past_promise_written(line: LineFacts, history: list[PastNotice]) -> bool:
+    """Whether a delay notice already named a date past this line's promise (whatever became
+    of it: one the team skipped is not asked again). A delay told while the date was still
+    within the promise does not count: crossing the promise is news the customer is owed."""
+    return any(
+        notice.kind is NoticeKind.DELAYED
+        and line.line_id in notice.line_ids
+        and (
+            notice.about_date is None
+            or line.promised_by is None
+            or notice.about_date > line.promised_by
+        )
+        for notice in history
+    )
 
 
 def _last_told_date(line_id: int, history: list[PastNotice]) -> date | None:

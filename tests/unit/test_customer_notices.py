@@ -95,6 +95,19 @@ def test_a_slip_beyond_the_margin_since_the_last_notice_is_told_a_smaller_one_is
     assert [d.kind for d in due_notices(order(big), [told(first)], LATER, POLICY)] == [DELAYED]
 
 
+def test_a_date_that_crosses_the_promise_after_a_smaller_delay_is_told_again() -> None:
+    first = due_notices(order(waiting()), [], LATER, POLICY)[0]
+    slipped = waiting(expected=date(2026, 11, 30))  # a week and more later, within the promise
+    delay = due_notices(order(slipped), [told(first)], LATER, POLICY)[0]
+    assert (delay.kind, delay.about_date) == (DELAYED, date(2026, 11, 30))
+    crossed = waiting(expected=date(2026, 12, 3))  # a day, not the margin, but past 2 December
+    due = due_notices(order(crossed), [told(first), told(delay)], LATER, POLICY)
+    assert [(d.kind, d.about_date) for d in due] == [(DELAYED, date(2026, 12, 3))]
+    # Told once past the promise: later small slips wait for the margin, as before.
+    later = waiting(expected=date(2026, 12, 5))
+    assert due_notices(order(later), [told(first), told(delay), told(due[0])], LATER, POLICY) == []
+
+
 def test_filled_lines_are_on_their_way_once_all_of_them_complete_policy() -> None:
     first = due_notices(order(waiting(1), waiting(2)), [], LATER, POLICY)[0]
     half = order(waiting(1, waiting=0), waiting(2))
