@@ -128,9 +128,10 @@ def _most_in_a_cycle(sent: list[Any], first_deadline: datetime) -> int:
 def told_in_time(
     database: Database, lines: list[dict[str, Any]], record: Record, end: datetime
 ) -> dict[str, Any]:
-    """Lines whose promise lapsed before they were ready (or cancelled, or the season ended),
-    and how many of their customers got a notice, sent by the promised day, that gave a date
-    after it (the backordered notice, or a delay notice); and how many heard only later."""
+    """Lines whose promise lapsed before they were ready (or before they were cancelled, or by
+    the season's end), and how many of their customers got a notice, sent by the promised day,
+    that gave a date after it (the backordered notice, or a delay notice); and how many heard
+    only later."""
     told: dict[int, list[tuple[datetime, Any]]] = defaultdict(list)
     with database.engine.connect() as conn:
         rows = conn.execute(
@@ -150,6 +151,9 @@ def told_in_time(
         ready = record.filled_at.get(line["id"]) if not line["waiting_qty"] else None
         if ready is not None and ready.date() <= promise.date():  # ready on the day: in time
             continue
+        cancelled = _at(line["line_cancelled"] or line["order_cancelled"])
+        if cancelled is not None and cancelled.date() <= promise.date():
+            continue  # given up before any promise lapsed: not a late line
         day = str(promise.date())
         late.append([(sent, day) for sent, about in told.get(line["id"], []) if str(about) > day])
     in_time = sum(
