@@ -6,6 +6,8 @@ console call; safe to share across threads. Its parts live in `bot/desk/`.
 
 from __future__ import annotations
 
+from sqlalchemy import Connection
+
 from bot.desk.base import Clock, utc_now
 from bot.desk.customer_notices import CustomerNoticesDesk
 from bot.desk.purchase_orders import PurchaseOrders
@@ -27,16 +29,21 @@ class Backorders(PurchaseOrders, Reports, CustomerNoticesDesk):
     orders and reports from their parts."""
 
     def ingest(self, delivery: Delivery) -> services.IngestResult:
-        """Store the order and queue what the team should hear, committed with the orders
-        that arrived meanwhile (`storage.group_commit`) before it is answered; the summary is
-        worded by the outbox worker when it sends it, never here."""
+        """Store the order and queue what the team should hear, committed before it is
+        answered (on SQLite with the orders that arrived meanwhile: `storage.group_commit`);
+        the summary is worded by the outbox worker when it sends it, never here."""
         at = self.clock()
         promise_days = self.config.customers.promise_days
-        return self.ingest_commits.run(
-            lambda conn: services.ingest_order(
-                self._ingest_writer(conn), delivery, at, self.config.test_orders, promise_days
+
+        def use_case(within: Connection | None) -> services.IngestResult:
+            writer = self._ingest_writer(within)
+            return services.ingest_order(
+                writer, delivery, at, self.config.test_orders, promise_days
             )
-        )
+
+        if self.ingest_commits is None:
+            return use_case(None)
+        return self.ingest_commits.run(use_case)
 
     def import_catalog(self, catalog: Catalog) -> services.ImportResult:
         """Apply a catalog; orders its new stock lets ship are announced as a receipt does."""

@@ -12,6 +12,11 @@ answered only after the commit that holds its order.
 
 Leadership is handed to the first order still queued when a leader is done, so a leader's
 own request waits for its own batch only.
+
+SQLite only. There every writer waits for the one write lock anyway and the per-commit disk
+sync is the cost. PostgreSQL writes orders in parallel and groups its own commits' WAL
+flushes; one transaction holding several orders' stock row locks (each order's in product id
+order, but not the batch's) could deadlock with a receipt or another replica's batch.
 """
 
 from __future__ import annotations
@@ -33,6 +38,14 @@ R = TypeVar("R")
 MAX_BATCH = 32
 
 
+class NotStored(Exception):
+    """The transaction this use case was written in was not committed: nothing of it stayed."""
+
+
+class WouldWaitForItself(RuntimeError):
+    """A use case inside a group commit asked for another one: it would wait for itself."""
+
+
 @dataclass(eq=False)
 class _Pending(Generic[R]):
     work: Callable[[Connection], R]
@@ -51,11 +64,14 @@ class GroupCommit:
     """Runs write use cases in shared transactions; safe to share across threads."""
 
     def __init__(self, database: Database, max_batch: int = MAX_BATCH) -> None:
+        if not database.is_sqlite:
+            raise ValueError("group commit is for SQLite; PostgreSQL writes orders in parallel")
         self.database = database
         self.max_batch = max_batch
         self._mutex = threading.Lock()
         self._queue: deque[_Pending[object]] = deque()
         self._leading = False
+        self._here = threading.local()
 
     @property
     def queued(self) -> int:
@@ -68,17 +84,30 @@ class GroupCommit:
 
         `work` must open and release its savepoint itself (a unit of work `within=conn`
         does), so that an early return without commit leaves nothing behind."""
+        if getattr(self._here, "writing", False):
+            raise WouldWaitForItself("a use case inside a group commit cannot start another")
         pending: _Pending[R] = _Pending(work)
         with self._mutex:
             self._queue.append(pending)  # type: ignore[arg-type]
             follower = self._leading
             self._leading = True
         if follower:
-            pending.ready.wait()
+            self._wait(pending)  # type: ignore[arg-type]
             if not pending.leads:
                 return pending.outcome()
         self._lead()
         return pending.outcome()
+
+    def _wait(self, pending: _Pending[object]) -> None:
+        try:
+            pending.ready.wait()
+        except BaseException:  # interrupted: leave the queue, and pass the lead on if given
+            with self._mutex:
+                if pending in self._queue:
+                    self._queue.remove(pending)
+                    if pending.leads:
+                        self._pass_lead()
+            raise
 
     def _lead(self) -> None:
         with self._mutex:
@@ -88,34 +117,43 @@ class GroupCommit:
         finally:
             for pending in batch:
                 pending.ready.set()
-            self._hand_over()
+            with self._mutex:
+                self._pass_lead()
 
-    def _hand_over(self) -> None:
-        with self._mutex:
-            if not self._queue:
-                self._leading = False
-                return
-            following = self._queue[0]
+    def _pass_lead(self) -> None:
+        """To the first use case still queued, or to nobody (the next to come leads)."""
+        if not self._queue:
+            self._leading = False
+            return
+        following = self._queue[0]
         following.leads = True
         following.ready.set()
 
     def _write(self, batch: list[_Pending[object]]) -> None:
-        done: list[_Pending[object]] = []
+        self._here.writing = True
         try:
             with self.database.writer_turn(), self.database.engine.connect() as conn:
-                conn.begin()
-                for pending in batch:
-                    try:
-                        pending.result = pending.work(conn)
-                        done.append(pending)
-                    except Exception as error:  # its savepoint was rolled back; go on
-                        pending.error = error
-                commit_or_discard(conn)
+                self._commit_all(conn, batch)
         except BaseException as error:  # nothing of the batch is stored
-            for pending in done:
-                pending.error = error
             for pending in batch:
-                if pending.error is None and pending not in done:
-                    pending.error = error
+                if pending.error is None:  # its own failure, if it had one, says more
+                    pending.error = NotStored(f"not stored, written with others: {error}")
+                    pending.error.__cause__ = error
             if not isinstance(error, Exception):
                 raise
+        finally:
+            self._here.writing = False
+
+    def _commit_all(self, conn: Connection, batch: list[_Pending[object]]) -> None:
+        conn.begin()
+        for pending in batch:
+            try:
+                pending.result = pending.work(conn)
+            except Exception as error:  # its savepoint was rolled back; the others go on
+                pending.error = error
+            if not conn.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+                # SQLite rolls a whole transaction back on some errors (a full disk, I/O):
+                # what the others wrote before is gone, so none of them may be told stored.
+                conn.invalidate()
+                raise NotStored("the transaction ended early")
+        commit_or_discard(conn)

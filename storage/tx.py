@@ -84,9 +84,11 @@ class SavepointTx(SqlTx):
 
     def close(self) -> None:
         try:
-            if self.has_session:
-                self.session.close()
-            self.rollback()
+            try:
+                if self.has_session:
+                    self.session.close()
+            finally:
+                self.rollback()  # whatever the session did, the use case's writes go
         finally:
             self.driver.cursor.close()
 

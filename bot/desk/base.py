@@ -30,7 +30,8 @@ class DeskBase:
         email_enabled: bool = False,
     ) -> None:
         self.database = database
-        self.ingest_commits = GroupCommit(database)
+        # Orders share commits on SQLite; on PostgreSQL each is its own transaction, in parallel.
+        self.ingest_commits = GroupCommit(database) if database.is_sqlite else None
         self.clock = clock
         self.config = config or parse_config({"slack": {"channel": "C0PURCHASE"}})
         self.channel = self.config.slack.channel

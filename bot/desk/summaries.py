@@ -40,9 +40,9 @@ class Summaries(DeskBase):
             uow.commit()
         return due
 
-    def _ingest_writer(self, within: Connection) -> SqlUnitOfWork:
-        """The order's savepoint in a group commit's transaction; with `batch_every` "0" it
-        makes the summary due as well."""
+    def _ingest_writer(self, within: Connection | None) -> SqlUnitOfWork:
+        """The order's transaction (its savepoint in a group commit's, `within`); with
+        `batch_every` "0" it makes the summary due as well."""
         if self.summarise_at_once:
             return SummaryDueUnitOfWork(self.database, self.channel, within)
         return SqlUnitOfWork(self.database, within=within)

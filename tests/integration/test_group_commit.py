@@ -1,6 +1,7 @@
-"""Orders that arrive while another is written share one commit (storage.group_commit), on
-SQLite and PostgreSQL: each caller still gets its own answer, an order that fails loses only
-itself, and nobody is told "stored" by a commit that did not happen."""
+"""Orders that arrive while another is written share one commit on SQLite
+(storage.group_commit): each caller still gets its own answer, an order that fails loses only
+itself, and nobody is told "stored" by a commit that did not happen. On PostgreSQL each order
+is its own transaction, in parallel: one waiting on a row lock holds up no other."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ from bot.facade import Backorders
 from domain.errors import NotFound
 from domain.services import Outcome
 from storage.db import Database
+from storage.group_commit import NotStored, WouldWaitForItself
 from storage.unit_of_work import SqlUnitOfWork
 from tests.support.builders import T0, catalog, delivery, minutes, order
 
 WAIT_S = 30  # a bound for a broken test, never reached by a working one
+SQLITE_ONLY = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 
 
 class Held:
@@ -81,6 +84,7 @@ def failing_after_writing(shop: Backorders, number: str) -> Callable[[], None]:
     return lambda: shop.ingest_commits.run(work)
 
 
+@SQLITE_ONLY
 def test_orders_queued_behind_a_commit_are_each_answered_and_stored(shop: Backorders) -> None:
     calls = [
         lambda n=n: shop.ingest(delivery(order(n, ("TUBE", 2))))  # type: ignore[misc]
@@ -96,6 +100,7 @@ def test_orders_queued_behind_a_commit_are_each_answered_and_stored(shop: Backor
     assert shop.sku("TUBE").waiting_units == 3
 
 
+@SQLITE_ONLY
 def test_an_order_that_fails_in_a_shared_commit_loses_only_itself(shop: Backorders) -> None:
     first, broken, last = queue_behind(
         shop,
@@ -127,6 +132,7 @@ def breaks_at_commit(conn: Connection) -> None:
         conn.exec_driver_sql("INSERT INTO children (parent_id) VALUES (42)")
 
 
+@SQLITE_ONLY
 def test_nobody_is_told_stored_when_the_shared_commit_fails(shop: Backorders) -> None:
     answers = queue_behind(
         shop,
@@ -136,7 +142,7 @@ def test_nobody_is_told_stored_when_the_shared_commit_fails(shop: Backorders) ->
         lambda: shop.ingest(delivery(order("1002", ("TUBE", 5)), key="k-1002")),
     )[1:]
     for answer in answers:
-        with pytest.raises(Exception, match=r"(?i)foreign key"):
+        with pytest.raises(NotStored, match=r"(?i)foreign key"):
             answer.result()
     for number in ("1001", "1002"):
         with pytest.raises(NotFound):
@@ -147,6 +153,7 @@ def test_nobody_is_told_stored_when_the_shared_commit_fails(shop: Backorders) ->
     assert resent.outcome is Outcome.APPLIED
 
 
+@SQLITE_ONLY
 def test_a_write_whose_commit_fails_leaves_the_database_writable(shop: Backorders) -> None:
     with pytest.raises(Exception, match=r"(?i)foreign key"), shop._writer() as uow:
         breaks_at_commit(uow.tx.conn)
@@ -156,6 +163,7 @@ def test_a_write_whose_commit_fails_leaves_the_database_writable(shop: Backorder
     assert shop.sku("LIGHT").on_hand == 7
 
 
+@SQLITE_ONLY
 def test_an_update_and_its_order_queued_together_apply_in_turn(shop: Backorders) -> None:
     first = delivery(order("1001", ("TUBE", 5)))
     update = delivery(order("1001", ("TUBE", 1), updated=T0 + minutes(1)))
@@ -166,3 +174,63 @@ def test_an_update_and_its_order_queued_together_apply_in_turn(shop: Backorders)
     [status] = shop.order("1001")
     assert [(line.quantity, line.allocated, line.waiting) for line in status.lines] == [(1, 1, 0)]
     assert shop.sku("TUBE").on_hand == 2
+
+
+def ends_the_transaction(conn: Connection) -> None:
+    """A use case during which SQLite rolled the whole transaction back (it does so on a full
+    disk or an I/O error), after the orders before it in the batch were written."""
+    conn.connection.dbapi_connection.execute("ROLLBACK")  # type: ignore[union-attr]
+
+
+@SQLITE_ONLY
+def test_when_the_shared_transaction_is_lost_midway_nobody_is_told_stored(shop: Backorders) -> None:
+    before, lost, after = queue_behind(
+        shop,
+        Held(),
+        lambda: shop.ingest(delivery(order("1001", ("LIGHT", 1)), key="k-1001")),
+        lambda: shop.ingest_commits.run(ends_the_transaction),
+        lambda: shop.ingest(delivery(order("1002", ("LIGHT", 2)), key="k-1002")),
+    )[1:]
+    for answer in (before, lost, after):
+        with pytest.raises(NotStored):
+            answer.result()
+    for number in ("1001", "1002"):
+        with pytest.raises(NotFound):
+            shop.order(number)
+    assert shop.sku("LIGHT").on_hand == 10
+    assert shop.ingest(delivery(order("1001", ("LIGHT", 1)), key="k-1001")).outcome.value == (
+        "applied"
+    )
+
+
+@SQLITE_ONLY
+def test_a_use_case_inside_a_group_commit_cannot_start_another(shop: Backorders) -> None:
+    def nested(conn: Connection) -> None:
+        shop.ingest(delivery(order("1001", ("LIGHT", 1))))
+
+    with pytest.raises(WouldWaitForItself):
+        shop.ingest_commits.run(nested)
+    assert shop.ingest(delivery(order("1002", ("LIGHT", 1)))).outcome.value == "applied"
+
+
+@pytest.mark.parametrize(
+    "database", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_on_postgresql_an_order_waiting_on_a_lock_holds_up_no_other(
+    shop: Backorders, database: Database
+) -> None:
+    assert shop.ingest_commits is None
+    blocker = database.engine.connect()
+    blocker.exec_driver_sql("SELECT id FROM products WHERE sku = 'TUBE' FOR UPDATE")
+    pool = ThreadPoolExecutor(max_workers=2)
+    try:
+        stuck = pool.submit(shop.ingest, delivery(order("1001", ("TUBE", 1))))
+        free = pool.submit(shop.ingest, delivery(order("1002", ("LIGHT", 1))))
+        assert free.result(timeout=WAIT_S).outcome is Outcome.APPLIED
+        assert not stuck.done()  # still waiting for TUBE's row while LIGHT's order went through
+    finally:
+        blocker.rollback()
+        blocker.close()
+        pool.shutdown(wait=True)
+    assert stuck.result().outcome is Outcome.APPLIED
+    assert shop.sku("TUBE").on_hand == 2 and shop.sku("LIGHT").on_hand == 9
