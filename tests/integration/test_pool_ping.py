@@ -13,14 +13,16 @@ from bot.facade import Backorders
 from domain.errors import NotFound
 from storage.db import Database, connect
 from tests.support.builders import catalog, delivery, order
-from tests.support.databases import POSTGRES_URL
+from tests.support.databases import POSTGRES_URL, empty_tables
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
 def database(postgres_database: Database) -> Iterator[Database]:
-    """The migrated test database through a pool of its own, as a running bot holds one."""
+    """The migrated test database, emptied, through a pool of its own, as a running bot holds
+    one."""
+    empty_tables(postgres_database)
     own = connect(postgres_database.url)
     yield own
     own.dispose()
