@@ -29,15 +29,13 @@ class Held:
     """A use case that holds the commit open until told to go: whatever arrives meanwhile
     queues for the next commit, which the test then sees written as one."""
 
-    def __init__(self, then: Callable[[Connection], Any] = lambda conn: None) -> None:
+    def __init__(self) -> None:
         self.started = threading.Event()
         self.go = threading.Event()
-        self.then = then
 
-    def __call__(self, conn: Connection) -> Any:
+    def __call__(self, conn: Connection) -> None:
         self.started.set()
         assert self.go.wait(WAIT_S)
-        return self.then(conn)
 
 
 @pytest.fixture
@@ -47,10 +45,11 @@ def shop(database: Database) -> Backorders:
     return backorders
 
 
-def queue_behind(shop: Backorders, held: Held, *calls: Callable[[], Any]) -> list[Future[Any]]:
-    """Start `held` as the writer, queue every call behind it, then let it go."""
+def queue_behind(shop: Backorders, *calls: Callable[[], Any]) -> list[Future[Any]]:
+    """Hold a commit open, queue every call behind it, then let it go: the calls' futures."""
+    held = Held()
     pool = ThreadPoolExecutor(max_workers=len(calls) + 1)
-    leader = pool.submit(shop.ingest_commits.run, held)
+    pool.submit(shop.ingest_commits.run, held)
     assert held.started.wait(WAIT_S)
     followers = []
     for call in calls:
@@ -58,7 +57,7 @@ def queue_behind(shop: Backorders, held: Held, *calls: Callable[[], Any]) -> lis
         wait_for_queue(shop, len(followers))
     held.go.set()
     pool.shutdown(wait=True)
-    return [leader, *followers]
+    return followers
 
 
 def wait_for_queue(shop: Backorders, count: int) -> None:
@@ -90,7 +89,7 @@ def test_orders_queued_behind_a_commit_are_each_answered_and_stored(shop: Backor
         lambda n=n: shop.ingest(delivery(order(n, ("TUBE", 2))))  # type: ignore[misc]
         for n in ("1001", "1002", "1003")
     ]
-    answers = [f.result() for f in queue_behind(shop, Held(), *calls)[1:]]
+    answers = [f.result() for f in queue_behind(shop, *calls)]
     assert [(a.order_number, a.outcome) for a in answers] == [
         ("1001", Outcome.APPLIED),
         ("1002", Outcome.APPLIED),
@@ -104,11 +103,10 @@ def test_orders_queued_behind_a_commit_are_each_answered_and_stored(shop: Backor
 def test_an_order_that_fails_in_a_shared_commit_loses_only_itself(shop: Backorders) -> None:
     first, broken, last = queue_behind(
         shop,
-        Held(),
         lambda: shop.ingest(delivery(order("1001", ("LIGHT", 1)))),
         failing_after_writing(shop, "1002"),
         lambda: shop.ingest(delivery(order("1003", ("LIGHT", 2)))),
-    )[1:]
+    )
     with pytest.raises(RuntimeError, match="half-way"):
         broken.result()
     assert first.result().outcome is Outcome.APPLIED
@@ -136,11 +134,10 @@ def breaks_at_commit(conn: Connection) -> None:
 def test_nobody_is_told_stored_when_the_shared_commit_fails(shop: Backorders) -> None:
     answers = queue_behind(
         shop,
-        Held(),
         lambda: shop.ingest(delivery(order("1001", ("LIGHT", 1)), key="k-1001")),
         lambda: shop.ingest_commits.run(breaks_at_commit),
         lambda: shop.ingest(delivery(order("1002", ("TUBE", 5)), key="k-1002")),
-    )[1:]
+    )
     for answer in answers:
         with pytest.raises(NotStored, match=r"(?i)foreign key"):
             answer.result()
@@ -167,9 +164,7 @@ def test_a_write_whose_commit_fails_leaves_the_database_writable(shop: Backorder
 def test_an_update_and_its_order_queued_together_apply_in_turn(shop: Backorders) -> None:
     first = delivery(order("1001", ("TUBE", 5)))
     update = delivery(order("1001", ("TUBE", 1), updated=T0 + minutes(1)))
-    answers = queue_behind(shop, Held(), lambda: shop.ingest(first), lambda: shop.ingest(update))[
-        1:
-    ]
+    answers = queue_behind(shop, lambda: shop.ingest(first), lambda: shop.ingest(update))
     assert [a.result().outcome for a in answers] == [Outcome.APPLIED, Outcome.APPLIED]
     [status] = shop.order("1001")
     assert [(line.quantity, line.allocated, line.waiting) for line in status.lines] == [(1, 1, 0)]
@@ -186,11 +181,10 @@ def ends_the_transaction(conn: Connection) -> None:
 def test_when_the_shared_transaction_is_lost_midway_nobody_is_told_stored(shop: Backorders) -> None:
     before, lost, after = queue_behind(
         shop,
-        Held(),
         lambda: shop.ingest(delivery(order("1001", ("LIGHT", 1)), key="k-1001")),
         lambda: shop.ingest_commits.run(ends_the_transaction),
         lambda: shop.ingest(delivery(order("1002", ("LIGHT", 2)), key="k-1002")),
-    )[1:]
+    )
     for answer in (before, lost, after):
         with pytest.raises(NotStored):
             answer.result()

@@ -53,13 +53,18 @@ def _desk(database: Database, other_lines: int) -> tuple[Backorders, int, int]:
         parts = [(p.sku, 1) for p in others] if n >= MAX_LISTED else []
         placed = T + timedelta(minutes=n)
         desk.ingest(delivery(order(f"{1001 + n}", ("CHAIN", 1), *parts, placed=placed)))
+    return (desk, *_approved_chain_po(desk))
+
+
+def _approved_chain_po(desk: Backorders) -> tuple[int, int]:
+    """Acme's PO raised and approved: its id and its CHAIN line's id."""
     po = desk.raise_po("Acme", "U1")
     po_id = desk.approve_po(po.po_id, po.version, BOSS).po_id
     view = desk.po(po_id)
     assert view is not None
     line = next(line.line_id for line in view.lines if line.sku == "CHAIN")
     assert line is not None
-    return desk, po_id, line
+    return po_id, line
 
 
 def _ready_news(database: Database) -> dict[str, object]:
@@ -114,12 +119,7 @@ def test_under_the_complete_policy_an_order_still_waiting_for_a_line_is_not_read
     desk.import_catalog(Catalog((Supplier("Acme", None, 5, 0),), (chain, light)))
     desk.ingest(delivery(order("1001", ("CHAIN", 1), ("LIGHT", 2), placed=T)))
     desk.ingest(delivery(order("1002", ("CHAIN", 3), placed=T + timedelta(minutes=1))))
-    po = desk.raise_po("Acme", "U1")
-    po_id = desk.approve_po(po.po_id, po.version, BOSS).po_id
-    view = desk.po(po_id)
-    assert view is not None
-    line = next(line.line_id for line in view.lines if line.sku == "CHAIN")
-    assert line is not None
+    po_id, line = _approved_chain_po(desk)
 
     result = desk.receive_po(po_id, {line: 4}, False, BOSS)
 
