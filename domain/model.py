@@ -6,6 +6,10 @@ import enum
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from domain.promises import Promise
 
 # Bounds on what a store may send. The largest line a small retailer ships is a few thousand
 # units; 100,000 leaves room for bulk orders. Sums across orders (stock, PO lines, receipts) are
@@ -149,6 +153,7 @@ class LineState:
     cancelled_at: datetime | None = None  # cancelled on its own by a person: it stays so
     position: int | None = None
     not_stock: NotStock | None = None  # recorded only: never stock, demand or a flag
+    promise: Promise | None = None  # given before a new line is first stored
 
 
 @dataclass
@@ -171,3 +176,5 @@ class StockLevel:
     product_id: int
     sku: str
     on_hand: int
+    product_days: int | None = None  # the catalog's promise days: the product's, then
+    supplier_days: int | None = None  # its supplier's (see domain.promises)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from domain.model import IncomingOrder
+from domain.model import IncomingOrder, LineState, StockLevel
 
 if TYPE_CHECKING:
     from domain.ports import UnitOfWork
@@ -67,6 +67,11 @@ def promise_for(line: UnpromisedLine, default_days: int) -> Promise:
     return Promise(_midday_after(line.placed_at, default_days), PromiseSource.DEFAULT)
 
 
+def _stated(order: IncomingOrder) -> dict[str, date | None]:
+    """The date the store stated for each line, or for its whole order."""
+    return {line.line_ref: line.promised_by or order.promised_by for line in order.lines}
+
+
 def promises(lines: Iterable[UnpromisedLine], default_days: int) -> list[tuple[int, Promise]]:
     """Each line's promise, by line id."""
     return [(line.line_id, promise_for(line, default_days)) for line in lines]
@@ -84,9 +89,31 @@ def is_late(expected: datetime | None, promised_by: datetime | None) -> bool:
     return expected.astimezone(UTC).date() > promised_by.astimezone(UTC).date()
 
 
+def promise_new_lines(
+    lines: Iterable[LineState],
+    order: IncomingOrder,
+    stock: dict[str, StockLevel],
+    default_days: int,
+) -> None:
+    """Promise each waiting line of an order seen for the first time, before it is stored: the
+    same promise `give_promises` would give it after, without reading the lines back."""
+    stated = _stated(order)
+    for line in lines:
+        level = stock.get(line.sku) if line.sku else None
+        if line.waiting > 0 and level is not None and line.product_id == level.product_id:
+            unpromised = UnpromisedLine(
+                0,
+                order.placed_at,
+                stated.get(line.line_ref),
+                level.product_days,
+                level.supplier_days,
+            )
+            line.promise = promise_for(unpromised, default_days)
+
+
 def give_promises(uow: UnitOfWork, order_id: int, order: IncomingOrder, default_days: int) -> None:
     """Promise a ship-by date to each of the order's waiting lines that has none yet."""
-    stated = {line.line_ref: line.promised_by or order.promised_by for line in order.lines}
+    stated = _stated(order)
     lines = [
         UnpromisedLine(line_id, placed_at, stated.get(ref), product_days, supplier_days)
         for line_id, ref, placed_at, product_days, supplier_days in uow.orders.unpromised(order_id)

@@ -23,7 +23,7 @@ from domain.model import (
 from domain.notifications import EXPORT_WORKBOOK, Notice
 from domain.order_refs import OrderRef
 from domain.ports import UnitOfWork
-from domain.promises import DEFAULT_PROMISE_DAYS, give_promises
+from domain.promises import DEFAULT_PROMISE_DAYS, give_promises, promise_new_lines
 from domain.views import BackorderSummary, OrderStatus, Overview, SkuStatus, SupplierStatus
 from domain.wording import did_you_mean, same_name
 
@@ -107,8 +107,8 @@ def ingest_order(
             uow.deliveries.set_outcome(delivery_id, Outcome.STALE)
             uow.commit()
             return IngestResult(Outcome.STALE, order.number)
-        result = _apply_version(uow, order_id, order, existing, received_at)
-        if result.newly_waiting:
+        result = _apply_version(uow, order_id, order, existing, received_at, promise_days)
+        if result.newly_waiting and not result.created:  # a new order's were given with it
             give_promises(uow, order_id, order, promise_days)
         uow.commit()
     return result
@@ -120,6 +120,7 @@ def _apply_version(
     order: IncomingOrder,
     state: OrderState | None,
     now: datetime,
+    promise_days: int,
 ) -> IngestResult:
     skus = {line.sku for line in order.lines if line.sku}
     if state is not None:
@@ -130,6 +131,8 @@ def _apply_version(
         state.lines = uow.orders.lock_lines(order_id)
     waiting_before = {ref: line.waiting for ref, line in state.lines.items()} if state else {}
     plan = plan_order(order, state, stock)
+    if state is None:
+        promise_new_lines(plan.lines, order, stock, promise_days)
     save_plan(uow, order_id, state.placed_at if state else order.placed_at, plan)
     news = _news(plan.lines, waiting_before)
     if news:

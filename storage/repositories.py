@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -20,6 +21,7 @@ from domain.promises import Promise
 from storage import statements as sql
 from storage.models import DeliveryRow, OrderLineRow, OrderRow
 from storage.order_names import orders_named
+from storage.statements import DriverSql
 from storage.tx import SqlTx
 
 _LINE_COLUMNS = (
@@ -163,7 +165,7 @@ class SqlOrders:
                 "not_stock": line.not_stock.value if line.not_stock else None,
             }
             if line.line_id is None:
-                new.append(values | _new_line(order_id, driver.time(placed_at), line))
+                new.append(values | _new_line(driver, order_id, driver.time(placed_at), line))
             else:
                 cancelled = driver.time(line.cancelled_at)
                 changed.append(values | {"line_id": line.line_id, "cancelled_at": cancelled})
@@ -225,13 +227,21 @@ def _cancelled_at(order: IncomingOrder, received_at: datetime) -> datetime | Non
     return order.cancelled_at or received_at
 
 
-def _new_line(order_id: int, placed_at: object, line: LineState) -> dict[str, object]:
+def _new_line(driver: DriverSql, order_id: int, placed_at: object, line: LineState) -> dict:
+    promise = line.promise
     return {
         "order_id": order_id,
         "line_ref": line.line_ref,
         "name": line.name,
         "placed_at": placed_at,
+        "promised_by": driver.time(promise.by) if promise else None,
+        "promise_source": promise.source.value if promise else None,
     }
+
+
+def _level(row: tuple[Any, ...]) -> StockLevel:
+    pid, sku, on_hand, product_days, supplier_days = row
+    return StockLevel(int(pid), str(sku), int(on_hand), product_days, supplier_days)
 
 
 class SqlStock:
@@ -239,12 +249,12 @@ class SqlStock:
         self.tx = tx
 
     def lock(self, skus: Iterable[str]) -> dict[str, StockLevel]:
-        rows = self.tx.driver.lock_stock("sku", skus)
-        return {sku: StockLevel(pid, sku, on_hand) for pid, sku, on_hand in rows}
+        levels = map(_level, self.tx.driver.lock_stock("sku", skus))
+        return {level.sku: level for level in levels}
 
     def lock_ids(self, product_ids: Iterable[int]) -> dict[int, StockLevel]:
-        rows = self.tx.driver.lock_stock("id", product_ids)
-        return {pid: StockLevel(pid, sku, on_hand) for pid, sku, on_hand in rows}
+        levels = map(_level, self.tx.driver.lock_stock("id", product_ids))
+        return {level.product_id: level for level in levels}
 
     def take(self, taken: dict[int, int]) -> None:
         params = [{"pid": pid, "units": units} for pid, units in taken.items() if units]

@@ -36,7 +36,12 @@ VALUES (:source, :external_id, :number, :order_number, :is_test, :stage, :custom
 ON CONFLICT (source, external_id) DO NOTHING
 RETURNING id"""
 # Locks are taken in product id order, so two orders sharing SKUs never deadlock.
-LOCK_STOCK = "SELECT id, sku, on_hand FROM products WHERE {column} IN ({keys}) ORDER BY id"
+# With each product its catalog's promise days, so a new order's lines are promised before they
+# are stored; on PostgreSQL only the products are locked (`FOR UPDATE OF p`), never a supplier.
+LOCK_STOCK = (
+    "SELECT p.id, p.sku, p.on_hand, p.promise_days, s.promise_days FROM products p "
+    "JOIN suppliers s ON s.id = p.supplier_id WHERE p.{column} IN ({keys}) ORDER BY p.id"
+)
 UPDATE_LINE = """
 UPDATE order_lines SET sku = :sku, product_id = :product_id, quantity = :quantity,
   allocated_qty = :allocated_qty, waiting_qty = :waiting_qty,
@@ -86,6 +91,8 @@ _LINE_TYPES = {
     "placed_at": "timestamp",
     "position": "integer",
     "not_stock": "text",
+    "promised_by": "timestamp",
+    "promise_source": "text",
 }
 _LINE_COLUMNS = ", ".join(_LINE_TYPES)
 INSERT_LINES = Rows(
@@ -129,7 +136,7 @@ def _for_driver(sql: str, dialect: str) -> str:
 def _lock_stock_sql(column: str, count: int, dialect: str) -> str:
     keys = ", ".join(f":k{i}" for i in range(count))
     sql = LOCK_STOCK.format(column=column, keys=keys)
-    return _for_driver(sql + (" FOR UPDATE" if dialect == "postgresql" else ""), dialect)
+    return _for_driver(sql + (" FOR UPDATE OF p" if dialect == "postgresql" else ""), dialect)
 
 
 class DriverSql:
@@ -183,10 +190,11 @@ class DriverSql:
         else:
             self.cursor.executemany(statement.sqlite, rows)
 
-    def lock_stock(self, column: str, keys: Iterable[object]) -> list[tuple[int, str, int]]:
+    def lock_stock(self, column: str, keys: Iterable[object]) -> list[tuple[Any, ...]]:
+        """Each product's id, SKU, free stock and promise days (its own, its supplier's)."""
         wanted = sorted(set(keys))  # type: ignore[type-var]
         if not wanted:
             return []
         sql = _lock_stock_sql(column, len(wanted), self.dialect)
         self.cursor.execute(sql, {f"k{i}": key for i, key in enumerate(wanted)})
-        return [(int(pid), str(sku), int(on_hand)) for pid, sku, on_hand in self.cursor.fetchall()]
+        return self.cursor.fetchall()

@@ -228,3 +228,27 @@ def test_on_postgresql_an_order_waiting_on_a_lock_holds_up_no_other(
         pool.shutdown(wait=True)
     assert stuck.result().outcome is Outcome.APPLIED
     assert shop.sku("TUBE").on_hand == 2 and shop.sku("LIGHT").on_hand == 9
+
+
+@pytest.mark.parametrize(
+    "database", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_on_postgresql_an_order_locks_its_products_and_never_their_supplier(
+    shop: Backorders, database: Database
+) -> None:
+    """The stock lock reads each product's supplier (for its promise days) without locking it:
+    a catalog import or a person holding the supplier's row holds up no order."""
+    holder = database.engine.connect()
+    holder.exec_driver_sql("SELECT id FROM suppliers FOR UPDATE")
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        taken = pool.submit(shop.ingest, delivery(order("1001", ("TUBE", 5))))
+        assert taken.result(timeout=WAIT_S).outcome is Outcome.APPLIED
+    finally:
+        holder.rollback()
+        holder.close()
+        pool.shutdown(wait=True)
+    assert shop.sku("TUBE").on_hand == 0
+    [status] = shop.order("1001")
+    [line] = status.lines
+    assert line.waiting == 2 and line.promised_by is not None
