@@ -62,6 +62,26 @@ def machine(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def cpu_ticks() -> tuple[int, int] | None:
+    """All CPU time and the part a hypervisor gave to other guests ("steal"), from Linux's
+    /proc/stat; None where there is no such file."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(value) for value in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    steal = fields[7] if len(fields) > 7 else 0
+    return sum(fields[:8]), steal
+
+
+def steal_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """The share of CPU time taken by the hypervisor between two `cpu_ticks` readings: on a
+    shared virtual machine this is capacity the run did not have."""
+    if before is None or after is None or after[0] <= before[0]:
+        return None
+    return (after[1] - before[1]) / (after[0] - before[0])
+
+
 def machine_line(m: dict[str, Any]) -> str:
     """The database and machine the numbers come from."""
     sqlite = f", SQLite {m['sqlite']}" if m["database"] == "sqlite" else ""

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from bench import servers
+from bench import common, servers
 from bench.loadgen import HOST, Level, measure
 from bench.report import markdown, top_functions, verdict
 from bench.workload import Catalog, make_orders, units, write_catalog
@@ -161,7 +161,9 @@ def measure_all(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             servers.serving("floor", floor_cmd, env, floor_port, tmp / "floor.log", "/"),
             servers.serving("bot", bot_cmd, env, bot_port, tmp / "bot.log", "/healthz"),
         ):
+            ticks = common.cpu_ticks()
             rows = run_levels(args, catalog, {"floor": floor_port, "bot": bot_port})
+            steal = common.steal_share(ticks, common.cpu_ticks())
             metrics = bot_metrics(bot_port)
         slack_calls = Counter(call.method for call in slack.calls())
     log_lines = (tmp / "bot.log").read_text(errors="replace").splitlines()
@@ -171,7 +173,7 @@ def measure_all(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         if " WARNING " in line or " ERROR " in line
     )
     return {
-        "machine": machine(url),
+        "machine": machine(url) | {"cpu_steal_share": steal},
         "settings": {k: v for k, v in vars(args).items() if k not in ("output", "database_url")},
         "levels": rows,
         "bot_metrics": metrics,

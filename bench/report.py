@@ -53,7 +53,7 @@ def markdown(results: dict[str, Any]) -> str:
     lines.append(
         f"{m['database']}, {m['cpu_count']} CPUs, Python {m['python']}, SQLite {m['sqlite']}; "
         f"{results['settings']['seconds']:g} s per level after {results['settings']['warmup']:g} s "
-        "warm-up; req/s counts 200s only."
+        "warm-up; req/s counts 200s only." + _steal(m.get("cpu_steal_share"))
     )
     lines.append(_stock_line(results))
     if "slack_calls" in results:
@@ -61,6 +61,14 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(f"Bot in Slack mode; its local Slack Web API received: {calls or 'nothing'}.")
     lines.extend(f"Bot log, {n} times: {text}" for text, n in results["bot_log_warnings"].items())
     return "\n".join(lines)
+
+
+def _steal(share: float | None) -> str:
+    """What the hypervisor took while the levels ran: figures from a run that lost a share of
+    its CPUs are not comparable with one that did not."""
+    if share is None:
+        return ""
+    return f" The hypervisor took {100 * share:.0f}% of the CPU time during the levels (steal)."
 
 
 def _stock_line(results: dict[str, Any]) -> str:
