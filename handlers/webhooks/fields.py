@@ -76,11 +76,21 @@ def storable_text(value: str, path: str, limit: int) -> str:
     """`value` if every database can store it: no NUL, no lone surrogate, at most `limit` long."""
     if "\x00" in value:
         raise bad_request(f"{path} must not contain NUL characters")
-    if any("\ud800" <= char <= "\udfff" for char in value):
+    if not value.isascii() and _has_lone_surrogate(value):
         raise bad_request(f"{path} is not valid Unicode text (it has a lone surrogate)")
     if len(value) > limit:
         raise bad_request(f"{path} is {len(value)} characters long; at most {limit} are kept")
     return value
+
+
+def _has_lone_surrogate(value: str) -> bool:
+    """Whether `value` holds a code point from U+D800 to U+DFFF, which UTF-8 cannot encode
+    (the codec refuses exactly those; checked in C, not character by character)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def identifier(

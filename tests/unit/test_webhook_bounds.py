@@ -102,6 +102,7 @@ def test_quantities_a_database_column_cannot_hold_are_refused(quantity: float) -
     [
         ("line_items.0.sku", "IPOD\x00", "line_items[0].sku must not contain NUL characters"),
         ("line_items.0.name", "\ud800", "line_items[0].name is not valid Unicode text"),
+        ("line_items.0.name", "Café 🎁 \ud83d", "line_items[0].name is not valid Unicode"),
         ("email", "\udfff@x.example", "email is not valid Unicode text"),
         ("id", "9" * 101, "id is 101 characters long; at most 100 are kept"),
         ("order_number", 10**100, "order_number is 101 characters long; at most 100"),
@@ -119,7 +120,7 @@ def test_text_no_database_can_store_is_refused_naming_the_field(
 def test_text_as_long_as_the_columns_is_taken() -> None:
     def longest(data: dict[str, Any]) -> None:
         data |= {"id": "I" * 100, "number": "N" * 100, "customer": "c" * 320}
-        data["lines"][0] |= {"id": "L" * 100, "sku": "S" * 100, "name": "n" * 500}
+        data["lines"][0] |= {"id": "L" * 100, "sku": "S" * 100, "name": "🎁" * 500}
 
     order = generic(longest).order
     assert (len(order.external_id), len(order.lines[0].name)) == (100, 500)
