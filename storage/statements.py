@@ -37,10 +37,13 @@ ON CONFLICT (source, external_id) DO NOTHING
 RETURNING id"""
 # Locks are taken in product id order, so two orders sharing SKUs never deadlock.
 # With each product its catalog's promise days, so a new order's lines are promised before they
-# are stored; on PostgreSQL only the products are locked (`FOR UPDATE OF p`), never a supplier.
+# are stored. The supplier's days are a subquery, never a join: a PostgreSQL lock that waited
+# rechecks its row as committed meanwhile, and a join would drop a product an import moved to
+# another supplier, as if it were not in the catalog. Only products are locked.
 LOCK_STOCK = (
-    "SELECT p.id, p.sku, p.on_hand, p.promise_days, s.promise_days FROM products p "
-    "JOIN suppliers s ON s.id = p.supplier_id WHERE p.{column} IN ({keys}) ORDER BY p.id"
+    "SELECT p.id, p.sku, p.on_hand, p.promise_days, "
+    "(SELECT s.promise_days FROM suppliers s WHERE s.id = p.supplier_id) "
+    "FROM products p WHERE p.{column} IN ({keys}) ORDER BY p.id"
 )
 UPDATE_LINE = """
 UPDATE order_lines SET sku = :sku, product_id = :product_id, quantity = :quantity,
@@ -136,7 +139,7 @@ def _for_driver(sql: str, dialect: str) -> str:
 def _lock_stock_sql(column: str, count: int, dialect: str) -> str:
     keys = ", ".join(f":k{i}" for i in range(count))
     sql = LOCK_STOCK.format(column=column, keys=keys)
-    return _for_driver(sql + (" FOR UPDATE OF p" if dialect == "postgresql" else ""), dialect)
+    return _for_driver(sql + (" FOR UPDATE" if dialect == "postgresql" else ""), dialect)
 
 
 class DriverSql:
