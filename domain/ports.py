@@ -43,14 +43,27 @@ class Orders(Protocol):
         `Stock.lock`. Locks are always taken order, then products, then lines: no deadlocks.
         """
 
+    def claim_delivered(
+        self, delivery: Delivery, received_at: datetime
+    ) -> tuple[int, int, OrderState | None] | None:
+        """`Deliveries.record` then `claim`, in one round trip where the database can: the
+        delivery's id, the order's id and its stored state (None if new); None for a repeat
+        delivery, which claims nothing."""
+
     def lock_lines(self, order_id: int) -> dict[str, LineState]:
         """The order's lines, locked; read only while holding their products' stock locks."""
 
     def save_version(self, order_id: int, order: IncomingOrder) -> None: ...
 
     def save_lines(
-        self, order_id: int, placed_at: datetime, lines: Iterable[LineState]
-    ) -> None: ...
+        self,
+        order_id: int,
+        placed_at: datetime,
+        lines: Iterable[LineState],
+        taking: dict[int, int] | None = None,
+    ) -> None:
+        """Store the order's lines, and the free stock they take by product (negative: give
+        back), written with them: in one statement where the database can."""
 
     def waiting_fifo(self, product_id: int, limit: int) -> list[LineState]:
         """Up to `limit` waiting lines of a product, oldest first (order placed, then arrival)."""

@@ -93,14 +93,12 @@ def ingest_order(
     and a store's test order is kept apart (or, if so configured, only answered)."""
     order = delivery.order  # its number is the name the shop shows, '#' and all
     with uow:
-        delivery_id = uow.deliveries.record(delivery, received_at)
-        if delivery_id is None:
-            return IngestResult(Outcome.DUPLICATE, order.number)
         if order.test and test_orders is ForTestOrders.IGNORE:
-            uow.deliveries.set_outcome(delivery_id, Outcome.IGNORED)
-            uow.commit()
-            return IngestResult(Outcome.IGNORED, order.number)
-        order_id, existing = uow.orders.claim(order, received_at)
+            return _answer_test_order(uow, delivery, received_at)
+        claimed = uow.orders.claim_delivered(delivery, received_at)
+        if claimed is None:
+            return IngestResult(Outcome.DUPLICATE, order.number)
+        delivery_id, order_id, existing = claimed
         # A cancelled order stays cancelled (by a person or by the store): later versions of it
         # change nothing, so its stock, once given to others, is never taken back.
         if existing is not None and (existing.cancelled or is_stale(order, existing)):
@@ -112,6 +110,17 @@ def ingest_order(
             give_promises(uow, order_id, order, promise_days)
         uow.commit()
     return result
+
+
+def _answer_test_order(uow: UnitOfWork, delivery: Delivery, received_at: datetime) -> IngestResult:
+    """A store's test order with `stores.test_orders: ignore`: its delivery is recorded (so a
+    repeat is still a duplicate), the order is not kept."""
+    delivery_id = uow.deliveries.record(delivery, received_at)
+    if delivery_id is None:
+        return IngestResult(Outcome.DUPLICATE, delivery.order.number)
+    uow.deliveries.set_outcome(delivery_id, Outcome.IGNORED)
+    uow.commit()
+    return IngestResult(Outcome.IGNORED, delivery.order.number)
 
 
 def _apply_version(
@@ -160,8 +169,7 @@ def _news(lines: Iterable[LineState], waiting_before: dict[str, int]) -> list[tu
 
 
 def save_plan(uow: UnitOfWork, order_id: int, placed_at: datetime, plan: OrderPlan) -> None:
-    uow.stock.take(plan.stock_taken)
-    uow.orders.save_lines(order_id, placed_at, plan.lines)
+    uow.orders.save_lines(order_id, placed_at, plan.lines, taking=plan.stock_taken)
     fill_from_stock(uow, plan.returned_product_ids)
 
 

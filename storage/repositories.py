@@ -48,15 +48,7 @@ class SqlDeliveryLog:
 
     def record(self, delivery: Delivery, received_at: datetime) -> int | None:
         driver = self.tx.driver
-        values = {
-            "source": delivery.source.value,
-            "delivery_key": delivery.key,
-            "topic": delivery.topic,
-            "order_external_id": delivery.order.external_id,
-            "order_updated_at": driver.time(delivery.order.updated_at),
-            "received_at": driver.time(received_at),
-        }
-        return driver.returning_id(sql.RECORD_DELIVERY, values)
+        return driver.returning_id(sql.RECORD_DELIVERY, _delivery(driver, delivery, received_at))
 
     def set_outcome(self, delivery_id: int, outcome: str) -> None:
         stmt = update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(outcome=outcome)
@@ -89,24 +81,31 @@ class SqlOrders:
 
     def claim(self, order: IncomingOrder, received_at: datetime) -> tuple[int, OrderState | None]:
         driver = self.tx.driver
-        values = {
-            "source": order.source.value,
-            "external_id": order.external_id,
-            "number": order.number,
-            "order_number": order.order_number,
-            "is_test": order.test,
-            "stage": order.stage,
-            "customer": order.customer,
-            "customer_email": order.customer_email,
-            "customer_first_name": order.customer_first_name,
-            "placed_at": driver.time(order.placed_at),
-            "source_updated_at": driver.time(order.updated_at),
-            "received_at": driver.time(received_at),
-            "cancelled_at": driver.time(_cancelled_at(order, received_at)),
-        }
-        new_id = driver.returning_id(sql.CREATE_ORDER, values)
+        new_id = driver.returning_id(sql.CREATE_ORDER, _order(driver, order, received_at))
         if new_id is not None:
             return new_id, None
+        return self._stored(order)
+
+    def claim_delivered(
+        self, delivery: Delivery, received_at: datetime
+    ) -> tuple[int, int, OrderState | None] | None:
+        driver = self.tx.driver
+        if driver.dialect != "postgresql":
+            delivery_id = SqlDeliveryLog(self.tx).record(delivery, received_at)
+            if delivery_id is None:
+                return None
+            return delivery_id, *self.claim(delivery.order, received_at)
+        values = _delivery(driver, delivery, received_at)
+        values |= _order(driver, delivery.order, received_at)
+        [(delivery_id, new_id)] = driver.rows(sql.RECORD_AND_CREATE_ORDER, values)
+        if delivery_id is None:
+            return None
+        if new_id is not None:
+            return delivery_id, new_id, None
+        return delivery_id, *self._stored(delivery.order)
+
+    def _stored(self, order: IncomingOrder) -> tuple[int, OrderState]:
+        """The stored order the store's order is a version of, locked."""
         where = (OrderRow.source == order.source.value) & (
             OrderRow.external_id == order.external_id
         )
@@ -149,7 +148,13 @@ class SqlOrders:
             row.cancelled_at = at
         self.tx.session.flush()
 
-    def save_lines(self, order_id: int, placed_at: datetime, lines: Iterable[LineState]) -> None:
+    def save_lines(
+        self,
+        order_id: int,
+        placed_at: datetime,
+        lines: Iterable[LineState],
+        taking: dict[int, int] | None = None,
+    ) -> None:
         driver = self.tx.driver
         new, changed = [], []
         for line in lines:
@@ -169,7 +174,7 @@ class SqlOrders:
             else:
                 cancelled = driver.time(line.cancelled_at)
                 changed.append(values | {"line_id": line.line_id, "cancelled_at": cancelled})
-        driver.execute_rows(sql.INSERT_LINES, new)
+        driver.execute_together(sql.TAKE_STOCK, _stock_rows(taking or {}), sql.INSERT_LINES, new)
         driver.execute_many(sql.UPDATE_LINE, changed)
 
     def waiting_fifo(self, product_id: int, limit: int) -> list[LineState]:
@@ -220,6 +225,35 @@ class SqlOrders:
         driver.execute_rows(sql.SAVE_PROMISES, params)
 
 
+def _delivery(driver: DriverSql, delivery: Delivery, received_at: datetime) -> dict[str, Any]:
+    return {
+        "source": delivery.source.value,
+        "delivery_key": delivery.key,
+        "topic": delivery.topic,
+        "order_external_id": delivery.order.external_id,
+        "order_updated_at": driver.time(delivery.order.updated_at),
+        "received_at": driver.time(received_at),
+    }
+
+
+def _order(driver: DriverSql, order: IncomingOrder, received_at: datetime) -> dict[str, Any]:
+    return {
+        "source": order.source.value,
+        "external_id": order.external_id,
+        "number": order.number,
+        "order_number": order.order_number,
+        "is_test": order.test,
+        "stage": order.stage,
+        "customer": order.customer,
+        "customer_email": order.customer_email,
+        "customer_first_name": order.customer_first_name,
+        "placed_at": driver.time(order.placed_at),
+        "source_updated_at": driver.time(order.updated_at),
+        "received_at": driver.time(received_at),
+        "cancelled_at": driver.time(_cancelled_at(order, received_at)),
+    }
+
+
 def _cancelled_at(order: IncomingOrder, received_at: datetime) -> datetime | None:
     """The store's cancellation time for an order first seen cancelled, else when it came."""
     if not order.cancelled:
@@ -237,6 +271,10 @@ def _new_line(driver: DriverSql, order_id: int, placed_at: object, line: LineSta
         "promised_by": driver.time(promise.by) if promise else None,
         "promise_source": promise.source.value if promise else None,
     }
+
+
+def _stock_rows(taken: dict[int, int]) -> list[dict[str, int]]:
+    return [{"pid": pid, "units": units} for pid, units in taken.items() if units]
 
 
 def _level(row: tuple[Any, ...]) -> StockLevel:
@@ -257,5 +295,4 @@ class SqlStock:
         return {level.product_id: level for level in levels}
 
     def take(self, taken: dict[int, int]) -> None:
-        params = [{"pid": pid, "units": units} for pid, units in taken.items() if units]
-        self.tx.driver.execute_rows(sql.TAKE_STOCK, params)
+        self.tx.driver.execute_rows(sql.TAKE_STOCK, _stock_rows(taken))

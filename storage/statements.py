@@ -35,6 +35,32 @@ VALUES (:source, :external_id, :number, :order_number, :is_test, :stage, :custom
         :cancelled_at)
 ON CONFLICT (source, external_id) DO NOTHING
 RETURNING id"""
+_ORDER_TYPES = {
+    "source": "text",
+    "external_id": "text",
+    "number": "text",
+    "order_number": "text",
+    "is_test": "boolean",
+    "stage": "integer",
+    "customer": "text",
+    "customer_email": "text",
+    "customer_first_name": "text",
+    "placed_at": "timestamp",
+    "source_updated_at": "timestamp",
+    "received_at": "timestamp",
+    "cancelled_at": "timestamp",
+}
+# PostgreSQL: RECORD_DELIVERY, then CREATE_ORDER only if the delivery is new, as one statement
+# (the casts type its values, which a SELECT cannot take from the columns as VALUES does).
+RECORD_AND_CREATE_ORDER = f"""
+WITH delivered AS ({RECORD_DELIVERY}
+), created AS (
+INSERT INTO orders ({", ".join(_ORDER_TYPES)})
+SELECT {", ".join(f"CAST(:{name} AS {kind})" for name, kind in _ORDER_TYPES.items())}
+WHERE EXISTS (SELECT 1 FROM delivered)
+ON CONFLICT (source, external_id) DO NOTHING
+RETURNING id)
+SELECT (SELECT id FROM delivered), (SELECT id FROM created)"""
 # Locks are taken in product id order, so two orders sharing SKUs never deadlock.
 # With each product its catalog's promise days, so a new order's lines are promised before they
 # are stored. The supplier's days are a subquery, never a join: a PostgreSQL lock that waited
@@ -136,6 +162,11 @@ def _for_driver(sql: str, dialect: str) -> str:
 
 
 @cache
+def _together(first: str, then: str) -> str:
+    return f"WITH earlier AS ({first}) {then}"
+
+
+@cache
 def _lock_stock_sql(column: str, count: int, dialect: str) -> str:
     keys = ", ".join(f":k{i}" for i in range(count))
     sql = LOCK_STOCK.format(column=column, keys=keys)
@@ -192,6 +223,23 @@ class DriverSql:
             self.cursor.execute(statement.postgresql, arrays)
         else:
             self.cursor.executemany(statement.sqlite, rows)
+
+    def execute_together(
+        self,
+        first: Rows,
+        first_rows: Sequence[Mapping[str, Any]],
+        then: Rows,
+        then_rows: Sequence[Mapping[str, Any]],
+    ) -> None:
+        """Both statements over their rows; on PostgreSQL in one round trip (the first as a
+        data-modifying WITH, which runs to completion whatever the second does)."""
+        if self.dialect != "postgresql" or not first_rows or not then_rows:
+            self.execute_rows(first, first_rows)
+            self.execute_rows(then, then_rows)
+            return
+        arrays = {column: [row[column] for row in first_rows] for column in first.columns}
+        arrays |= {column: [row[column] for row in then_rows] for column in then.columns}
+        self.cursor.execute(_together(first.postgresql, then.postgresql), arrays)
 
     def lock_stock(self, column: str, keys: Iterable[object]) -> list[tuple[Any, ...]]:
         """Each product's id, SKU, free stock and promise days (its own, its supplier's)."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from bot.config import parse_config
 from bot.facade import Backorders
 from domain.errors import NotFound
 from domain.model import LineIssue
@@ -38,6 +41,22 @@ def test_the_same_delivery_ten_times_counts_once(shop: Backorders) -> None:
     assert outcomes == [Outcome.APPLIED] + [Outcome.DUPLICATE] * 9
     assert shop.sku("TUBE").on_hand == 1
     assert lines_of(shop, "1001") == [("TUBE", 2, 2, 0)]
+
+
+def test_a_repeat_of_an_ignored_test_order_stays_a_repeat_once_test_orders_are_kept(
+    shop: Backorders, database: Database
+) -> None:
+    """The delivery is known from the first time it came, whatever was done with its order."""
+    settings = {"slack": {"channel": "C0PURCHASE"}, "stores": {"test_orders": "ignore"}}
+    ignoring = Backorders(database, shop.clock, parse_config(settings))
+    test_order = dataclasses.replace(order("1001", ("TUBE", 2)), test=True)
+    sent = delivery(test_order, key="shopify-webhook-7")
+    assert ignoring.ingest(sent).outcome is Outcome.IGNORED
+    assert shop.ingest(sent).outcome is Outcome.DUPLICATE  # now with test_orders: record
+    with pytest.raises(NotFound):
+        shop.order("1001")
+    assert shop.ingest(delivery(test_order)).outcome is Outcome.APPLIED  # a new delivery is kept
+    assert lines_of(shop, "1001") == [("TUBE", 2, 0, 0)]  # a test order's lines are not stock
 
 
 def test_an_older_update_after_a_newer_one_changes_nothing(shop: Backorders) -> None:

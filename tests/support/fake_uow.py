@@ -81,10 +81,19 @@ class FakeOrders:
     def claim(self, order: Any, received_at: datetime) -> Any:
         raise NotImplementedError(_ELSEWHERE.format("ingesting orders"))
 
+    def claim_delivered(self, delivery: Any, received_at: datetime) -> Any:
+        raise NotImplementedError(_ELSEWHERE.format("ingesting orders"))
+
     def save_version(self, order_id: int, order: Any) -> None:
         raise NotImplementedError(_ELSEWHERE.format("ingesting orders"))
 
-    def save_lines(self, order_id: int, placed_at: datetime, lines: Iterable[LineState]) -> None:
+    def save_lines(
+        self,
+        order_id: int,
+        placed_at: datetime,
+        lines: Iterable[LineState],
+        taking: dict[int, int] | None = None,
+    ) -> None:
         raise NotImplementedError(_ELSEWHERE.format("ingesting orders"))
 
     def find_by_number(self, number: str) -> list[tuple[int, Any]]:
