@@ -95,6 +95,8 @@ class SqlOrders:
             if delivery_id is None:
                 return None
             return delivery_id, *self.claim(delivery.order, received_at)
+        if delivery.source is not delivery.order.source:  # the statement shares `source`
+            raise ValueError("a delivery's order comes from the delivery's store")
         values = _delivery(driver, delivery, received_at)
         values |= _order(driver, delivery.order, received_at)
         [(delivery_id, new_id)] = driver.rows(sql.RECORD_AND_CREATE_ORDER, values)

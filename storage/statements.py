@@ -239,6 +239,8 @@ class DriverSql:
             return
         arrays = {column: [row[column] for row in first_rows] for column in first.columns}
         arrays |= {column: [row[column] for row in then_rows] for column in then.columns}
+        if len(arrays) != len(first.columns) + len(then.columns):  # one would hide the other
+            raise ValueError("statements run together must not share a parameter name")
         self.cursor.execute(_together(first.postgresql, then.postgresql), arrays)
 
     def lock_stock(self, column: str, keys: Iterable[object]) -> list[tuple[Any, ...]]:
