@@ -91,7 +91,9 @@ class SqlOrders:
     ) -> tuple[int, int, OrderState | None] | None:
         driver = self.tx.driver
         if driver.dialect != "postgresql":
-            delivery_id = SqlDeliveryLog(self.tx).record(delivery, received_at)
+            delivery_id = driver.returning_id(
+                sql.RECORD_DELIVERY, _delivery(driver, delivery, received_at)
+            )
             if delivery_id is None:
                 return None
             return delivery_id, *self.claim(delivery.order, received_at)

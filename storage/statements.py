@@ -26,15 +26,7 @@ VALUES (:source, :delivery_key, :topic, :order_external_id, :order_updated_at, :
         'applied')
 ON CONFLICT (source, delivery_key) DO NOTHING
 RETURNING id"""
-CREATE_ORDER = """
-INSERT INTO orders
-  (source, external_id, number, order_number, is_test, stage, customer, customer_email,
-   customer_first_name, placed_at, source_updated_at, received_at, cancelled_at)
-VALUES (:source, :external_id, :number, :order_number, :is_test, :stage, :customer,
-        :customer_email, :customer_first_name, :placed_at, :source_updated_at, :received_at,
-        :cancelled_at)
-ON CONFLICT (source, external_id) DO NOTHING
-RETURNING id"""
+# The columns an order is created with, and their types for the casts below.
 _ORDER_TYPES = {
     "source": "text",
     "external_id": "text",
@@ -50,16 +42,21 @@ _ORDER_TYPES = {
     "received_at": "timestamp",
     "cancelled_at": "timestamp",
 }
+_CREATED_ORDER = f"""
+INSERT INTO orders ({", ".join(_ORDER_TYPES)})
+{{values}}
+ON CONFLICT (source, external_id) DO NOTHING
+RETURNING id"""
+CREATE_ORDER = _CREATED_ORDER.format(values=f"VALUES (:{', :'.join(_ORDER_TYPES)})")
 # PostgreSQL: RECORD_DELIVERY, then CREATE_ORDER only if the delivery is new, as one statement
 # (the casts type its values, which a SELECT cannot take from the columns as VALUES does).
+_CAST_ORDER = ", ".join(f"CAST(:{name} AS {kind})" for name, kind in _ORDER_TYPES.items())
+_CREATE_IF_DELIVERED = _CREATED_ORDER.format(
+    values=f"SELECT {_CAST_ORDER} WHERE EXISTS (SELECT 1 FROM delivered)"
+)
 RECORD_AND_CREATE_ORDER = f"""
 WITH delivered AS ({RECORD_DELIVERY}
-), created AS (
-INSERT INTO orders ({", ".join(_ORDER_TYPES)})
-SELECT {", ".join(f"CAST(:{name} AS {kind})" for name, kind in _ORDER_TYPES.items())}
-WHERE EXISTS (SELECT 1 FROM delivered)
-ON CONFLICT (source, external_id) DO NOTHING
-RETURNING id)
+), created AS ({_CREATE_IF_DELIVERED})
 SELECT (SELECT id FROM delivered), (SELECT id FROM created)"""
 # Locks are taken in product id order, so two orders sharing SKUs never deadlock.
 # With each product its catalog's promise days, so a new order's lines are promised before they
