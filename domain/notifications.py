@@ -43,7 +43,8 @@ PO_MARKED_SENT = "po.marked_sent"  # a person says the supplier has it: {po_id, 
 PO_SENT_AGAIN = "po.sent_again"
 ORDERS_READY = "orders.ready"  # orders that can ship: {orders, text}
 # What started waiting: {} while due (one per channel, key `summary:<channel>`; the queue is
-# taken when it is sent), then {new_backorders, unplaced} as taken
+# taken when it is sent), {taken: [[order_id, line_ref, units], ...]} once taken, then
+# {new_backorders, unplaced} as told
 BACKORDERS_SUMMARY = "backorders.summary"
 DEADLINE_REMINDER = "deadline.reminder"  # before the deadline: {deadline_at}
 DIGEST_POSTED = "digest.posted"  # the week's digest: {start, end, slips}

@@ -6,13 +6,14 @@ says only that a summary is due. Whoever queues lines (an order, with `summaries
 "0") or finds lines queued (the `summary` job) makes sure it exists; the key lets the database
 keep it at one per channel, whatever the replicas do at once. The outbox worker takes the queue
 when it sends it (`take_due`), keeps what it took in the notice and frees the key, so the next
-line queues the next summary behind it.
+line queues the next summary behind it; it reads and words those lines after that short
+transaction (`describe`), and keeps the facts it told in the notice (`keep`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +21,6 @@ from sqlalchemy import delete, exists, select, update
 
 from domain.model import LineIssue
 from domain.notifications import BACKORDERS_SUMMARY, Notice
-from domain.services import summary_facts
 from domain.views import BackorderSummary, NewBackorder, UnplacedLine
 from storage.chunks import rows_where_in
 from storage.models import (
@@ -82,9 +82,14 @@ class SqlSummaryQueue:
         return True
 
     def take_due(self, message_id: int, channel: str, now: datetime) -> dict[str, Any]:
-        """The facts of the due summary `message_id`: the queue, taken now and kept in the
-        notice (a retry sends the same), its key freed for the next one. Raises NothingQueued,
-        having closed the notice, when there is nothing to say."""
+        """What the due summary `message_id` tells, as kept in its notice: the queue, taken now
+        (`{"taken": [[order_id, line_ref, units], ...]}`; a retry takes the same), its key freed
+        for the next one; or the facts an earlier try kept. Raises NothingQueued, having closed
+        the notice, when there is nothing to say.
+
+        Only the queue is taken here, in a few statements: this transaction holds SQLite's one
+        writer and the notice every order queueing lines waits for, so the lines are read and
+        worded after it (`describe`), not in it."""
         # The notice first: an order queueing lines holds it until it commits, so the queue
         # read below sees that order's lines (or the order queues a new summary after this).
         key = due_key(channel)
@@ -97,35 +102,50 @@ class SqlSummaryQueue:
         ).first()
         if freed is None:  # taken by an earlier try: what it took
             return self._kept(message_id)
-        summary = self.take()
-        if summary.is_empty:
+        taken = self._take_queue()
+        if not taken:
             SqlOutbox(self.tx).settle(message_id, "sent", {"empty": True}, now)
             raise NothingQueued(f"summary {message_id}: nothing was queued")
-        facts = summary_facts(summary)
+        kept = {"taken": taken}
+        self.keep(message_id, kept)
+        return kept
+
+    def keep(self, message_id: int, facts: dict[str, Any]) -> None:
+        """What the summary `message_id` tells, kept in its notice."""
         self.tx.conn.execute(
             update(outbox).where(outbox.c.id == message_id).values(payload=json.dumps(facts))
         )
-        return facts
 
     def _kept(self, message_id: int) -> dict[str, Any]:
         row = self.tx.conn.execute(
             select(outbox.c.payload, outbox.c.status).where(outbox.c.id == message_id)
         ).first()
-        facts = json.loads(row.payload) if row is not None else {}
-        if row is None or row.status != "pending" or "new_backorders" not in facts:
+        kept = json.loads(row.payload) if row is not None else {}
+        if row is None or row.status != "pending" or not _tells(kept):
             raise NothingQueued(f"summary {message_id} is no longer due")
-        return dict(facts)
+        return dict(kept)
 
     def take(self) -> BackorderSummary:
+        """The whole queue, taken and described."""
+        return self.describe(self._take_queue())
+
+    def _take_queue(self) -> list[list[Any]]:
+        """Every queued line once, `[order_id, line_ref, units]`: a line queued by two
+        versions of its order waits for both."""
         # DELETE ... RETURNING claims the rows: a second flusher at the same time gets none.
         taken = self.tx.conn.execute(
             delete(queue).returning(queue.c.order_id, queue.c.line_ref, queue.c.units)
         ).all()
-        if not taken:
-            return BackorderSummary((), ())
         units: dict[tuple[int, str], int] = {}
-        for order_id, ref, n in taken:  # a line queued by two versions waits for both
+        for order_id, ref, n in taken:
             units[(order_id, ref)] = units.get((order_id, ref), 0) + n
+        return [[order_id, ref, n] for (order_id, ref), n in units.items()]
+
+    def describe(self, taken: Iterable[Sequence[Any]]) -> BackorderSummary:
+        """The lines taken, as a summary tells them (read only)."""
+        units = {(int(order_id), str(ref)): int(n) for order_id, ref, n in taken}
+        if not units:
+            return BackorderSummary((), ())
         # Read by order, not by (order, line) pairs: PostgreSQL matched a thousand pairs
         # against every line of their orders, seconds a chunk for an order of many lines.
         orders = sorted({order_id for order_id, _ in units})
@@ -136,6 +156,11 @@ class SqlSummaryQueue:
         ]
         rows.sort(key=lambda row: (row.placed_at, row.line_id))
         return _summary(rows, units)
+
+
+def _tells(kept: dict[str, Any]) -> bool:
+    """The notice holds what its summary tells: the lines taken, or (older) their facts."""
+    return "taken" in kept or "new_backorders" in kept
 
 
 LINES = (

@@ -13,6 +13,7 @@ from bot.delivery.rendered import Post, Upload
 from domain.deadline import reminder_facts
 from domain.lead_times import EtaSlip
 from domain.model import LineIssue
+from domain.services import summary_facts
 from domain.views import BackorderSummary, NewBackorder, UnplacedLine
 from handlers.blocks.digest import digest_message
 from handlers.blocks.journey import late_promises_text, slips_text, with_section
@@ -54,12 +55,21 @@ class ReportNotices:
         return _post(summary_message(_summary(facts), self.clock()))
 
     def _take_due(self, message: QueuedMessage) -> dict[str, Any]:
+        """Take the queue (short: orders queueing lines wait for it), then read and word the
+        lines taken without holding anyone up, and keep the facts told in the notice."""
         with SqlUnitOfWork(self.database) as uow:
             try:
-                facts = uow.summaries.take_due(message.id, message.channel, self.clock())
+                kept = uow.summaries.take_due(message.id, message.channel, self.clock())
             except NothingQueued as nothing:
                 uow.commit()
                 raise NothingToSay(str(nothing)) from nothing
+            uow.commit()
+        if "new_backorders" in kept:  # worded by an earlier try (or an older version)
+            return kept
+        with self._reader() as uow:
+            facts = summary_facts(uow.summaries.describe(kept["taken"]))
+        with SqlUnitOfWork(self.database) as uow:
+            uow.summaries.keep(message.id, facts)
             uow.commit()
         return facts
 

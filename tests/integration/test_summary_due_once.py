@@ -19,6 +19,7 @@ from bot.delivery.report_notices import NothingToSay
 from bot.facade import Backorders
 from domain.notifications import BACKORDERS_SUMMARY, Notice
 from domain.services import summary_facts
+from storage import summaries as summaries_module
 from storage.db import Database
 from storage.models import OutboxRow, SummaryQueueRow
 from storage.outbox import OutboxStore
@@ -171,3 +172,28 @@ def test_a_summary_queued_with_its_lines_by_an_older_version_still_goes_out(
     assert (
         isinstance(post, Post) and "#1001" in str(post.blocks) and "2 waiting" in str(post.blocks)
     )
+
+
+def test_orders_are_stored_while_the_summary_taken_is_being_worded(
+    desk: Backorders, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Taking the queue is short: reading and wording a thousand lines happens after it, so a
+    flash sale's orders (which make the next summary due) never wait for a summary."""
+    ingest(desk, "1001")
+    read_lines = summaries_module.rows_where_in
+    stored_meanwhile: list[bool] = []
+
+    def read_while_an_order_comes(*args: object, **kwargs: object) -> object:
+        if not stored_meanwhile:
+            storing = threading.Thread(target=ingest, args=(desk, "1002"))
+            storing.start()
+            storing.join(5)
+            stored_meanwhile.append(not storing.is_alive())
+        return read_lines(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(summaries_module, "rows_where_in", read_while_an_order_comes)
+    send_summaries(desk)
+
+    assert stored_meanwhile == [True]
+    assert told(database) == ["1001", "1002"]  # 1002 in the next summary, made due by it
+    assert waiting_summaries(database) == 0 and queued_lines(database) == 0
