@@ -1,6 +1,6 @@
 """Order ingestion (the flash-sale hot path) against a floor measured in the same run.
 
-Run from the repo root: `.venv/bin/python -m bench.ingest [--quick] [--levels 1,4,16,32]
+Run from the repo root: `.venv/bin/python -m bench.ingest [--quick] [--levels 1,4,16,32,64]
 [--batch-every 0]`.
 See bench/README.md for what is measured and how to read the ratios.
 """
@@ -55,7 +55,7 @@ def bounded_seconds(text: str) -> float:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__)
-    parser.add_argument("--levels", type=positive_levels, default=[1, 4, 16, 32])
+    parser.add_argument("--levels", type=positive_levels, default=[1, 4, 16, 32, 64])
     parser.add_argument("--seconds", type=bounded_seconds, default=5.0, help="measured, per level")
     parser.add_argument("--warmup", type=bounded_seconds, default=1.0, help="unmeasured, per level")
     parser.add_argument("--database-url", help="PostgreSQL URL (default: SQLite in a tmpdir)")
