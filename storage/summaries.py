@@ -110,11 +110,14 @@ class SqlSummaryQueue:
         self.keep(message_id, kept)
         return kept
 
-    def keep(self, message_id: int, facts: dict[str, Any]) -> None:
-        """What the summary `message_id` tells, kept in its notice."""
-        self.tx.conn.execute(
-            update(outbox).where(outbox.c.id == message_id).values(payload=json.dumps(facts))
-        )
+    def keep(self, message_id: int, facts: dict[str, Any], claim: str | None = None) -> bool:
+        """What the summary `message_id` tells, kept in its notice while it is pending and, with
+        `claim`, still held by that claim (a worker whose lease ran out changes nothing)."""
+        stmt = update(outbox).where(outbox.c.id == message_id, outbox.c.status == "pending")
+        if claim is not None:
+            stmt = stmt.where(outbox.c.claim_token == claim)
+        kept = stmt.values(payload=json.dumps(facts)).returning(outbox.c.id)
+        return self.tx.conn.execute(kept).first() is not None
 
     def _kept(self, message_id: int) -> dict[str, Any]:
         row = self.tx.conn.execute(

@@ -22,7 +22,7 @@ from handlers.blocks.reminders import reminder_message
 from handlers.blocks.summaries import summary_message
 from storage.db import Database
 from storage.digest_workbook import digest_workbook
-from storage.outbox import QueuedMessage
+from storage.outbox import ClaimLost, QueuedMessage
 from storage.summaries import NothingQueued
 from storage.unit_of_work import SqlUnitOfWork
 from storage.workbooks import open_backorders_workbook
@@ -69,8 +69,10 @@ class ReportNotices:
         with self._reader() as uow:
             facts = summary_facts(uow.summaries.describe(kept["taken"]))
         with SqlUnitOfWork(self.database) as uow:
-            uow.summaries.keep(message.id, facts)
+            kept_now = uow.summaries.keep(message.id, facts, message.claim)
             uow.commit()
+        if not kept_now:  # another worker's since this one's lease ran out: it words its own
+            raise ClaimLost(f"outbox message {message.id} is another worker's now")
         return facts
 
     def reminder(self, facts: dict[str, Any]) -> Post:

@@ -134,12 +134,22 @@ class GuardedChannel(HTTPChannel):
         # socket writable at once: the loop spun, walking every connection each time and taking
         # the GIL from the very worker it waited for. At 64 keep-alive clients it went round
         # 20,000 times a second and ingest fell from 1,000 orders/s to under 100. The worker
-        # wakes the loop when it is done (pull_trigger), so not asking loses nothing.
+        # wakes the loop when it lets go of the lock with bytes left (write_soon below) and
+        # when it is done (service), so not asking loses nothing.
         if self.requests and self.total_outbufs_len and not self.will_close:
             if not self.outbuf_lock.acquire(False):
                 return False
             self.outbuf_lock.release()
         return bool(super().writable())
+
+    def write_soon(self, data: Any) -> int:
+        # Waitress wakes the loop for bytes a worker could not send while the worker still
+        # holds the lock; a loop that looked then was told "not writable" (above) and would
+        # sleep up to its 1 s timeout with a streamed answer's bytes unsent. Woken again now.
+        written = int(super().write_soon(data))
+        if self.total_outbufs_len and self.connected:
+            self.server.pull_trigger()
+        return written
 
     def received(self, data: bytes) -> bool:
         # A read adds at most len(data) to the request's bytes: room is made before, never after.

@@ -91,6 +91,36 @@ def test_a_connection_being_closed_is_still_polled_while_a_worker_writes(
     done.set()
 
 
+def test_a_worker_leaving_bytes_unsent_wakes_the_loop_once_it_lets_go_of_the_lock(
+    server: GuardedServer, channel: GuardedChannel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Waitress wakes the loop while the worker still holds the lock; a loop that looked then
+    skipped the connection, and a streamed answer's rest waited up to a second."""
+    lock_free_at_wake_up: list[bool] = []
+
+    def pull_trigger() -> None:  # seen from another thread, as the loop would see it
+        seen: list[bool] = []
+        thread = threading.Thread(target=lambda: seen.append(lock_is_free(channel)))
+        thread.start()
+        thread.join(10)
+        lock_free_at_wake_up.extend(seen)
+
+    monkeypatch.setattr(server, "pull_trigger", pull_trigger)
+    channel.requests = [object()]  # type: ignore[list-item]
+
+    channel.write_soon(b"x" * (4 * 1024 * 1024))  # more than the socket takes at once
+
+    assert channel.total_outbufs_len > 0  # bytes left for the loop to send
+    assert lock_free_at_wake_up[-1] is True
+
+
+def lock_is_free(channel: GuardedChannel) -> bool:
+    if not channel.outbuf_lock.acquire(False):
+        return False
+    channel.outbuf_lock.release()
+    return True
+
+
 def test_an_answer_left_unsent_with_no_worker_writing_is_polled(channel: GuardedChannel) -> None:
     channel.requests = []
     channel.total_outbufs_len = 19

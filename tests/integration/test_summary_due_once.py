@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.config import parse_config
 from bot.delivery.notices import Notices
@@ -22,7 +23,7 @@ from domain.services import summary_facts
 from storage import summaries as summaries_module
 from storage.db import Database
 from storage.models import OutboxRow, SummaryQueueRow
-from storage.outbox import OutboxStore
+from storage.outbox import ClaimLost, OutboxStore
 from storage.summaries import SqlSummaryQueue
 from storage.unit_of_work import SqlUnitOfWork
 from tests.support.builders import catalog, delivery, order
@@ -197,3 +198,23 @@ def test_orders_are_stored_while_the_summary_taken_is_being_worded(
     assert stored_meanwhile == [True]
     assert told(database) == ["1001", "1002"]  # 1002 in the next summary, made due by it
     assert waiting_summaries(database) == 0 and queued_lines(database) == 0
+
+
+def test_a_worker_whose_lease_ran_out_keeps_nothing_and_the_new_holder_tells_the_lines(
+    desk: Backorders, database: Database
+) -> None:
+    ingest(desk, "1001")
+    [message] = OutboxStore(database).due(LATER)
+    with database.engine.begin() as conn:  # another worker claimed it after this one's lease
+        conn.execute(
+            update(OutboxRow).where(OutboxRow.id == message.id).values(claim_token="theirs")
+        )
+    notices = Notices(database, desk.clock, desk.config)
+
+    with pytest.raises(ClaimLost):
+        notices.render(replace(message, claim="mine"))
+
+    assert told(database) == []  # nothing worded by the worker that lost it
+    post = notices.render(replace(message, claim="theirs"))
+    assert isinstance(post, Post) and "#1001" in str(post.blocks)
+    assert told(database) == ["1001"]
