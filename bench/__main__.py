@@ -57,9 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=list(BENCHES), action="append", help="repeatable")
     args = parser.parse_args(argv)
     postgres_url = os.environ.get(POSTGRES_ENV) or None
-    if not postgres_url:
+    names = args.only or list(BENCHES)
+    if not postgres_url and {"ingest", "receiving"} & set(names):
         print(f"PostgreSQL runs of ingest and receiving: set {POSTGRES_ENV} to include them.")
-    for name in args.only or list(BENCHES):
+    for name in names:
         quick = ["--quick"] if args.quick and name in QUICK else []
         for variant in variants(name, postgres_url):
             passed = quick + variant
