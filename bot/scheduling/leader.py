@@ -51,6 +51,7 @@ SERVER_KEEPALIVES = (
     "SET statement_timeout = '5s'",
 )
 TAKE = text("SELECT pg_try_advisory_lock(:c, :o)")
+GIVE_UP = text("SELECT pg_advisory_unlock(:c, :o)")
 # pg_locks shows the two int4 keys as oids (unsigned): compare them as PostgreSQL casts them.
 HELD = text(
     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2"
@@ -113,12 +114,16 @@ class AdvisoryLock:
             return False
         return bool(count)
 
-    def release(self) -> None:
-        """Close the lock connection: its session ends, and the lock with it."""
+    def release(self, *, unlock: bool = False) -> None:
+        """Close the lock connection: its session ends, and the lock with it. The server ends a
+        closed session a moment later, not at once; `unlock` (a leader that stops on purpose)
+        first gives the lock up on the server, so a standby's next try takes it."""
         conn, self._conn = self._conn, None
         if conn is None:
             return
         try:
+            if unlock:
+                conn.execute(GIVE_UP, self._keys(conn))
             conn.close()
         except SQLAlchemyError:
             conn.invalidate()
@@ -187,7 +192,7 @@ class SchedulerLead:
             self._thread.join(timeout=self.retry_s + 10)
             self._thread = None
         with self._turn:
-            self._step_down()
+            self._step_down(unlock=True)
             self._started = False
         if self._lock is not None:
             self._lock.dispose()
@@ -218,12 +223,12 @@ class SchedulerLead:
             return
         log.info("leading: this replica (%s) runs the scheduler", replica_name())
 
-    def _step_down(self) -> None:
+    def _step_down(self, *, unlock: bool = False) -> None:
         scheduler, self.scheduler = self.scheduler, None
         if scheduler is not None:
             stop_scheduler(scheduler)
         if self._lock is not None:
-            self._lock.release()
+            self._lock.release(unlock=unlock and scheduler is not None)
 
     def _watch(self) -> None:
         while not self._stopping.wait(self.retry_s):
