@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from bench import common, servers
+from bench import common, cpu_split, servers
 from bench.loadgen import HOST, Level, measure
 from bench.report import markdown, top_functions, verdict
 from bench.workload import Catalog, make_orders, units, write_catalog
@@ -119,8 +119,11 @@ def bot_metrics(port: int) -> dict[str, float]:
     return samples
 
 
-def run_levels(args: argparse.Namespace, catalog: Catalog, ports: dict[str, int]) -> list[dict]:
-    """Each level: prepare and sign fresh orders, then measure the floor, then the bot."""
+def run_levels(
+    args: argparse.Namespace, catalog: Catalog, ports: dict[str, int], bot_pid: int
+) -> list[dict]:
+    """Each level: prepare and sign fresh orders, then measure the floor, then the bot (and
+    where the CPU went while the bot's level ran)."""
     rows = []
     count = math.ceil(args.max_rate * (args.warmup + args.seconds))
     for index, clients in enumerate(args.levels):
@@ -128,7 +131,12 @@ def run_levels(args: argparse.Namespace, catalog: Catalog, ports: dict[str, int]
         row: dict[str, Any] = {"clients": clients, "prepared_orders": count}
         for name, port in ports.items():
             level = Level(port, PATH, clients, args.warmup, args.seconds)
+            before = cpu_split.read(bot_pid)
             row[name] = measure(level, orders)
+            if name == "bot":
+                row["bot_cpu_ms"] = cpu_split.per_order(
+                    before, cpu_split.read(bot_pid), row[name]["sent"]
+                )
             print(f"  {clients:>3} clients  {name:<5} {row[name]['rps']:8.1f} req/s", flush=True)
         row["bot_units_sent"] = units(orders[: row["bot"]["sent"]])
         rows.append(row)
@@ -159,10 +167,11 @@ def measure_all(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         env |= bot_config(args, tmp)
         with (
             servers.serving("floor", floor_cmd, env, floor_port, tmp / "floor.log", "/"),
-            servers.serving("bot", bot_cmd, env, bot_port, tmp / "bot.log", "/healthz"),
+            servers.serving("bot", bot_cmd, env, bot_port, tmp / "bot.log", "/healthz") as bot,
         ):
             ticks = common.cpu_ticks()
-            rows = run_levels(args, catalog, {"floor": floor_port, "bot": bot_port})
+            ports = {"floor": floor_port, "bot": bot_port}
+            rows = run_levels(args, catalog, ports, bot.process.pid)
             steal = common.steal_share(ticks, common.cpu_ticks())
             metrics = bot_metrics(bot_port)
         slack_calls = Counter(call.method for call in slack.calls())

@@ -49,6 +49,7 @@ def markdown(results: dict[str, Any]) -> str:
         )
         lines.append("| " + " | ".join(cells) + " |")
     m = results["machine"]
+    lines.extend(_cpu_table(results))
     lines.append("")
     lines.append(
         f"{m['database']}, {m['cpu_count']} CPUs, Python {m['python']}, SQLite {m['sqlite']}; "
@@ -61,6 +62,39 @@ def markdown(results: dict[str, Any]) -> str:
         lines.append(f"Bot in Slack mode; its local Slack Web API received: {calls or 'nothing'}.")
     lines.extend(f"Bot log, {n} times: {text}" for text, n in results["bot_log_warnings"].items())
     return "\n".join(lines)
+
+
+def _cpu_table(results: dict[str, Any]) -> list[str]:
+    """Each bot level's CPU per order, by process, and the most this machine could take."""
+    rows = [(row["clients"], row.get("bot_cpu_ms")) for row in results["levels"]]
+    if not any(cost for _, cost in rows):
+        return []
+    on_postgres = results["machine"]["database"] == "postgresql"
+    server = "PostgreSQL server" if on_postgres else "(SQLite is in the bot)"
+    lines = [
+        "",
+        f"| clients | bot process CPU ms / order | {server} | load generator and the rest "
+        "| machine | machine's ceiling, orders/s |",
+        "|" + "---|" * 6,
+    ]
+    for clients, cost in rows:
+        if not cost:
+            continue
+        database = f"{cost['database']:.2f}" if on_postgres else "-"
+        cells = (
+            str(clients),
+            f"{cost['bot']:.2f}",
+            database,
+            f"{cost['rest']:.2f}",
+            f"{cost['machine']:.2f}",
+            f"{cost['ceiling_orders_per_s']:.0f}",
+        )
+        lines.append("| " + " | ".join(cells) + " |")
+    lines.append(
+        "CPU from /proc around each bot level (warm-up included), per order sent; the ceiling "
+        "is the machine's CPUs divided by what one order cost all of them together."
+    )
+    return lines
 
 
 def _steal(share: float | None) -> str:
