@@ -122,7 +122,7 @@ def _stock_line(results: dict[str, Any]) -> str:
 def verdict(results: dict[str, Any]) -> str:
     """Where the bot stands against 1,000 orders/s at p99 < 100 ms (reported, never asserted)."""
     fits = [
-        row["bot"]
+        row
         for row in results["levels"]
         if row["bot"]["p99_ms"] < GOAL_P99_MS and row["bot"]["errors"] == 0
     ]
@@ -131,13 +131,26 @@ def verdict(results: dict[str, Any]) -> str:
     goal = f"Goal {GOAL_RPS:.0f} orders/s at p99 < {GOAL_P99_MS:.0f} ms"
     if not fits:
         return f"{goal}: no level met the p99 without errors.{note}"
-    best = max(fits, key=lambda side: side["rps"])
-    state = "met" if best["rps"] >= GOAL_RPS else "not met"
+    row = max(fits, key=lambda row: row["bot"]["rps"])
+    best = row["bot"]
+    met = best["rps"] >= GOAL_RPS
     return (
-        f"{goal}: {state}; best bot level "
+        f"{goal}: {'met' if met else 'not met'}; best bot level "
         f"within the p99 was {best['clients']} clients at {best['rps']:.0f} orders/s, p99 "
         f"{best['p99_ms']:.1f} ms = {best['rps'] / GOAL_RPS:.2f} of the goal rate.{note}"
+        + ("" if met else _reach(row.get("bot_cpu_ms")))
     )
+
+
+def _reach(cost: dict[str, float] | None) -> str:
+    """Whether this machine could have taken the goal's rate at what an order cost it."""
+    if not cost:
+        return ""
+    ceiling = cost["ceiling_orders_per_s"]
+    said = f" At that level each order cost the machine {cost['machine']:.2f} ms of CPU: "
+    if ceiling < GOAL_RPS:
+        return said + f"{ceiling:.0f} orders/s at most, so the goal is beyond this machine."
+    return said + f"it could take {ceiling:.0f} orders/s, so the bot, not the machine, fell short."
 
 
 def top_functions(path: Path, root: Path, count: int = 10) -> str:

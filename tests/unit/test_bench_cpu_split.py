@@ -8,7 +8,7 @@ import time
 import pytest
 
 from bench.cpu_split import per_order, read
-from bench.report import _cpu_table
+from bench.report import _cpu_table, verdict
 
 
 def test_each_part_is_divided_by_the_orders_and_the_rest_is_what_the_parts_leave() -> None:
@@ -59,3 +59,21 @@ def test_the_table_names_the_postgresql_server_and_the_ceiling() -> None:
 def test_on_sqlite_the_database_is_in_the_bot_and_no_split_means_no_table() -> None:
     assert _cpu_table(_results("sqlite"))[3] == "| 16 | 2.16 | - | 0.70 | 4.55 | 440 |"
     assert _cpu_table({"machine": {"database": "sqlite"}, "levels": [{"clients": 4}]}) == []
+
+
+def _level(rps: float, ceiling: float) -> dict:
+    bot = {"clients": 16, "rps": rps, "p99_ms": 40.0, "errors": 0}
+    cost = {"bot": 1.0, "database": 0.5, "rest": 0.5, "machine": 2000 / ceiling}
+    cost["ceiling_orders_per_s"] = ceiling
+    return {"machine": {"cpu_count": 2}, "levels": [{"bot": bot, "bot_cpu_ms": cost}]}
+
+
+def test_a_goal_missed_says_whether_the_machine_could_have_met_it() -> None:
+    beyond = verdict(_level(378.0, 462.0))
+    assert (
+        "not met" in beyond and "462 orders/s at most, so the goal is beyond this machine" in beyond
+    )
+    short = verdict(_level(622.0, 1_250.0))
+    assert "could take 1250 orders/s, so the bot, not the machine, fell short" in short
+    met = verdict(_level(1_205.0, 1_300.0))
+    assert met.startswith("Goal 1000 orders/s at p99 < 100 ms: met;") and "machine" not in met
