@@ -62,13 +62,21 @@ def machine(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def cpu_fields() -> list[int] | None:
+    """The machine's CPU time so far by kind (user, nice, system, idle, iowait, irq, softirq,
+    steal, ...), in clock ticks, from Linux's /proc/stat; None where there is no such file."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            return [int(value) for value in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+
+
 def cpu_ticks() -> tuple[int, int] | None:
     """All CPU time and the part a hypervisor gave to other guests ("steal"), from Linux's
     /proc/stat; None where there is no such file."""
-    try:
-        with open("/proc/stat", encoding="ascii") as stat:
-            fields = [int(value) for value in stat.readline().split()[1:]]
-    except (OSError, ValueError):
+    fields = cpu_fields()
+    if fields is None:
         return None
     steal = fields[7] if len(fields) > 7 else 0
     return sum(fields[:8]), steal

@@ -14,6 +14,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from bench.common import cpu_fields
+
 PROC = Path("/proc")
 SERVER_NAME = "postgres"
 
@@ -24,9 +26,8 @@ def _ticks_to_s(ticks: int) -> float:
 
 def _machine_busy() -> float | None:
     """The machine's busy CPU seconds (user, nice, system, irq, softirq), from /proc/stat."""
-    try:
-        fields = [int(v) for v in (PROC / "stat").read_text().splitlines()[0].split()[1:]]
-    except (OSError, ValueError, IndexError):
+    fields = cpu_fields()
+    if fields is None or len(fields) < 7:
         return None
     user, nice, system, _idle, _iowait, irq, softirq = fields[:7]
     return _ticks_to_s(user + nice + system + irq + softirq)

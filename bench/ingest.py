@@ -131,12 +131,11 @@ def run_levels(
         row: dict[str, Any] = {"clients": clients, "prepared_orders": count}
         for name, port in ports.items():
             level = Level(port, PATH, clients, args.warmup, args.seconds)
-            before = cpu_split.read(bot_pid)
+            before = cpu_split.read(bot_pid) if name == "bot" else None
             row[name] = measure(level, orders)
-            if name == "bot":
-                row["bot_cpu_ms"] = cpu_split.per_order(
-                    before, cpu_split.read(bot_pid), row[name]["sent"]
-                )
+            if before is not None:
+                after = cpu_split.read(bot_pid)
+                row["bot_cpu_ms"] = cpu_split.per_order(before, after, row[name]["sent"])
             print(f"  {clients:>3} clients  {name:<5} {row[name]['rps']:8.1f} req/s", flush=True)
         row["bot_units_sent"] = units(orders[: row["bot"]["sent"]])
         rows.append(row)

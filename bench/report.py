@@ -131,7 +131,7 @@ def verdict(results: dict[str, Any]) -> str:
     goal = f"Goal {GOAL_RPS:.0f} orders/s at p99 < {GOAL_P99_MS:.0f} ms"
     if not fits:
         return f"{goal}: no level met the p99 without errors.{note}"
-    row = max(fits, key=lambda row: row["bot"]["rps"])
+    row = max(fits, key=lambda level: level["bot"]["rps"])
     best = row["bot"]
     met = best["rps"] >= GOAL_RPS
     return (
